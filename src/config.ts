@@ -1,0 +1,192 @@
+/**
+ * The only module that reads the environment. It parses every setting into a frozen, typed
+ * Config, or throws one ConfigError naming every bad variable, so a misconfigured start fails
+ * at once and says all that is wrong. Everything else receives what it needs as arguments.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseEnv } from 'node:util';
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export type EventStoreLocation =
+  | { readonly kind: 'sqlite'; readonly path: string }
+  | { readonly kind: 'kurrentdb'; readonly connectionString: string };
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  readonly logLevel: LogLevel;
+  /** Every configured `whsec_` secret; a delivery is valid if any of them verifies it. */
+  readonly webhookSecrets: readonly string[];
+  readonly webhookMaxBodyBytes: number;
+  readonly eventStore: EventStoreLocation;
+  readonly readModelPath: string;
+  readonly projectionOnError: 'stop' | 'skip';
+  readonly projectionBatchSize: number;
+  readonly queryApiTokens: readonly string[];
+  readonly compilotApi: {
+    readonly url: string;
+    readonly key: string | undefined;
+    readonly timeoutMs: number;
+    readonly maxRetries: number;
+    readonly ratePerSecond: number;
+    readonly ratePerMinute: number;
+    readonly maxConcurrency: number;
+  };
+  readonly shutdownTimeoutMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid settings:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface LoadConfigOptions {
+  /** `serve` cannot run without a webhook secret; read-only commands can. */
+  readonly requireWebhookSecret?: boolean;
+}
+
+const LOG_LEVELS: readonly LogLevel[] = [
+  'fatal',
+  'error',
+  'warn',
+  'info',
+  'debug',
+  'trace',
+  'silent',
+];
+const SECRET_PATTERN = /^whsec_[A-Za-z0-9+/]+={0,2}$/;
+
+/** process.env, with a `.env` file in `cwd` filling in what the environment does not set. */
+export function readEnvironment(cwd: string = process.cwd()): Env {
+  const file = resolve(cwd, '.env');
+  const fromFile = existsSync(file) ? parseEnv(readFileSync(file, 'utf8')) : {};
+  return { ...fromFile, ...process.env };
+}
+
+export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
+  const problems: string[] = [];
+  const text = (name: string, fallback: string): string => {
+    const value = env[name]?.trim();
+    return value === undefined || value === '' ? fallback : value;
+  };
+  const integer = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = text(name, String(fallback));
+    const value = Number(raw);
+    if (!/^\d+$/.test(raw) || value < min || value > max) {
+      problems.push(`${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
+      return fallback;
+    }
+    return value;
+  };
+  const oneOf = <T extends string>(name: string, fallback: T, allowed: readonly T[]): T => {
+    const raw = text(name, fallback);
+    if (!(allowed as readonly string[]).includes(raw)) {
+      problems.push(`${name} must be one of ${allowed.join(', ')} (got "${raw}")`);
+      return fallback;
+    }
+    return raw as T;
+  };
+
+  const webhookSecrets = parseSecrets(env.COMPILOT_WEBHOOK_SECRET, problems);
+  if (options.requireWebhookSecret && webhookSecrets.length === 0) {
+    problems.push(
+      'COMPILOT_WEBHOOK_SECRET is not set: set it to the whsec_... signing secret of the ComPilot ' +
+        'webhook endpoint (several, separated by spaces or commas, during a rotation)',
+    );
+  }
+
+  const config: Config = {
+    port: integer('PORT', 3000, 0, 65535),
+    host: text('HOST', '0.0.0.0'),
+    logLevel: oneOf('LOG_LEVEL', 'info', LOG_LEVELS),
+    webhookSecrets,
+    webhookMaxBodyBytes: integer('WEBHOOK_MAX_BODY_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
+    eventStore: parseEventStoreUrl(text('EVENT_STORE_URL', 'sqlite:data/events.db'), problems),
+    readModelPath: parseSqliteUrl(
+      'READ_MODEL_URL',
+      text('READ_MODEL_URL', 'sqlite:data/readmodel.db'),
+      problems,
+    ),
+    projectionOnError: oneOf('PROJECTION_ON_ERROR', 'stop', ['stop', 'skip'] as const),
+    projectionBatchSize: integer('PROJECTION_BATCH_SIZE', 1000, 1, 100_000),
+    queryApiTokens: splitList(env.QUERY_API_TOKENS),
+    compilotApi: {
+      url: parseHttpUrl(
+        'COMPILOT_API_URL',
+        text('COMPILOT_API_URL', 'https://api.compilot.ai'),
+        problems,
+      ),
+      key: env.COMPILOT_API_KEY?.trim() || undefined,
+      timeoutMs: integer('COMPILOT_API_TIMEOUT_MS', 10_000, 100, 300_000),
+      maxRetries: integer('COMPILOT_API_MAX_RETRIES', 6, 0, 100),
+      ratePerSecond: integer('COMPILOT_API_RATE_PER_SECOND', 15, 1, 10_000),
+      ratePerMinute: integer('COMPILOT_API_RATE_PER_MINUTE', 300, 1, 600_000),
+      maxConcurrency: integer('COMPILOT_API_MAX_CONCURRENCY', 4, 1, 256),
+    },
+    shutdownTimeoutMs: integer('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
+  };
+  const tooShort = config.queryApiTokens.filter((token) => token.length < 16);
+  if (tooShort.length > 0) {
+    problems.push('QUERY_API_TOKENS: every token must be at least 16 characters long');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze(config);
+}
+
+function splitList(raw: string | undefined): string[] {
+  return (raw ?? '').split(/[\s,]+/).filter((part) => part !== '');
+}
+
+function parseSecrets(raw: string | undefined, problems: string[]): string[] {
+  const secrets = splitList(raw);
+  secrets.forEach((secret, index) => {
+    const keyBytes = Buffer.from(secret.slice('whsec_'.length), 'base64').length;
+    if (!SECRET_PATTERN.test(secret) || keyBytes < 16) {
+      // Never echo the secret itself: say which one and what is wrong.
+      problems.push(
+        `COMPILOT_WEBHOOK_SECRET entry ${index + 1} is not a whsec_ secret ` +
+          '(expected "whsec_" followed by base64 of at least 16 bytes)',
+      );
+    }
+  });
+  return secrets;
+}
+
+function parseEventStoreUrl(raw: string, problems: string[]): EventStoreLocation {
+  if (/^(kurrentdb|kurrent|kdb|esdb)(\+discover)?:\/\//.test(raw)) {
+    return { kind: 'kurrentdb', connectionString: raw };
+  }
+  return { kind: 'sqlite', path: parseSqliteUrl('EVENT_STORE_URL', raw, problems) };
+}
+
+function parseSqliteUrl(name: string, raw: string, problems: string[]): string {
+  const match = /^sqlite:(?:\/\/)?(.+)$/.exec(raw);
+  if (!match?.[1]) {
+    const kinds = name === 'EVENT_STORE_URL' ? 'sqlite:<file> or kurrentdb://...' : 'sqlite:<file>';
+    problems.push(`${name} must be ${kinds} (got "${redactUrl(raw)}")`);
+    return '';
+  }
+  return resolve(match[1]);
+}
+
+function parseHttpUrl(name: string, raw: string, problems: string[]): string {
+  try {
+    const url = new URL(raw);
+    if (url.protocol === 'http:' || url.protocol === 'https:') return raw.replace(/\/+$/, '');
+  } catch {
+    // reported below
+  }
+  problems.push(`${name} must be an http(s) URL (got "${redactUrl(raw)}")`);
+  return raw;
+}
+
+/** Connection strings may carry credentials; show them without. */
+export function redactUrl(raw: string): string {
+  return raw.replace(/\/\/[^@/]*@/, '//***@');
+}

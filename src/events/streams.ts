@@ -1,0 +1,26 @@
+/** Stream names are built only here, so every part of the service agrees on them. */
+
+export const QUARANTINE_STREAM = 'quarantine';
+
+export function customerStream(customerId: string): string {
+  return `customer-${customerId}`;
+}
+
+export function alertStream(alertId: string): string {
+  return `alert-${alertId}`;
+}
+
+export type StreamCategory = 'customer' | 'alert' | 'quarantine' | 'other';
+
+export function streamCategory(streamName: string): StreamCategory {
+  if (streamName === QUARANTINE_STREAM) return 'quarantine';
+  if (streamName.startsWith('customer-')) return 'customer';
+  if (streamName.startsWith('alert-')) return 'alert';
+  return 'other';
+}
+
+/** The id part of `customer-<id>` / `alert-<id>`. */
+export function streamEntityId(streamName: string): string {
+  const dash = streamName.indexOf('-');
+  return dash < 0 ? streamName : streamName.slice(dash + 1);
+}

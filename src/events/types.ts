@@ -1,0 +1,74 @@
+/**
+ * Event types and metadata shapes shared by ingress (which writes webhooks), the enrichment
+ * reactor (which writes details snapshots), projections and audit queries (which read both).
+ */
+
+export const WEBHOOK_EVENT_TYPES = [
+  'customer.created',
+  'customer.updated',
+  'customer.deleted',
+  'send.scenario',
+  'send.verification.flow',
+  'alert.created',
+  'alert.updated',
+  'alert.deleted',
+] as const;
+export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+
+export function isWebhookEventType(value: unknown): value is WebhookEventType {
+  return typeof value === 'string' && (WEBHOOK_EVENT_TYPES as readonly string[]).includes(value);
+}
+
+/** Customer events that make the enrichment reactor fetch `/customers/{id}/details`. */
+export const CUSTOMER_EVENT_TYPES: readonly WebhookEventType[] = [
+  'customer.created',
+  'customer.updated',
+  'customer.deleted',
+  'send.scenario',
+  'send.verification.flow',
+];
+
+export const QUARANTINED_EVENT_TYPE = 'quarantined';
+export const DETAILS_EVENT_TYPE = 'compilot.customer.details';
+export const NOT_FOUND_EVENT_TYPE = 'compilot.customer.not-found';
+/** Written by `quarantine replay` into the proper stream; data = the original raw bytes. */
+export const REPLAYED_METADATA_KEY = 'replayedFrom';
+
+/** Metadata of every stored webhook delivery (also of quarantined ones). */
+export interface WebhookMetadata {
+  readonly svixId: string;
+  readonly svixTimestamp: string;
+  /** The full signature header as received (space-separated `v1,<b64>` entries). */
+  readonly svixSignature: string;
+  /** Which header family carried it: `svix-*` or the unbranded `webhook-*`. */
+  readonly headerScheme: 'svix' | 'webhook';
+  /** ISO time this service received the delivery. */
+  readonly receivedAt: string;
+  /** Hex sha256 of the raw body bytes. */
+  readonly bodySha256: string;
+  /** Version of the schemas/ set the body was validated with. */
+  readonly schemaVersion: string;
+  readonly contentType?: string;
+}
+
+export type QuarantineReason = 'not-json' | 'unknown-event-type' | 'schema-invalid';
+
+export interface QuarantineMetadata extends WebhookMetadata {
+  readonly quarantineReason: QuarantineReason;
+  /** The eventType the body claimed, when it had one. */
+  readonly eventType?: string;
+  /** ajv errors (instancePath, message) or the parse error message. */
+  readonly errors: readonly { readonly path: string; readonly message: string }[];
+}
+
+/** Metadata of a `compilot.customer.details` / `compilot.customer.not-found` event. */
+export interface DetailsMetadata {
+  readonly fetchedAt: string;
+  readonly apiPath: string;
+  readonly httpStatus: number;
+  /** The webhook event that caused the fetch (the first one, when several were coalesced). */
+  readonly causationId: string;
+  readonly causationPosition: string;
+  /** Every causing event this fetch accounts for (coalescing). */
+  readonly causedBy: readonly { readonly id: string; readonly position: string }[];
+}

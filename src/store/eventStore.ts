@@ -1,0 +1,173 @@
+/**
+ * The event store port. Everything above `src/store/` talks to the log through this interface
+ * only; adapters (embedded SQLite, KurrentDB) translate their vendor's behaviour and errors into
+ * these types at their edge.
+ */
+
+/**
+ * A global log position. Opaque to callers, but ordered: comparing two positions as strings
+ * (`a < b`) gives log order, in every adapter. Serialise it as-is.
+ */
+export type Position = string;
+
+/**
+ * Expected state of the stream for an optimistic-concurrency append.
+ * Revisions are 0-based like EventStoreDB: a stream whose last event has revision 4 holds 5
+ * events, and `4n` is what an append expecting that state passes.
+ */
+export type ExpectedState = 'any' | 'no_stream' | 'stream_exists' | bigint;
+
+export interface NewEvent {
+  /** A UUID. Deterministic ids make appends idempotent (see {@link EventStore.appendToStream}). */
+  readonly id: string;
+  readonly type: string;
+  /** Stored byte-exact; never re-serialised. */
+  readonly data: Uint8Array;
+  /** A JSON object; keys starting with `$` are reserved by KurrentDB. */
+  readonly metadata: Readonly<Record<string, unknown>>;
+}
+
+export interface RecordedEvent {
+  readonly streamName: string;
+  readonly revision: bigint;
+  readonly position: Position;
+  readonly id: string;
+  readonly type: string;
+  readonly data: Buffer;
+  readonly metadata: Readonly<Record<string, unknown>>;
+  /** When the store committed the event (the store's clock, not the sender's). */
+  readonly recordedAt: Date;
+}
+
+export interface AppendResult {
+  /** Revision of the stream's last event after the append; pass it as the next expected state. */
+  readonly nextExpectedRevision: bigint;
+  /** Position of the last event of this append (of the already stored one for a duplicate). */
+  readonly position: Position;
+  /** True when every event id was already in the stream and nothing was written. */
+  readonly duplicate: boolean;
+}
+
+export interface AppendOptions {
+  /** @defaultValue 'any' */
+  readonly expected?: ExpectedState;
+}
+
+export interface ReadStreamOptions {
+  /** @defaultValue 'forwards' */
+  readonly direction?: 'forwards' | 'backwards';
+  /** Inclusive start revision; defaults to the first (forwards) or last (backwards) event. */
+  readonly fromRevision?: bigint;
+  readonly maxCount?: number;
+}
+
+export interface ReadAllOptions {
+  /** Exclusive: events strictly after this position. Omitted = from the start of the log. */
+  readonly after?: Position;
+  /** @defaultValue 1000 */
+  readonly maxCount?: number;
+}
+
+export interface SubscribeOptions {
+  /** Exclusive start position; omitted = from the start of the log. */
+  readonly after?: Position;
+  /** Ends the subscription; the iterator then returns. */
+  readonly signal: AbortSignal;
+  /** Largest batch handed to the consumer. @defaultValue 1000 */
+  readonly batchSize?: number;
+}
+
+/**
+ * One step of a subscription. `caughtUp` is true when the batch reached the head of the log as
+ * it was when the batch was read; later batches come as new events are committed.
+ */
+export interface SubscriptionBatch {
+  readonly events: readonly RecordedEvent[];
+  readonly caughtUp: boolean;
+}
+
+export interface EventStore {
+  /**
+   * Appends events atomically to one stream.
+   *
+   * Idempotency: an event id is unique within its stream. If every id of the append is already
+   * in the stream, nothing is written and the result says `duplicate: true`, whatever the
+   * expected state (so a redelivery is a success, hours or days later). If only some are, the
+   * append fails with {@link IdempotencyConflictError}. Otherwise the expected state is checked
+   * and a mismatch fails with {@link StreamRevisionConflictError}. A failed append writes nothing.
+   */
+  appendToStream(
+    streamName: string,
+    events: readonly NewEvent[],
+    options?: AppendOptions,
+  ): Promise<AppendResult>;
+
+  /** Reads a stream; a stream that does not exist reads as empty. */
+  readStream(streamName: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
+
+  /** One page of the global log in commit order. */
+  readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
+
+  /** Catch-up then live, in commit order, without busy polling while idle. */
+  subscribe(options: SubscribeOptions): AsyncIterable<SubscriptionBatch>;
+
+  /** Position of the last event in the log, or undefined for an empty log. */
+  headPosition(): Promise<Position | undefined>;
+
+  /** Throws a {@link StoreUnavailableError} unless the store can take writes now. */
+  checkWritable(): Promise<void>;
+
+  /** Finishes in-flight appends, then releases the store. */
+  close(): Promise<void>;
+}
+
+/** Base class of every error the port raises; `type` is the discriminant. */
+export class EventStoreError extends Error {
+  readonly type: string = 'event-store';
+}
+
+export class StreamRevisionConflictError extends EventStoreError {
+  override readonly type = 'stream-revision-conflict';
+  constructor(
+    readonly streamName: string,
+    readonly expected: ExpectedState,
+    /** Revision of the last event, or 'no_stream'. */
+    readonly actual: bigint | 'no_stream',
+  ) {
+    super(
+      `append to ${streamName} expected ${String(expected)} but the stream is at ${String(actual)}`,
+    );
+    this.name = 'StreamRevisionConflictError';
+  }
+}
+
+export class IdempotencyConflictError extends EventStoreError {
+  override readonly type = 'idempotency-conflict';
+  constructor(
+    readonly streamName: string,
+    readonly existingIds: readonly string[],
+  ) {
+    super(`append to ${streamName} repeats some but not all of its event ids`);
+    this.name = 'IdempotencyConflictError';
+  }
+}
+
+export class StoreUnavailableError extends EventStoreError {
+  override readonly type = 'store-unavailable';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StoreUnavailableError';
+  }
+}
+
+export class InvalidAppendError extends EventStoreError {
+  override readonly type = 'invalid-append';
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidAppendError';
+  }
+}
+
+export function isEventStoreError(error: unknown): error is EventStoreError {
+  return error instanceof EventStoreError;
+}
