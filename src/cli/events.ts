@@ -1,0 +1,88 @@
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../config.js';
+import { createLogger } from '../lib/logger.js';
+import type { RecordedEvent } from '../store/eventStore.js';
+import { openEventStore } from '../store/openEventStore.js';
+import { UsageError, type CliDeps } from './deps.js';
+import { writeLine } from './output.js';
+
+const USAGE = `usage: compilot-ledger events (--stream NAME | --all) [--after POSITION] [--limit N]
+
+Prints stored events as NDJSON, oldest first: stream, revision, position, type, id,
+metadata, recordedAt and the exact raw body as a string ("data"; base64 with
+"dataEncoding":"base64" when the bytes are not UTF-8). Reads EVENT_STORE_URL; safe to run
+while the service is running.`;
+
+export async function run(args: string[], deps: CliDeps): Promise<number> {
+  const { values } = parseOptions(args);
+  if (values.help) {
+    deps.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (Boolean(values.stream) === Boolean(values.all)) {
+    throw new UsageError('give exactly one of --stream NAME or --all');
+  }
+  const limit = values.limit === undefined ? Infinity : Number(values.limit);
+  if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit must be a whole number');
+
+  const config = loadConfig(deps.env);
+  const store = openEventStore(config.eventStore, createLogger('warn'));
+  try {
+    let printed = 0;
+    if (values.stream !== undefined) {
+      for (const event of await store.readStream(values.stream)) {
+        if (printed++ >= limit) break;
+        await writeLine(deps.stdout, JSON.stringify(toJson(event)));
+      }
+    } else {
+      let after = values.after;
+      while (printed < limit) {
+        const page = await store.readAll({ after, maxCount: Math.min(1000, limit - printed) });
+        if (page.length === 0) break;
+        for (const event of page) await writeLine(deps.stdout, JSON.stringify(toJson(event)));
+        printed += page.length;
+        after = page.at(-1)!.position;
+      }
+    }
+    return 0;
+  } finally {
+    await store.close();
+  }
+}
+
+function parseOptions(args: string[]) {
+  try {
+    return parseArgs({
+      args,
+      options: {
+        stream: { type: 'string' },
+        all: { type: 'boolean' },
+        after: { type: 'string' },
+        limit: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      allowPositionals: false,
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+/** The NDJSON shape of a stored event; shared with `export`. */
+export function toJson(event: RecordedEvent): Record<string, unknown> {
+  const text = event.data.toString('utf8');
+  const isUtf8 = Buffer.from(text, 'utf8').equals(event.data);
+  return {
+    stream: event.streamName,
+    revision: Number(event.revision),
+    position: event.position,
+    type: event.type,
+    id: event.id,
+    recordedAt: event.recordedAt.toISOString(),
+    metadata: event.metadata,
+    data: isUtf8 ? text : event.data.toString('base64'),
+    ...(isUtf8 ? {} : { dataEncoding: 'base64' }),
+  };
+}
+
+export { USAGE };

@@ -1,0 +1,79 @@
+/**
+ * `compilot-ledger <command>`: the only place that reads the process environment (through
+ * config.readEnvironment) and installs signal handlers; commands get both as arguments.
+ */
+import { ConfigError, readEnvironment } from '../config.js';
+import { UsageError, type CliCommand, type CliDeps } from './deps.js';
+
+const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: CliCommand }> }> = {
+  serve: {
+    summary: 'run the service (webhook ingress, projections, enrichment, query API)',
+    load: () => import('./serve.js'),
+  },
+  dev: {
+    summary: 'what `make run` runs: development secrets in .env, simulator, demo',
+    load: () => import('./dev.js'),
+  },
+  events: {
+    summary: 'print stored events as NDJSON (--stream NAME | --all)',
+    load: () => import('./events.js'),
+  },
+};
+
+const USAGE = `usage: compilot-ledger <command> [options]
+
+commands:
+${Object.entries(COMMANDS)
+  .map(([name, { summary }]) => `  ${name.padEnd(12)} ${summary}`)
+  .join('\n')}
+
+Run \`compilot-ledger <command> --help\` for a command's options.`;
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...args] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    process.stderr.write(`unknown command "${name}"\n\n${USAGE}\n`);
+    return 2;
+  }
+  const stop = new AbortController();
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    // A second signal means "now": skip the graceful path.
+    if (++signals > 1) process.exit(130);
+    process.stderr.write(`received ${signal}, shutting down\n`);
+    stop.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const deps: CliDeps = {
+    env: readEnvironment(),
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stopSignal: stop.signal,
+  };
+  try {
+    const { run } = await command.load();
+    return await run(args, deps);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`compilot-ledger ${name}: ${error.message}\n`);
+      return 78; // EX_CONFIG
+    }
+    if (error instanceof UsageError) {
+      process.stderr.write(`compilot-ledger ${name}: ${error.message}\n(see --help)\n`);
+      return 2;
+    }
+    process.stderr.write(`compilot-ledger ${name} failed: ${(error as Error).message}\n`);
+    return 1;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

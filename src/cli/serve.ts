@@ -1,0 +1,38 @@
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../config.js';
+import { createLogger } from '../lib/logger.js';
+import { startService } from '../service.js';
+import { UsageError, type CliDeps } from './deps.js';
+
+const USAGE = `usage: compilot-ledger serve
+
+Runs the service with the settings from the environment (and .env). Refuses to start
+without COMPILOT_WEBHOOK_SECRET. Stops gracefully on SIGTERM/SIGINT.`;
+
+export async function run(args: string[], deps: CliDeps): Promise<number> {
+  let help = false;
+  try {
+    help = Boolean(
+      parseArgs({ args, options: { help: { type: 'boolean', short: 'h' } } }).values.help,
+    );
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (help) {
+    deps.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const config = loadConfig(deps.env, { requireWebhookSecret: true });
+  const logger = createLogger(config.logLevel);
+  const service = await startService(config, logger);
+  await waitForAbort(deps.stopSignal);
+  await service.close();
+  return 0;
+}
+
+export function waitForAbort(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+}

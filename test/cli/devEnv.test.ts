@@ -1,0 +1,40 @@
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseEnv } from 'node:util';
+import t from 'tap';
+import { ensureDevEnv } from '../../src/cli/devEnv.js';
+import { loadConfig } from '../../src/config.js';
+
+void t.test('first run generates a secret and a token into a private .env', async (t) => {
+  const dir = t.testdir({});
+  const { env, generated } = ensureDevEnv(dir, {});
+  t.same([...generated].sort(), ['COMPILOT_WEBHOOK_SECRET', 'QUERY_API_TOKENS']);
+  const file = join(dir, '.env');
+  t.equal(statSync(file).mode & 0o777, 0o600, '.env is readable by its owner only');
+  const stored = parseEnv(readFileSync(file, 'utf8'));
+  t.equal(stored.COMPILOT_WEBHOOK_SECRET, env.COMPILOT_WEBHOOK_SECRET);
+  t.equal(stored.QUERY_API_TOKENS, env.QUERY_API_TOKENS);
+  const config = loadConfig(env, { requireWebhookSecret: true });
+  t.equal(config.webhookSecrets.length, 1, 'the generated secret is a valid whsec_ secret');
+  t.equal(config.queryApiTokens.length, 1, 'the generated token is accepted');
+});
+
+void t.test('later runs reuse what .env holds', async (t) => {
+  const dir = t.testdir({});
+  const first = ensureDevEnv(dir, {});
+  const second = ensureDevEnv(dir, {});
+  t.same(second.generated, []);
+  t.equal(second.env.COMPILOT_WEBHOOK_SECRET, first.env.COMPILOT_WEBHOOK_SECRET);
+});
+
+void t.test('values set in the environment are never overwritten or written to .env', async (t) => {
+  const dir = t.testdir({});
+  writeFileSync(join(dir, '.env'), 'PORT=4000\n');
+  const secret = `whsec_${Buffer.alloc(24, 1).toString('base64')}`;
+  const { env, generated } = ensureDevEnv(dir, { COMPILOT_WEBHOOK_SECRET: secret });
+  t.same(generated, ['QUERY_API_TOKENS']);
+  t.equal(env.COMPILOT_WEBHOOK_SECRET, secret);
+  const stored = readFileSync(join(dir, '.env'), 'utf8');
+  t.notMatch(stored, secret, 'the operator secret stays out of .env');
+  t.match(stored, 'PORT=4000', 'existing lines are kept');
+});

@@ -1,0 +1,102 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import t from 'tap';
+import { ConfigError, loadConfig, readEnvironment } from '../src/config.js';
+
+const SECRET = `whsec_${Buffer.alloc(24, 7).toString('base64')}`;
+const OTHER_SECRET = `whsec_${Buffer.alloc(32, 9).toString('base64')}`;
+
+void t.test('loadConfig gives documented defaults for an empty environment', async (t) => {
+  const config = loadConfig({});
+  t.equal(config.port, 3000);
+  t.equal(config.host, '0.0.0.0');
+  t.equal(config.logLevel, 'info');
+  t.equal(config.webhookMaxBodyBytes, 1024 * 1024);
+  t.same(config.eventStore, { kind: 'sqlite', path: join(process.cwd(), 'data/events.db') });
+  t.equal(config.readModelPath, join(process.cwd(), 'data/readmodel.db'));
+  t.equal(config.compilotApi.url, 'https://api.compilot.ai');
+  t.equal(config.compilotApi.ratePerSecond, 15);
+  t.equal(config.compilotApi.ratePerMinute, 300);
+  t.same(config.queryApiTokens, []);
+  t.ok(Object.isFrozen(config), 'the config is frozen');
+});
+
+void t.test('serve refuses to start without a webhook secret, saying which variable', async (t) => {
+  t.throws(() => loadConfig({}, { requireWebhookSecret: true }), {
+    name: 'ConfigError',
+    message: /COMPILOT_WEBHOOK_SECRET is not set/,
+  });
+});
+
+void t.test('several secrets separated by spaces or commas are all kept', async (t) => {
+  const config = loadConfig({ COMPILOT_WEBHOOK_SECRET: ` ${SECRET}, ${OTHER_SECRET} ` });
+  t.same(config.webhookSecrets, [SECRET, OTHER_SECRET]);
+});
+
+void t.test('one error names every bad variable and never echoes a secret', async (t) => {
+  const badSecret = 'whsec_not*base64';
+  try {
+    loadConfig({
+      PORT: 'eighty',
+      LOG_LEVEL: 'loud',
+      EVENT_STORE_URL: 'postgres://user:pw@db/events',
+      COMPILOT_WEBHOOK_SECRET: `${SECRET} ${badSecret}`,
+      COMPILOT_API_URL: 'ftp://example.org',
+      PROJECTION_ON_ERROR: 'ignore',
+      QUERY_API_TOKENS: 'short',
+    });
+    t.fail('expected a ConfigError');
+  } catch (error) {
+    t.type(error, ConfigError);
+    const { message, problems } = error as ConfigError;
+    for (const name of [
+      'PORT',
+      'LOG_LEVEL',
+      'EVENT_STORE_URL',
+      'COMPILOT_WEBHOOK_SECRET entry 2',
+      'COMPILOT_API_URL',
+      'PROJECTION_ON_ERROR',
+      'QUERY_API_TOKENS',
+    ]) {
+      t.match(message, name, `names ${name}`);
+    }
+    t.equal(problems.length, 7, 'one problem per bad variable');
+    t.notMatch(message, badSecret, 'the bad secret is not echoed');
+    t.notMatch(message, 'pw@', 'credentials in a URL are redacted');
+  }
+});
+
+void t.test('a KurrentDB connection string selects the KurrentDB adapter', async (t) => {
+  for (const url of [
+    'kurrentdb://localhost:2113?tls=false',
+    'kurrentdb+discover://cluster.example:2113',
+    'esdb://n1:2113,n2:2113,n3:2113',
+  ]) {
+    t.same(loadConfig({ EVENT_STORE_URL: url }).eventStore, {
+      kind: 'kurrentdb',
+      connectionString: url,
+    });
+  }
+});
+
+void t.test('sqlite: URLs resolve to absolute file paths', async (t) => {
+  t.same(loadConfig({ EVENT_STORE_URL: 'sqlite:///var/lib/ledger/events.db' }).eventStore, {
+    kind: 'sqlite',
+    path: '/var/lib/ledger/events.db',
+  });
+});
+
+void t.test('readEnvironment fills in from .env but the real environment wins', async (t) => {
+  const dir = t.testdir({ '.env': '' });
+  writeFileSync(join(dir, '.env'), 'LEDGER_TEST_ONLY_IN_FILE=file\nLEDGER_TEST_IN_BOTH=file\n');
+  process.env.LEDGER_TEST_IN_BOTH = 'process';
+  t.teardown(() => delete process.env.LEDGER_TEST_IN_BOTH);
+  const env = readEnvironment(dir);
+  t.equal(env.LEDGER_TEST_ONLY_IN_FILE, 'file');
+  t.equal(env.LEDGER_TEST_IN_BOTH, 'process');
+});
+
+void t.test('a missing .env file is fine', async (t) => {
+  const dir = t.testdir({});
+  t.equal(readEnvironment(dir).LEDGER_TEST_ONLY_IN_FILE, undefined);
+});
