@@ -1,0 +1,117 @@
+/**
+ * Opens the event store's SQLite file: connection pragmas and the versioned schema
+ * (`PRAGMA user_version` counts the migrations applied).
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Logger } from '../../lib/logger.js';
+import { StoreUnavailableError } from '../eventStore.js';
+
+/** Marks the file as a compilot-ledger event store ("CLEV"), so a foreign database is refused. */
+const APPLICATION_ID = 0x434c4556;
+
+/** Index i upgrades the schema from version i to i + 1. Never edit a shipped migration. */
+const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE events (
+    position INTEGER PRIMARY KEY AUTOINCREMENT,
+    stream TEXT NOT NULL,
+    revision INTEGER NOT NULL CHECK (revision >= 0),
+    id TEXT NOT NULL,
+    type TEXT NOT NULL,
+    data BLOB NOT NULL,
+    metadata TEXT NOT NULL,
+    recorded_at TEXT NOT NULL,
+    UNIQUE (stream, revision),
+    UNIQUE (stream, id)
+  );
+  CREATE TABLE streams (
+    stream TEXT PRIMARY KEY,
+    revision INTEGER NOT NULL CHECK (revision >= 0)
+  ) WITHOUT ROWID;
+  -- The log is immutable: auditors rely on an event, once acknowledged, never changing.
+  CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+    BEGIN SELECT RAISE(ABORT, 'events are immutable: UPDATE refused'); END;
+  CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+    BEGIN SELECT RAISE(ABORT, 'events are immutable: DELETE refused'); END;
+  CREATE TRIGGER streams_only_grow BEFORE UPDATE ON streams
+    WHEN NEW.stream IS NOT OLD.stream OR NEW.revision <= OLD.revision
+    BEGIN SELECT RAISE(ABORT, 'stream revisions only grow'); END;
+  CREATE TRIGGER streams_no_delete BEFORE DELETE ON streams
+    BEGIN SELECT RAISE(ABORT, 'streams are never deleted'); END;
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+export interface OpenDatabaseOptions {
+  readonly path: string;
+  readonly busyTimeoutMs: number;
+  readonly logger?: Logger;
+}
+
+/** Opens (creating if absent) and migrates the database; throws StoreUnavailableError. */
+export function openDatabase(options: OpenDatabaseOptions): Database.Database {
+  const { path, busyTimeoutMs, logger } = options;
+  const inMemory = path === ':memory:';
+  let db: Database.Database | undefined;
+  try {
+    if (!inMemory) mkdirSync(dirname(path), { recursive: true });
+    db = new Database(path, { timeout: busyTimeoutMs });
+    const journalMode = db.pragma('journal_mode = WAL', { simple: true }) as string;
+    if (journalMode !== 'wal' && !inMemory) {
+      logger?.warn({ journalMode }, 'event store could not switch to WAL mode');
+    }
+    // FULL syncs the WAL on every COMMIT, so an acknowledged append survives power loss and
+    // OS crashes, not only process crashes (NORMAL may lose the last commits there). Group
+    // commit is what keeps that affordable.
+    db.pragma('synchronous = FULL');
+    db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+    db.pragma('foreign_keys = ON');
+    const version = migrate(db);
+    logger?.info({ schemaVersion: version }, 'event store opened');
+    return db;
+  } catch (error) {
+    db?.close();
+    if (error instanceof StoreUnavailableError) throw error;
+    throw new StoreUnavailableError(`cannot open the event store at ${path}`, { cause: error });
+  }
+}
+
+function migrate(db: Database.Database): number {
+  // IMMEDIATE: two processes opening a fresh file at once must not both run the migrations.
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    const version = db.pragma('user_version', { simple: true }) as number;
+    checkOwnership(db, version);
+    if (version > SCHEMA_VERSION) {
+      throw new StoreUnavailableError(
+        `event store schema version ${version} is newer than this build (${SCHEMA_VERSION})`,
+      );
+    }
+    for (let next = version; next < SCHEMA_VERSION; next += 1) db.exec(MIGRATIONS[next]!);
+    if (version < SCHEMA_VERSION) {
+      db.pragma(`application_id = ${APPLICATION_ID}`);
+      db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    }
+    db.exec('COMMIT');
+    return SCHEMA_VERSION;
+  } catch (error) {
+    if (db.inTransaction) db.exec('ROLLBACK');
+    throw error;
+  }
+}
+
+function checkOwnership(db: Database.Database, version: number): void {
+  const applicationId = db.pragma('application_id', { simple: true }) as number;
+  const tables = db
+    .prepare("SELECT count(*) FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%'")
+    .pluck()
+    .get() as number;
+  const foreign =
+    (applicationId !== 0 && applicationId !== APPLICATION_ID) || (version === 0 && tables > 0);
+  if (foreign) {
+    throw new StoreUnavailableError('the file is a SQLite database but not an event store');
+  }
+}

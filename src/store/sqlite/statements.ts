@@ -1,0 +1,145 @@
+/** Every SQL statement of the adapter, prepared once per connection. */
+import type Database from 'better-sqlite3';
+import type { RecordedEvent } from '../eventStore.js';
+import type { PreparedEvent } from '../embedded/appendRules.js';
+import { formatSequencePosition } from '../embedded/sequencePosition.js';
+
+/** Rows come back as arrays (`.raw()`): much cheaper than keyed objects on large reads. */
+type EventRow = readonly [
+  position: number,
+  stream: string,
+  revision: number,
+  id: string,
+  type: string,
+  data: Buffer,
+  metadata: string,
+  recordedAt: string,
+];
+
+export interface StoredEventRef {
+  readonly position: number;
+  readonly revision: number;
+}
+
+/** Larger than any revision: "from the end" for backwards reads. */
+const LAST_REVISION = 2n ** 63n - 1n;
+/** SQLite's "no limit". */
+const NO_LIMIT = -1;
+
+export interface Statements {
+  begin(): void;
+  commit(): void;
+  rollback(): void;
+  savepoint(): void;
+  releaseSavepoint(): void;
+  rollbackToSavepoint(): void;
+  findEvent(stream: string, id: string): StoredEventRef | undefined;
+  streamRevision(stream: string): number | undefined;
+  /** Returns the new event's position (rowid). */
+  insertEvent(stream: string, revision: number, event: PreparedEvent, recordedAt: string): number;
+  setStreamRevision(stream: string, revision: number): void;
+  readAll(afterSequence: number, maxCount: number): RecordedEvent[];
+  readStream(
+    stream: string,
+    direction: 'forwards' | 'backwards',
+    fromRevision: bigint | undefined,
+    maxCount: number | undefined,
+  ): RecordedEvent[];
+  headSequence(): number | undefined;
+  dataVersion(): number;
+}
+
+const COLUMNS = 'position, stream, revision, id, type, data, metadata, recorded_at';
+
+export function prepareStatements(db: Database.Database): Statements {
+  const control = (sql: string): (() => void) => {
+    const statement = db.prepare(sql);
+    return () => void statement.run();
+  };
+  const findEvent = db.prepare<[string, string], StoredEventRef>(
+    'SELECT position, revision FROM events WHERE stream = ? AND id = ?',
+  );
+  const streamRevision = db
+    .prepare<[string], number>('SELECT revision FROM streams WHERE stream = ?')
+    .pluck();
+  const insertEvent = db.prepare<[string, number, string, string, Uint8Array, string, string]>(
+    `INSERT INTO events (stream, revision, id, type, data, metadata, recorded_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const setStreamRevision = db.prepare<[string, number]>(
+    `INSERT INTO streams (stream, revision) VALUES (?, ?)
+     ON CONFLICT (stream) DO UPDATE SET revision = excluded.revision`,
+  );
+  const readAll = db
+    .prepare<[number, number], EventRow>(
+      `SELECT ${COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`,
+    )
+    .raw();
+  const readForwards = db
+    .prepare<[string, bigint, number], EventRow>(
+      `SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision >= ?
+       ORDER BY revision LIMIT ?`,
+    )
+    .raw();
+  const readBackwards = db
+    .prepare<[string, bigint, number], EventRow>(
+      `SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision <= ?
+       ORDER BY revision DESC LIMIT ?`,
+    )
+    .raw();
+  const head = db.prepare<[], number | null>('SELECT max(position) FROM events').pluck();
+  const dataVersion = db.prepare<[], number>('PRAGMA data_version').pluck();
+
+  return {
+    begin: control('BEGIN IMMEDIATE'),
+    commit: control('COMMIT'),
+    rollback: control('ROLLBACK'),
+    savepoint: control('SAVEPOINT append'),
+    releaseSavepoint: control('RELEASE append'),
+    rollbackToSavepoint: control('ROLLBACK TO append'),
+    findEvent: (stream, id) => findEvent.get(stream, id),
+    streamRevision: (stream) => streamRevision.get(stream),
+    insertEvent(stream, revision, event, recordedAt) {
+      const { lastInsertRowid } = insertEvent.run(
+        stream,
+        revision,
+        event.id,
+        event.type,
+        event.data,
+        event.metadataJson,
+        recordedAt,
+      );
+      return Number(lastInsertRowid);
+    },
+    setStreamRevision: (stream, revision) => void setStreamRevision.run(stream, revision),
+    readAll: (afterSequence, maxCount) => readAll.all(afterSequence, maxCount).map(toRecorded),
+    readStream(stream, direction, fromRevision, maxCount) {
+      const limit = maxCount ?? NO_LIMIT;
+      // Clamped so a revision past SQLite's 64-bit range reads as "past the end", not an error.
+      const from =
+        fromRevision === undefined || fromRevision > LAST_REVISION ? undefined : fromRevision;
+      if (direction === 'forwards' && fromRevision !== undefined && from === undefined) return [];
+      const rows =
+        direction === 'forwards'
+          ? readForwards.all(stream, from ?? 0n, limit)
+          : readBackwards.all(stream, from ?? LAST_REVISION, limit);
+      return rows.map(toRecorded);
+    },
+    headSequence: () => head.get() ?? undefined,
+    dataVersion: () => dataVersion.get()!,
+  };
+}
+
+function toRecorded(row: EventRow): RecordedEvent {
+  const [position, streamName, revision, id, type, data, metadata, recordedAt] = row;
+  return {
+    streamName,
+    revision: BigInt(revision),
+    position: formatSequencePosition(position),
+    id,
+    type,
+    data,
+    metadata: JSON.parse(metadata) as Record<string, unknown>,
+    recordedAt: new Date(recordedAt),
+  };
+}
