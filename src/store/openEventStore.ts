@@ -4,11 +4,20 @@ import type { EventStore } from './eventStore.js';
 import { openKurrentDbEventStore } from './kurrentDbEventStore.js';
 import { openSqliteEventStore } from './sqliteEventStore.js';
 
+export interface OpenEventStoreOptions {
+  /** Called after each embedded group commit (metrics); KurrentDB commits are not observable. */
+  readonly onCommit?: (commit: { appends: number; events: number; durationMs: number }) => void;
+}
+
 /** Chooses the adapter from EVENT_STORE_URL; the rest of the service only sees the port. */
-export function openEventStore(location: EventStoreLocation, logger: Logger): EventStore {
+export function openEventStore(
+  location: EventStoreLocation,
+  logger: Logger,
+  options: OpenEventStoreOptions = {},
+): EventStore {
   switch (location.kind) {
     case 'sqlite':
-      return openSqliteEventStore({ path: location.path, logger });
+      return openSqliteEventStore({ path: location.path, logger, onCommit: options.onCommit });
     case 'kurrentdb':
       return openKurrentDbEventStore({ connectionString: location.connectionString, logger });
   }

@@ -1,0 +1,150 @@
+/**
+ * `compilot-ledger dev`, what `make run` runs: the newcomer's path. Generates development
+ * secrets into .env once, starts the service on the embedded store and, when no ComPilot API
+ * key is configured, the built-in simulator plus a short demo journey through the pipeline.
+ */
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { loadConfig, type Config } from '../config.js';
+import { WEBHOOK_PATH } from '../ingress/app.js';
+import { createLogger, type Logger } from '../lib/logger.js';
+import { getCustomer, getKycHistory } from '../readmodel/queries.js';
+import { startService, type RunningService } from '../service.js';
+import { startSimulatorApi, type SimulatorApi } from '../simulator/apiServer.js';
+import { runDemoJourney } from '../simulator/journeys.js';
+import { createSimulatorState, type SimulatorState } from '../simulator/state.js';
+import { UsageError, type CliDeps } from './deps.js';
+import { ensureDevEnv } from './devEnv.js';
+import { waitForAbort } from './serve.js';
+
+const USAGE = `usage: compilot-ledger dev [--no-demo]
+
+Development mode (what \`make run\` runs). Generates COMPILOT_WEBHOOK_SECRET and
+QUERY_API_TOKENS into .env when they are not configured, starts the service and, without
+COMPILOT_API_KEY, the built-in ComPilot simulator and a demo journey.`;
+
+export async function run(args: string[], deps: CliDeps): Promise<number> {
+  const values = parseOptions(args);
+  if (values.help) {
+    deps.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const { env, generated } = ensureDevEnv(process.cwd(), deps.env);
+  let config = loadConfig(env, { requireWebhookSecret: true });
+  const logger = createLogger(config.logLevel);
+  const print = (line = ''): boolean => deps.stdout.write(`${line}\n`);
+  if (generated.length > 0)
+    print(`Generated ${generated.join(' and ')} into .env (development only).`);
+
+  let simulator: { api: SimulatorApi; state: SimulatorState } | undefined;
+  if (config.compilotApi.key === undefined) {
+    const state = createSimulatorState();
+    const apiKey = `sim_${randomBytes(12).toString('hex')}`;
+    const api = await startSimulatorApi({ apiKey, state, logger });
+    simulator = { api, state };
+    config = { ...config, compilotApi: { ...config.compilotApi, url: api.url, key: apiKey } };
+    logger.warn(
+      { url: api.url },
+      'COMPILOT_API_KEY is not set: enrichment talks to the built-in ComPilot SIMULATOR',
+    );
+  }
+
+  const service = await startService(config, logger);
+  try {
+    printBanner(print, config, service);
+    if (simulator && !values['no-demo']) {
+      await playDemo(print, logger, config, service, simulator.state, deps.stopSignal);
+    }
+    print('Press Ctrl-C to stop.');
+    await waitForAbort(deps.stopSignal);
+  } finally {
+    await service.close();
+    await simulator?.api.close();
+  }
+  return 0;
+}
+
+function parseOptions(args: string[]) {
+  try {
+    return parseArgs({
+      args,
+      options: { 'no-demo': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    }).values;
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+function printBanner(
+  print: (line?: string) => void,
+  config: Config,
+  service: RunningService,
+): void {
+  const webhookUrl = `${service.url}${WEBHOOK_PATH}`;
+  print();
+  print(`compilot-ledger is listening on ${service.url}`);
+  print(`  webhook endpoint   POST ${webhookUrl}`);
+  print(`  webhook secret     ${config.webhookSecrets[0]}  (from .env or the environment)`);
+  print(`  query API token    ${config.queryApiTokens[0] ?? '(none: query API disabled)'}`);
+  print(`  event store        ${config.eventStore.kind}`);
+  print();
+  print('Send a signed test delivery (signed with svix, the secret is read from .env):');
+  print(`  node dist/src/cli/main.js simulate send --target ${webhookUrl} --journey onboarding`);
+  print('Ask the audit API:');
+  print(
+    `  curl -H "Authorization: Bearer ${config.queryApiTokens[0] ?? '<token>'}" ${service.url}/customers`,
+  );
+  print();
+}
+
+async function playDemo(
+  print: (line?: string) => void,
+  logger: Logger,
+  config: Config,
+  service: RunningService,
+  state: SimulatorState,
+  signal: AbortSignal,
+): Promise<void> {
+  print('Playing a demo journey through the simulator...');
+  const report = await runDemoJourney({
+    targetUrl: `${service.url}${WEBHOOK_PATH}`,
+    secret: config.webhookSecrets[0]!,
+    state,
+    logger,
+    signal,
+  });
+  print(`  ${report.deliveries.length} deliveries sent, ${report.failed} not acknowledged`);
+  // Enrichment appends snapshots after the webhooks; projections apply both. Wait for both.
+  await waitUntil(
+    () => (service.enrichment?.status().caughtUp ?? true) && service.projections.status().ready,
+    signal,
+  );
+  await service.projections.waitFor((status) => status.ready, signal);
+  const customerId = report.customerIds[0];
+  if (customerId === undefined) return;
+  const customer = getCustomer(service.readModelDb, customerId);
+  print();
+  print(`Customer ${customerId} (read model, rebuilt from the log):`);
+  print(
+    `  status ${customer?.status ?? '-'}, risk ${customer?.riskScore ?? '-'}, ` +
+      `onboarding ${customer?.onboardingLevel ?? '-'}, deleted ${String(customer?.deleted ?? false)}`,
+  );
+  for (const wallet of customer?.wallets ?? []) {
+    print(`  wallet ${wallet.address} (${wallet.namespace ?? 'unknown namespace'})`);
+  }
+  print("KYC history (effective time by ComPilot's clock, change, reason):");
+  for (const entry of getKycHistory(service.readModelDb, customerId)) {
+    const change = `${entry.kind} ${entry.from ?? '-'} -> ${entry.to ?? '-'}`;
+    print(`  ${entry.effectiveAt}  ${change.padEnd(42)} ${entry.reason ?? ''}`);
+  }
+  print();
+  print(`Full audit trail: node dist/src/cli/main.js audit ${customerId}`);
+  print();
+}
+
+async function waitUntil(condition: () => boolean, signal: AbortSignal): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (!condition() && !signal.aborted && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

@@ -1,0 +1,209 @@
+/**
+ * Composition root: builds the adapters named by the config, starts the processors and the HTTP
+ * server, and knows the order to stop them in. Nothing else constructs concrete adapters.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { projections } from '../projections/index.js';
+import { createCompilotClient, type FetchLike } from './compilot/client.js';
+import type { Config } from './config.js';
+import { createHttpApp } from './ingress/app.js';
+import type { ReadinessCheck } from './ingress/health.js';
+import { createIngressMetrics } from './ingress/metrics.js';
+import type { Logger } from './lib/logger.js';
+import { createCheckpointStore } from './processing/checkpointStore.js';
+import { startEnrichment, type EnrichmentProcessor } from './processing/enrichment.js';
+import { openReadModel, type ReadModelDb } from './projections/readModelStore.js';
+import { startProjections, type ProjectionRunner } from './projections/runner.js';
+import { createQueryRouter } from './query/router.js';
+import type { EventStore } from './store/eventStore.js';
+import { openEventStore } from './store/openEventStore.js';
+
+export interface ServiceOptions {
+  /** Replaces node-fetch for the ComPilot client (tests). */
+  readonly fetch?: FetchLike;
+}
+
+export interface RunningService {
+  /** The port actually bound (PORT=0 picks a free one). */
+  readonly port: number;
+  readonly url: string;
+  readonly store: EventStore;
+  readonly readModelDb: ReadModelDb;
+  readonly projections: ProjectionRunner;
+  readonly enrichment: EnrichmentProcessor | undefined;
+  /** Stops accepting, finishes in-flight requests and commits, stops processors, closes stores. */
+  close(): Promise<void>;
+}
+
+export async function startService(
+  config: Config,
+  logger: Logger,
+  options: ServiceOptions = {},
+): Promise<RunningService> {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'compilot_ledger_process_' });
+  const ingressMetrics = createIngressMetrics(registry);
+  const store = openEventStore(config.eventStore, logger, {
+    onCommit: ingressMetrics.observeCommit,
+  });
+  const readModelDb = openReadModel(config.readModelPath);
+  const stop = new AbortController();
+
+  const projectionRunner = startProjections({
+    store,
+    db: readModelDb,
+    projections,
+    logger,
+    registry,
+    onError: config.projectionOnError,
+    batchSize: config.projectionBatchSize,
+    signal: stop.signal,
+  });
+  const enrichment = startEnrichmentIfConfigured(config, logger, {
+    store,
+    readModelDb,
+    registry,
+    signal: stop.signal,
+    fetch: options.fetch,
+  });
+
+  const readinessChecks: ReadinessCheck[] = [
+    {
+      name: 'projections',
+      check: () => Promise.resolve(describeProjectionProblems(projectionRunner)),
+    },
+  ];
+  const app = createHttpApp({
+    store,
+    logger,
+    registry,
+    webhook: { secrets: config.webhookSecrets, maxBodyBytes: config.webhookMaxBodyBytes },
+    readinessChecks,
+    routers: [
+      createQueryRouter({
+        store,
+        readModelDb,
+        secrets: config.webhookSecrets,
+        tokens: config.queryApiTokens,
+        logger,
+      }),
+    ],
+  });
+
+  const server = createServer(app.callback());
+  // Svix waits at most 15 s for an answer; a client slower than this is not Svix.
+  server.requestTimeout = 30_000;
+  server.headersTimeout = 20_000;
+  server.keepAliveTimeout = 5_000;
+  await listen(server, config.port, config.host);
+  const port = (server.address() as AddressInfo).port;
+  logger.info(
+    {
+      port,
+      host: config.host,
+      eventStore: config.eventStore.kind,
+      enrichment: enrichment ? 'on' : 'off',
+      queryApi: config.queryApiTokens.length > 0 ? 'on' : 'off',
+    },
+    'listening',
+  );
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      logger.info('shutting down: no new requests, finishing in-flight ones');
+      await closeServer(server, config.shutdownTimeoutMs);
+      stop.abort();
+      await Promise.all([projectionRunner.done, enrichment?.done]);
+      await store.close();
+      readModelDb.close();
+      logger.info('stopped');
+    })();
+    return closing;
+  };
+
+  return {
+    port,
+    url: `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`,
+    store,
+    readModelDb,
+    projections: projectionRunner,
+    enrichment,
+    close,
+  };
+}
+
+function startEnrichmentIfConfigured(
+  config: Config,
+  logger: Logger,
+  deps: {
+    store: EventStore;
+    readModelDb: ReadModelDb;
+    registry: Registry;
+    signal: AbortSignal;
+    fetch: FetchLike | undefined;
+  },
+): EnrichmentProcessor | undefined {
+  const api = config.compilotApi;
+  if (api.key === undefined) {
+    logger.warn('enrichment off: COMPILOT_API_KEY is not set, customer details are not fetched');
+    return undefined;
+  }
+  const client = createCompilotClient({
+    baseUrl: api.url,
+    apiKey: api.key,
+    timeoutMs: api.timeoutMs,
+    maxRetries: api.maxRetries,
+    ratePerSecond: api.ratePerSecond,
+    ratePerMinute: api.ratePerMinute,
+    maxConcurrency: api.maxConcurrency,
+    logger,
+    registry: deps.registry,
+    ...(deps.fetch ? { fetch: deps.fetch } : {}),
+  });
+  return startEnrichment({
+    store: deps.store,
+    client,
+    checkpoints: createCheckpointStore(deps.readModelDb),
+    logger,
+    registry: deps.registry,
+    signal: deps.signal,
+    concurrency: api.maxConcurrency,
+  });
+}
+
+function describeProjectionProblems(runner: ProjectionRunner): string | undefined {
+  const status = runner.status();
+  if (status.ready) return undefined;
+  const problems = status.projections.flatMap((p) => {
+    if (p.poisoned) return [`${p.name} stopped at poison event ${p.poisoned.position}`];
+    if (p.servingGeneration === null) return [`${p.name} has not finished its first build`];
+    if (!p.caughtUp) return [`${p.name} is catching up`];
+    return [];
+  });
+  return problems.join('; ') || 'projections not ready';
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+/** Stops accepting, lets in-flight requests finish, and cuts what is left after the timeout. */
+function closeServer(server: Server, timeoutMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => server.closeAllConnections(), timeoutMs);
+    server.close(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
+}
