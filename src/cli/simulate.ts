@@ -1,0 +1,256 @@
+/**
+ * `compilot-ledger simulate [api|send|demo]`: a local ComPilot for development, tests and demos.
+ * The API server and the journeys share one in-memory state, so the API answers what the
+ * webhooks said.
+ */
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../config.js';
+import { WEBHOOK_PATH } from '../ingress/app.js';
+import { createLogger } from '../lib/logger.js';
+import { startSimulatorApi, type SimulatorFaults } from '../simulator/apiServer.js';
+import {
+  isJourneyName,
+  JOURNEY_NAMES,
+  runDemoJourney,
+  runJourneys,
+  type JourneyName,
+  type JourneyReport,
+} from '../simulator/journeys.js';
+import { createWebhookSender } from '../simulator/sender.js';
+import { createSimulatorState } from '../simulator/state.js';
+import type { CliDeps } from './deps.js';
+
+export const USAGE = `usage: compilot-ledger simulate <mode> [options]
+
+modes:
+  api    serve a local ComPilot API (GET /customers, /customers/{id}, /customers/{id}/details,
+         /customers/{id}/wallets) until interrupted
+  send   play scripted customer journeys and POST their Svix-signed webhooks to --target
+  demo   serve the API and send the demo journey, then keep serving until interrupted
+
+API options (api, demo, and send with --serve-api):
+  --port N              port to listen on (default 4010)
+  --host HOST           address to listen on (default 127.0.0.1)
+  --api-key KEY         key to accept as "Authorization: Bearer" or "X-API-Key"
+                        (default COMPILOT_API_KEY, else "sim_dev_key")
+  --seed-customers N    start with N onboarded customers (default 0)
+  --rate-429 R          share of requests answered 429 with Retry-After, 0..1
+  --retry-after S       Retry-After seconds sent with a 429 (default 1)
+  --rate-5xx R          share of requests answered 503, 0..1
+  --latency-ms MS       delay added to every answer
+  --drop-rate R         share of connections destroyed without an answer, 0..1
+
+Webhook options (send, demo):
+  --target URL          webhook URL (default http://127.0.0.1:$PORT${WEBHOOK_PATH})
+  --secret whsec_...    signing secret (default: the first of COMPILOT_WEBHOOK_SECRET)
+  --journey NAMES       comma-separated, or "all" (default all): ${JOURNEY_NAMES.join(', ')}
+  --customers N         customers to play, cycling through the journeys (default: one each)
+  --concurrency N       journeys played at once (default 4)
+  --redeliver           deliver every webhook a second time with the same svix-id
+  --out-of-order        deliver each journey's webhooks in reverse order
+  --unknown-event-type  also send an event type the service does not know
+  --serve-api           (send) also serve the API with the same state, until interrupted
+
+  -h, --help            show this help
+
+Exit codes: 0 ok, 1 some deliveries failed, 2 usage error.`;
+
+const OPTIONS = {
+  port: { type: 'string' },
+  host: { type: 'string' },
+  'api-key': { type: 'string' },
+  'seed-customers': { type: 'string' },
+  'rate-429': { type: 'string' },
+  'retry-after': { type: 'string' },
+  'rate-5xx': { type: 'string' },
+  'latency-ms': { type: 'string' },
+  'drop-rate': { type: 'string' },
+  target: { type: 'string' },
+  secret: { type: 'string' },
+  journey: { type: 'string' },
+  customers: { type: 'string' },
+  concurrency: { type: 'string' },
+  redeliver: { type: 'boolean' },
+  'out-of-order': { type: 'boolean' },
+  'unknown-event-type': { type: 'boolean' },
+  'serve-api': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+class Usage extends Error {}
+
+/**
+ * Runs the simulator; resolves with the exit code. Long-running modes serve until
+ * `deps.stopSignal` aborts.
+ */
+export async function run(args: string[], io: CliDeps): Promise<number> {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(args);
+  } catch (error) {
+    io.stderr.write(`compilot-ledger simulate: ${(error as Error).message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  if (parsed.help) {
+    io.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const { mode, values } = parsed;
+  const config = loadConfig(io.env);
+  const logger = createLogger(config.logLevel);
+  const state = createSimulatorState();
+
+  const serveApi = async () => {
+    const api = await startSimulatorApi({
+      port: values.port,
+      host: values.host,
+      apiKey: values.apiKey ?? config.compilotApi.key ?? 'sim_dev_key',
+      faults: values.faults,
+      state,
+      logger,
+    });
+    for (let i = 0; i < values.seedCustomers; i += 1) {
+      const customer = state.addCustomer();
+      state.updateCustomer(customer.id, {
+        onboardingLevel: 'Onboarded',
+        status: 'Active',
+        riskScore: 'Low',
+        reason: 'Rules engine verification passed',
+      });
+    }
+    io.stdout.write(`ComPilot API simulator listening on ${api.url}\n`);
+    return api;
+  };
+
+  const secret = values.secret ?? config.webhookSecrets[0];
+  const target = values.target ?? `http://127.0.0.1:${config.port}${WEBHOOK_PATH}`;
+  if (mode !== 'api' && secret === undefined) {
+    io.stderr.write('compilot-ledger simulate: give --secret or set COMPILOT_WEBHOOK_SECRET\n');
+    return 2;
+  }
+  const summary = (report: JourneyReport): void => {
+    io.stdout.write(
+      `delivered ${report.deliveries.length} webhooks for ${report.customerIds.length} ` +
+        `customers to ${target} (${report.failed} failed)\n`,
+    );
+  };
+
+  if (mode === 'api') {
+    const api = await serveApi();
+    await stopped(io.stopSignal);
+    await api.close();
+    return 0;
+  }
+  if (mode === 'demo') {
+    const api = await serveApi();
+    try {
+      const report = await runDemoJourney({ targetUrl: target, secret: secret!, state, logger });
+      summary(report);
+      await stopped(io.stopSignal);
+      return report.failed > 0 ? 1 : 0;
+    } finally {
+      await api.close();
+    }
+  }
+  const api = values.serveApi ? await serveApi() : undefined;
+  try {
+    const report = await runJourneys({
+      sender: createWebhookSender({ targetUrl: target, secret: secret!, logger }),
+      state,
+      journeys: values.journeys,
+      customers: values.customers ?? values.journeys.length,
+      concurrency: values.concurrency,
+      redeliver: values.redeliver,
+      outOfOrder: values.outOfOrder,
+      unknownEventType: values.unknownEventType,
+      logger,
+      signal: io.stopSignal,
+    });
+    summary(report);
+    if (api) await stopped(io.stopSignal);
+    return report.failed > 0 ? 1 : 0;
+  } finally {
+    await api?.close();
+  }
+}
+
+function parse(args: string[]) {
+  const { values: raw, positionals } = parseArgs({
+    args,
+    options: OPTIONS,
+    allowPositionals: true,
+  });
+  if (raw.help) return { help: true as const };
+  const [mode, ...extra] = positionals;
+  if (mode === undefined) throw new Usage('a mode is required: api, send or demo');
+  if (mode !== 'api' && mode !== 'send' && mode !== 'demo') {
+    throw new Usage(`unknown mode "${mode}"`);
+  }
+  if (extra.length > 0) throw new Usage(`unexpected argument "${extra[0]}"`);
+  const journeys = (raw.journey ?? 'all')
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
+  const names: JourneyName[] = [];
+  for (const name of journeys) {
+    if (name === 'all') names.push(...JOURNEY_NAMES);
+    else if (isJourneyName(name)) names.push(name);
+    else throw new Usage(`unknown journey "${name}" (known: ${JOURNEY_NAMES.join(', ')}, all)`);
+  }
+  if (names.length === 0) throw new Usage('--journey names no journey');
+  const faults: SimulatorFaults = {
+    rate429: share(raw['rate-429'], '--rate-429'),
+    retryAfterSeconds: whole(raw['retry-after'], '--retry-after', 0),
+    rate5xx: share(raw['rate-5xx'], '--rate-5xx'),
+    latencyMs: whole(raw['latency-ms'], '--latency-ms', 0),
+    dropRate: share(raw['drop-rate'], '--drop-rate'),
+  };
+  if (raw.target !== undefined && !/^https?:\/\/\S+$/.test(raw.target)) {
+    throw new Usage('--target must be an http(s) URL');
+  }
+  return {
+    help: false as const,
+    mode,
+    values: {
+      port: whole(raw.port, '--port', 0, 65535) ?? 4010,
+      host: raw.host ?? '127.0.0.1',
+      apiKey: raw['api-key'],
+      seedCustomers: whole(raw['seed-customers'], '--seed-customers', 0) ?? 0,
+      faults,
+      target: raw.target,
+      secret: raw.secret,
+      journeys: names,
+      customers: whole(raw.customers, '--customers', 1),
+      concurrency: whole(raw.concurrency, '--concurrency', 1) ?? 4,
+      redeliver: raw.redeliver ?? false,
+      outOfOrder: raw['out-of-order'] ?? false,
+      unknownEventType: raw['unknown-event-type'] ?? false,
+      serveApi: raw['serve-api'] ?? false,
+    },
+  };
+}
+
+function share(raw: string | undefined, name: string): number | undefined {
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (raw.trim() === '' || !(value >= 0 && value <= 1)) {
+    throw new Usage(`${name} must be a number from 0 to 1`);
+  }
+  return value;
+}
+
+function whole(raw: string | undefined, name: string, min: number, max = 1e9): number | undefined {
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || value < min || value > max) {
+    throw new Usage(`${name} must be a whole number from ${min} to ${max}`);
+  }
+  return value;
+}
+
+function stopped(signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) =>
+    signal.addEventListener('abort', () => resolve(), { once: true }),
+  );
+}

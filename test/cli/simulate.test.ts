@@ -1,0 +1,112 @@
+import { Writable } from 'node:stream';
+import t from 'tap';
+import type { CliDeps } from '../../src/cli/deps.js';
+import { run } from '../../src/cli/simulate.js';
+import { send } from '../helpers/httpServer.js';
+import { generateSecret } from '../helpers/signWebhook.js';
+import { startWebhookReceiver, waitFor } from '../helpers/simulatorHarness.js';
+
+function io(env: Record<string, string> = {}) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const sink = (lines: string[]) =>
+    new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        lines.push(chunk.toString('utf8'));
+        callback();
+      },
+    });
+  const controller = new AbortController();
+  const deps: CliDeps = {
+    env: { LOG_LEVEL: 'silent', ...env },
+    stdout: sink(out),
+    stderr: sink(err),
+    stopSignal: controller.signal,
+  };
+  return { deps, out, err, stop: () => controller.abort() };
+}
+
+void t.test('--help prints the usage and exits 0', async (t) => {
+  const { deps, out } = io();
+  t.equal(await run(['--help'], deps), 0);
+  t.match(out.join(''), /usage: compilot-ledger simulate <mode>/);
+  t.match(out.join(''), /--rate-429/);
+});
+
+void t.test('bad invocations print the usage and exit 2', async (t) => {
+  const cases = [
+    [],
+    ['bogus'],
+    ['send', '--nope'],
+    ['api', '--rate-429', '2'],
+    ['api', '--port', 'x'],
+    ['send', '--journey', 'nope', '--secret', generateSecret()],
+    ['send', '--target', 'ftp://x', '--secret', generateSecret()],
+    ['api', 'extra'],
+  ];
+  for (const args of cases) {
+    const { deps, err } = io();
+    t.equal(await run(args, deps), 2, args.join(' ') || '(no arguments)');
+    t.match(err.join(''), /usage: compilot-ledger simulate/);
+  }
+});
+
+void t.test('send without a secret anywhere exits 2 and says so', async (t) => {
+  const { deps, err } = io();
+  t.equal(await run(['send', '--target', 'http://127.0.0.1:9/x'], deps), 2);
+  t.match(err.join(''), /--secret/);
+});
+
+void t.test('send delivers signed journeys to the target and summarises', async (t) => {
+  const secret = generateSecret();
+  const receiver = await startWebhookReceiver(t, secret);
+  const { deps, out } = io({ COMPILOT_WEBHOOK_SECRET: secret });
+  const code = await run(
+    ['send', '--target', receiver.url, '--journey', 'onboarding,deletion', '--customers', '3'],
+    deps,
+  );
+  t.equal(code, 0);
+  t.equal(receiver.received.length, 5 + 4 + 5);
+  t.ok(receiver.received.every((delivery) => delivery.verified));
+  t.match(out.join(''), /delivered 14 webhooks for 3 customers to .* \(0 failed\)/);
+});
+
+void t.test('send exits 1 when the target refuses deliveries', async (t) => {
+  const secret = generateSecret();
+  const receiver = await startWebhookReceiver(t, secret, () => 400);
+  const { deps } = io();
+  const args = ['send', '--target', receiver.url, '--secret', secret, '--journey', 'kyc-failure'];
+  t.equal(await run(args, deps), 1);
+});
+
+void t.test('api serves the simulator until stopped', async (t) => {
+  const { deps, out, stop } = io();
+  const running = run(
+    ['api', '--port', '0', '--api-key', 'sk_cli_test_key', '--seed-customers', '2'],
+    deps,
+  );
+  await waitFor(() => out.join('').includes('listening on'), 'the API to listen');
+  const url = /listening on (\S+)/.exec(out.join(''))![1]!;
+  const port = Number(new URL(url).port);
+  const list = await send(port, '/customers', {
+    method: 'GET',
+    headers: { authorization: 'Bearer sk_cli_test_key' },
+  });
+  t.equal(list.status, 200);
+  t.equal(list.json<{ totalCount: number }>().totalCount, 2);
+  t.notOk(out.join('').includes('sk_cli_test_key'), 'the key is not printed');
+  stop();
+  t.equal(await running, 0);
+});
+
+void t.test('demo serves the API, sends the demo journey, and serves until stopped', async (t) => {
+  const secret = generateSecret();
+  const receiver = await startWebhookReceiver(t, secret);
+  const { deps, out, stop } = io();
+  const running = run(['demo', '--port', '0', '--target', receiver.url, '--secret', secret], deps);
+  await waitFor(() => out.join('').includes('delivered'), 'the demo to be delivered');
+  t.match(out.join(''), /for 5 customers/);
+  t.ok(receiver.received.length > 0);
+  stop();
+  t.equal(await running, 0);
+});
