@@ -23,7 +23,9 @@ export async function run(args: string[], deps: CliDeps): Promise<number> {
     throw new UsageError('give exactly one of --stream NAME or --all');
   }
   const limit = values.limit === undefined ? Infinity : Number(values.limit);
-  if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit must be a whole number');
+  if (values.limit !== undefined && (!Number.isInteger(limit) || limit < 1)) {
+    throw new UsageError('--limit must be a whole number of at least 1');
+  }
 
   const config = loadConfig(deps.env);
   const store = openEventStore(config.eventStore, createLogger('warn'));

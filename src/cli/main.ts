@@ -14,6 +14,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: Cli
     summary: 'what `make run` runs: development secrets in .env, simulator, demo',
     load: () => import('./dev.js'),
   },
+  simulate: {
+    summary: 'local ComPilot API simulator and signed webhook journeys',
+    load: () => import('./simulate.js'),
+  },
   events: {
     summary: 'print stored events as NDJSON (--stream NAME | --all)',
     load: () => import('./events.js'),
