@@ -18,6 +18,22 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: Cli
     summary: 'local ComPilot API simulator and signed webhook journeys',
     load: () => import('./simulate.js'),
   },
+  audit: {
+    summary: "a customer's audit timeline (--as-of, --known-at, --verify)",
+    load: () => import('./audit.js'),
+  },
+  verify: {
+    summary: 'check every signature, revision and snapshot link in the store',
+    load: () => import('./verify.js'),
+  },
+  export: {
+    summary: 'export a stream or the whole log (--format ndjson|csv)',
+    load: () => import('./export.js'),
+  },
+  quarantine: {
+    summary: 'list or replay quarantined deliveries',
+    load: () => import('./quarantine.js'),
+  },
   events: {
     summary: 'print stored events as NDJSON (--stream NAME | --all)',
     load: () => import('./events.js'),

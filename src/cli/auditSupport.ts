@@ -1,0 +1,65 @@
+/**
+ * What the audit commands (audit, verify, export, quarantine) share: option parsing that answers
+ * a bad option with the usage on stderr and exit code 2, and opening the configured store with
+ * logs on stderr, so stdout carries only the command's output.
+ */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { loadConfig, type Config } from '../config.js';
+import { createLogger, type Logger } from '../lib/logger.js';
+import type { EventStore } from '../store/eventStore.js';
+import { openEventStore } from '../store/openEventStore.js';
+import type { CliDeps } from './deps.js';
+
+export const USAGE_ERROR = 2;
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+export type Parsed<O extends Options, P extends boolean> = ReturnType<
+  typeof parseArgs<{ args: string[]; options: O; allowPositionals: P; strict: true }>
+>;
+
+/**
+ * Parses `args`; on a bad option writes the problem and `usage` to stderr and returns undefined
+ * (the caller exits 2).
+ */
+export function parseCommandArgs<O extends Options, P extends boolean>(
+  deps: CliDeps,
+  args: string[],
+  options: O,
+  allowPositionals: P,
+  usage: string,
+): Parsed<O, P> | undefined {
+  try {
+    return parseArgs({ args, options, allowPositionals, strict: true });
+  } catch (error) {
+    usageError(deps, (error as Error).message, usage);
+    return undefined;
+  }
+}
+
+export function usageError(deps: CliDeps, problem: string, usage: string): number {
+  deps.stderr.write(`${problem}\n\n${usage}\n`);
+  return USAGE_ERROR;
+}
+
+export interface LedgerContext {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly store: EventStore;
+}
+
+/** Runs `body` with the configured event store, closing the store afterwards. */
+export async function withLedger<T>(
+  deps: CliDeps,
+  body: (context: LedgerContext) => Promise<T>,
+): Promise<T> {
+  const config = loadConfig(deps.env);
+  const level = config.logLevel === 'info' ? 'warn' : config.logLevel;
+  const logger = createLogger(level, deps.stderr);
+  const store = openEventStore(config.eventStore, logger);
+  try {
+    return await body({ config, logger, store });
+  } finally {
+    await store.close();
+  }
+}

@@ -1,0 +1,136 @@
+/**
+ * `GET /customers/:customerId/events`: every stored event of the customer stream, oldest first,
+ * filtered by type and received-time range, cursor-paged, optionally with signature proofs.
+ *
+ * The cursor is the revision of the last event the page accounted for. Appends only ever add
+ * higher revisions, so paging stays exact (no repeat, no gap) while deliveries keep arriving.
+ */
+import type { RouterContext } from '@koa/router';
+import { customerStream } from '../events/streams.js';
+import type { EventStore, RecordedEvent } from '../store/eventStore.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
+import { receivedAt, toAuditEventView, type AuditEventView } from './eventView.js';
+import { badParameter, notFound } from './httpErrors.js';
+import { readStreamPages } from './logPages.js';
+import {
+  limitParam,
+  onlyParams,
+  optionalBoolean,
+  optionalEnumList,
+  optionalText,
+  optionalTime,
+  pathParam,
+} from './params.js';
+import { isWebhookDelivery, type SignatureProver } from './signatureProof.js';
+import { CUSTOMER_STREAM_EVENT_TYPES } from './vocabulary.js';
+
+export interface AuditTrailQuery {
+  readonly customerId: string;
+  readonly types?: ReadonlySet<string>;
+  /** Inclusive lower bound on the received time. */
+  readonly from?: Date;
+  /** Exclusive upper bound on the received time. */
+  readonly to?: Date;
+  /** Start after this revision; omitted = from the first event. */
+  readonly afterRevision?: bigint;
+  readonly limit: number;
+  /** When given, each delivery carries its signature proof. */
+  readonly prove?: SignatureProver;
+}
+
+export interface AuditTrailPage {
+  readonly customerId: string;
+  readonly streamName: string;
+  readonly events: readonly AuditEventView[];
+  /** Pass as `cursor` for the next page; null once the end of the stream was reached. */
+  readonly nextCursor: string | null;
+}
+
+/** Events examined per request at most, so a selective filter cannot make one request unbounded. */
+const SCAN_BUDGET_FACTOR = 20;
+
+/** Undefined when the customer stream does not exist. */
+export async function readAuditTrail(
+  store: EventStore,
+  query: AuditTrailQuery,
+): Promise<AuditTrailPage | undefined> {
+  const streamName = customerStream(query.customerId);
+  const budget = Math.max(query.limit * SCAN_BUDGET_FACTOR, 2000);
+  const fromRevision = query.afterRevision === undefined ? 0n : query.afterRevision + 1n;
+  const events: AuditEventView[] = [];
+  let scanned = 0;
+  let lastRevision: bigint | undefined;
+  let exhausted = true;
+  outer: for await (const page of readStreamPages(store, streamName, {
+    fromRevision,
+    pageSize: Math.min(budget, Math.max(query.limit, 100)),
+  })) {
+    for (const event of page) {
+      if (events.length >= query.limit || scanned >= budget) {
+        exhausted = false;
+        break outer;
+      }
+      scanned += 1;
+      lastRevision = event.revision;
+      if (matches(event, query)) events.push(view(event, query.prove));
+    }
+  }
+  if (lastRevision === undefined && !(await streamExists(store, streamName))) return undefined;
+  const nextCursor =
+    exhausted || lastRevision === undefined ? null : encodeCursor({ r: String(lastRevision) });
+  return { customerId: query.customerId, streamName, events, nextCursor };
+}
+
+function matches(event: RecordedEvent, query: AuditTrailQuery): boolean {
+  if (query.types && !query.types.has(event.type)) return false;
+  if (query.from === undefined && query.to === undefined) return true;
+  const time = receivedAt(event).getTime();
+  if (query.from !== undefined && time < query.from.getTime()) return false;
+  return query.to === undefined || time < query.to.getTime();
+}
+
+function view(event: RecordedEvent, prove: SignatureProver | undefined): AuditEventView {
+  const base = toAuditEventView(event);
+  if (!prove) return base;
+  return { ...base, signature: isWebhookDelivery(event) ? prove(event) : null };
+}
+
+async function streamExists(store: EventStore, streamName: string): Promise<boolean> {
+  return (await store.readStream(streamName, { maxCount: 1 })).length > 0;
+}
+
+/** The HTTP handler; `prove` re-verifies with the configured secrets when `?verify=true`. */
+export function auditTrailHandler(deps: {
+  readonly store: EventStore;
+  readonly prove: SignatureProver;
+  readonly clock: () => Date;
+}) {
+  return async (ctx: RouterContext): Promise<void> => {
+    const customerId = pathParam(ctx.params, 'customerId');
+    onlyParams(ctx.query, ['type', 'from', 'to', 'cursor', 'limit', 'verify']);
+    const from = optionalTime(ctx.query, 'from');
+    const to = optionalTime(ctx.query, 'to');
+    if (from && to && from.getTime() >= to.getTime())
+      throw badParameter('to', 'must be after from');
+    const cursor = optionalText(ctx.query, 'cursor');
+    const afterRevision = cursor === undefined ? undefined : revisionOf(cursor);
+    const verify = optionalBoolean(ctx.query, 'verify');
+    const page = await readAuditTrail(deps.store, {
+      customerId,
+      types: optionalEnumList(ctx.query, 'type', CUSTOMER_STREAM_EVENT_TYPES),
+      ...(from && { from }),
+      ...(to && { to }),
+      ...(afterRevision !== undefined && { afterRevision }),
+      limit: limitParam(ctx.query, { fallback: 100, max: 1000 }),
+      ...(verify && { prove: deps.prove }),
+    });
+    if (!page) throw notFound(`no events are stored for customer ${customerId}`);
+    ctx.body = verify ? { ...page, verifiedAt: deps.clock().toISOString() } : page;
+  };
+}
+
+function revisionOf(cursor: string): bigint {
+  const { r } = decodeCursor(cursor, ['r']);
+  if (!/^\d{1,19}$/.test(r)) throw badParameter('cursor', 'is not a cursor issued by this API');
+  return BigInt(r);
+}

@@ -1,0 +1,71 @@
+/**
+ * How the audit trail and the global feed show a stored event: its place in the log, both
+ * clocks (ComPilot's and ours), the svix id, and the exact raw body as a string.
+ */
+import { comPilotTime } from '../../projections/customerState.js';
+import type { RecordedEvent } from '../store/eventStore.js';
+import type { SignatureProof } from './signatureProof.js';
+
+export interface AuditEventView {
+  readonly streamName: string;
+  readonly revision: number;
+  readonly position: string;
+  readonly id: string;
+  readonly type: string;
+  /** The Svix message id, for webhook deliveries; null for events this service wrote. */
+  readonly svixId: string | null;
+  /** ComPilot's own time of the fact (`updatedAt`/`createdAt`), when the event carries one. */
+  readonly comPilotTime: string | null;
+  /** When this service received the delivery (or fetched the snapshot). */
+  readonly receivedAt: string;
+  /** When the store committed the event. */
+  readonly recordedAt: string;
+  readonly metadata: Readonly<Record<string, unknown>>;
+  /** The stored bytes as UTF-8, or base64 when `bodyEncoding` says so. */
+  readonly body: string;
+  readonly bodyEncoding?: 'base64';
+  /** Present when the caller asked for re-verification; null for events that are not deliveries. */
+  readonly signature?: SignatureProof | null;
+}
+
+export function toAuditEventView(event: RecordedEvent): AuditEventView {
+  const text = event.data.toString('utf8');
+  const utf8 = Buffer.from(text, 'utf8').equals(event.data);
+  const svixId = event.metadata.svixId;
+  return {
+    streamName: event.streamName,
+    revision: Number(event.revision),
+    position: event.position,
+    id: event.id,
+    type: event.type,
+    svixId: typeof svixId === 'string' ? svixId : null,
+    comPilotTime: comPilotTimeOf(event) ?? null,
+    receivedAt: receivedAt(event).toISOString(),
+    recordedAt: event.recordedAt.toISOString(),
+    metadata: event.metadata,
+    body: utf8 ? text : event.data.toString('base64'),
+    ...(utf8 ? {} : { bodyEncoding: 'base64' as const }),
+  };
+}
+
+/** Our receipt time: the delivery's `receivedAt`, a snapshot's `fetchedAt`, else the commit time. */
+export function receivedAt(event: RecordedEvent): Date {
+  for (const key of ['receivedAt', 'fetchedAt']) {
+    const value = event.metadata[key];
+    if (typeof value === 'string') {
+      const time = new Date(value);
+      if (!Number.isNaN(time.getTime())) return time;
+    }
+  }
+  return event.recordedAt;
+}
+
+/** ComPilot's time of the event as an ISO string, or undefined when it carries none. */
+export function comPilotTimeOf(event: RecordedEvent): string | undefined {
+  try {
+    return comPilotTime(event);
+  } catch {
+    // A body that is not a JSON object has no ComPilot time; the event is still shown.
+    return undefined;
+  }
+}

@@ -1,0 +1,232 @@
+/**
+ * The component schemas of the OpenAPI document (see openapi.ts). Answers of the query API are
+ * validated against them in tests, so they describe what the routes really return.
+ */
+type Json = Record<string, unknown>;
+
+const ref = (name: string): Json => ({ $ref: `#/components/schemas/${name}` });
+const nullable = (schema: Json): Json => ({ oneOf: [schema, { type: 'null' }] });
+const text = { type: 'string' };
+const time = { type: 'string', format: 'date-time' };
+
+/** Schemas of the query API's answers (OpenAPI 3.1 = JSON Schema 2020-12). */
+export function componentSchemas(): Json {
+  return {
+    Error: {
+      type: 'object',
+      required: ['error'],
+      properties: { error: { type: 'string' } },
+    },
+    SignatureProof: {
+      type: 'object',
+      required: ['verdict'],
+      properties: {
+        verdict: { enum: ['valid', 'invalid', 'no-matching-secret'] },
+        secretIndex: { type: 'integer', minimum: 0 },
+        reason: {
+          enum: [
+            'body-sha256-mismatch',
+            'metadata-incomplete',
+            'malformed-signature-headers',
+            'no-secret-configured',
+            'signed-with-unknown-secret',
+          ],
+        },
+      },
+    },
+    AuditEvent: {
+      type: 'object',
+      required: [
+        'streamName',
+        'revision',
+        'position',
+        'id',
+        'type',
+        'svixId',
+        'comPilotTime',
+        'receivedAt',
+        'recordedAt',
+        'metadata',
+        'body',
+      ],
+      properties: {
+        streamName: text,
+        revision: { type: 'integer', minimum: 0 },
+        position: text,
+        id: text,
+        type: text,
+        svixId: nullable(text),
+        comPilotTime: nullable(time),
+        receivedAt: time,
+        recordedAt: time,
+        metadata: { type: 'object' },
+        body: {
+          type: 'string',
+          description: 'The stored bytes as UTF-8 (base64 if bodyEncoding).',
+        },
+        bodyEncoding: { const: 'base64' },
+        signature: nullable(ref('SignatureProof')),
+      },
+    },
+    AuditTrailPage: {
+      type: 'object',
+      required: ['customerId', 'streamName', 'events', 'nextCursor'],
+      properties: {
+        customerId: text,
+        streamName: text,
+        events: { type: 'array', items: ref('AuditEvent') },
+        nextCursor: nullable(text),
+        verifiedAt: time,
+      },
+    },
+    FeedPage: {
+      type: 'object',
+      required: ['events', 'nextAfter', 'caughtUp'],
+      properties: {
+        events: { type: 'array', items: ref('AuditEvent') },
+        nextAfter: nullable(text),
+        caughtUp: { type: 'boolean' },
+      },
+    },
+    Customer: {
+      type: 'object',
+      description:
+        'The customer-state projection of one customer; `evidence` names, per field, the event ' +
+        'that set it. The current state adds openAlertCount and alertCounts (by alert status).',
+      required: ['customerId', 'status', 'riskScore', 'onboardingLevel', 'deleted', 'evidence'],
+      properties: {
+        customerId: text,
+        externalCustomerId: nullable(text),
+        status: nullable(text),
+        riskScore: nullable(text),
+        onboardingLevel: nullable(text),
+        type: nullable(text),
+        reason: nullable(text),
+        wallets: { type: 'array', items: { type: 'object' } },
+        emails: { type: 'array', items: text },
+        createdAt: nullable(text),
+        updatedAt: nullable(text),
+        deleted: { type: 'boolean' },
+        deletedAt: nullable(text),
+        lastEventPosition: text,
+        evidence: { type: 'object' },
+        openAlertCount: { type: 'integer', minimum: 0 },
+        alertCounts: { type: 'object', additionalProperties: { type: 'integer' } },
+      },
+    },
+    CustomerSummary: {
+      type: 'object',
+      required: [
+        'customerId',
+        'status',
+        'riskScore',
+        'onboardingLevel',
+        'deleted',
+        'openAlertCount',
+      ],
+      properties: {
+        customerId: text,
+        externalCustomerId: nullable(text),
+        status: nullable(text),
+        riskScore: nullable(text),
+        onboardingLevel: nullable(text),
+        type: nullable(text),
+        deleted: { type: 'boolean' },
+        createdAt: nullable(text),
+        updatedAt: nullable(text),
+        openAlertCount: { type: 'integer', minimum: 0 },
+      },
+    },
+    PointInTimeCustomer: {
+      type: 'object',
+      required: ['customerId', 'asOf', 'knownAt', 'eventsApplied', 'eventsInStream', 'state'],
+      properties: {
+        customerId: text,
+        asOf: nullable(time),
+        knownAt: nullable(time),
+        eventsApplied: { type: 'integer', minimum: 0 },
+        eventsInStream: { type: 'integer', minimum: 1 },
+        lastPosition: nullable(text),
+        state: nullable(ref('Customer')),
+      },
+    },
+    KycHistory: {
+      type: 'object',
+      required: ['customerId', 'entries'],
+      properties: {
+        customerId: text,
+        entries: {
+          type: 'array',
+          items: {
+            type: 'object',
+            required: ['kind', 'effectiveAt', 'evidence'],
+            properties: {
+              kind: text,
+              from: nullable(text),
+              to: nullable(text),
+              effectiveAt: time,
+              reason: nullable(text),
+              evidence: { type: 'object' },
+            },
+          },
+        },
+      },
+    },
+    Alert: {
+      type: 'object',
+      required: ['alertId', 'customerId', 'status', 'severity', 'tags', 'deleted', 'evidence'],
+      properties: {
+        alertId: text,
+        customerId: nullable(text),
+        externalCustomerId: nullable(text),
+        status: nullable(text),
+        severity: nullable(text),
+        reason: nullable(text),
+        tags: { type: 'array', items: { type: 'object' } },
+        workflowName: nullable(text),
+        workflowId: nullable(text),
+        scenarioAlertCount: nullable({ type: 'number' }),
+        createdAt: nullable(text),
+        updatedAt: nullable(text),
+        deleted: { type: 'boolean' },
+        deletedAt: nullable(text),
+        lastEventPosition: text,
+        evidence: { type: 'object' },
+      },
+    },
+    CustomerPage: {
+      type: 'object',
+      required: ['customers', 'nextCursor'],
+      properties: {
+        customers: { type: 'array', items: ref('CustomerSummary') },
+        nextCursor: nullable(text),
+      },
+    },
+    AlertPage: {
+      type: 'object',
+      required: ['alerts', 'nextCursor'],
+      properties: { alerts: { type: 'array', items: ref('Alert') }, nextCursor: nullable(text) },
+    },
+    WalletOwners: {
+      type: 'object',
+      required: ['address', 'customers'],
+      properties: {
+        address: text,
+        customers: {
+          type: 'array',
+          items: {
+            type: 'object',
+            required: ['customerId', 'address', 'source'],
+            properties: {
+              customerId: text,
+              address: text,
+              namespace: nullable(text),
+              verified: nullable({ type: 'boolean' }),
+              source: text,
+            },
+          },
+        },
+      },
+    },
+  };
+}

@@ -1,0 +1,75 @@
+/**
+ * A customer's state at a point in time, folded from the customer stream (never from the read
+ * model, which only knows the present). Two clocks, combinable:
+ * - `asOf`: the state in effect at that time by ComPilot's own timestamps: only events whose
+ *   ComPilot time (see `comPilotTime`: `updatedAt`/`createdAt`, a snapshot's own time, the
+ *   signed svix timestamp for runs) is at or before `asOf`.
+ * - `knownAt`: what this service knew then: only events the store had committed by `knownAt`.
+ */
+import { foldCustomer, type CustomerState } from '../../projections/customerState.js';
+import { customerStream } from '../events/streams.js';
+import type { EventStore, RecordedEvent } from '../store/eventStore.js';
+import { comPilotTimeOf } from './eventView.js';
+import { readStreamPages } from './logPages.js';
+
+export interface PointInTime {
+  readonly asOf?: Date;
+  readonly knownAt?: Date;
+}
+
+export interface PointInTimeState {
+  readonly customerId: string;
+  readonly asOf: string | null;
+  readonly knownAt: string | null;
+  /** Events of the stream the state is folded from, and how many the stream holds. */
+  readonly eventsApplied: number;
+  readonly eventsInStream: number;
+  /** Position of the newest event applied; null when none qualified. */
+  readonly lastPosition: string | null;
+  /** Null when the customer had no recorded state at that point (not yet known or not yet created). */
+  readonly state: CustomerState | null;
+}
+
+/** Whether an event counts at the given point in time. */
+export function isWithin(event: RecordedEvent, at: PointInTime): boolean {
+  if (at.knownAt !== undefined && event.recordedAt.getTime() > at.knownAt.getTime()) return false;
+  if (at.asOf === undefined) return true;
+  const time = effectiveTime(event);
+  return time !== undefined && time <= at.asOf.getTime();
+}
+
+/** ComPilot's time of the event in ms, or undefined when it has none or cannot be read. */
+export function effectiveTime(event: RecordedEvent): number | undefined {
+  const time = comPilotTimeOf(event);
+  return time === undefined ? undefined : Date.parse(time);
+}
+
+/** Every event of the customer stream, oldest first. */
+export async function readCustomerStream(
+  store: EventStore,
+  customerId: string,
+): Promise<RecordedEvent[]> {
+  const events: RecordedEvent[] = [];
+  for await (const page of readStreamPages(store, customerStream(customerId))) events.push(...page);
+  return events;
+}
+
+/** Undefined when the customer stream does not exist. */
+export async function customerAt(
+  store: EventStore,
+  customerId: string,
+  at: PointInTime,
+): Promise<PointInTimeState | undefined> {
+  const events = await readCustomerStream(store, customerId);
+  if (events.length === 0) return undefined;
+  const applied = events.filter((event) => isWithin(event, at));
+  return {
+    customerId,
+    asOf: at.asOf?.toISOString() ?? null,
+    knownAt: at.knownAt?.toISOString() ?? null,
+    eventsApplied: applied.length,
+    eventsInStream: events.length,
+    lastPosition: applied.at(-1)?.position ?? null,
+    state: foldCustomer(applied) ?? null,
+  };
+}

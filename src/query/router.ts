@@ -1,0 +1,70 @@
+/**
+ * The query API: audit trail queries over the event store and the read model, behind bearer
+ * tokens. Mount it next to the ingress routes (`createHttpApp({ routers: [queryRouter] })`); its
+ * guard and error mapping only run for its own routes, so the webhook route is unaffected.
+ */
+import { Router } from '@koa/router';
+import type Database from 'better-sqlite3';
+import type { Logger } from '../lib/logger.js';
+import type { EventStore } from '../store/eventStore.js';
+import { auditTrailHandler } from './auditTrail.js';
+import { createBearerAuth, isQueryApiEnabled } from './auth.js';
+import { globalFeedHandler } from './globalFeed.js';
+import { queryErrorMiddleware } from './httpErrors.js';
+import { openApiDocument } from './openapi.js';
+import { openQueryReadModel } from './readModelAdapter.js';
+import type { QueryReadModel } from './readModel.js';
+import {
+  alertHandler,
+  customerHandler,
+  kycHistoryHandler,
+  listAlertsHandler,
+  listCustomersHandler,
+  walletOwnerHandler,
+} from './readModelRoutes.js';
+import { createSignatureProver } from './signatureProof.js';
+
+export interface QueryRouterDeps {
+  readonly store: EventStore;
+  /** The read-model database the projections write (READ_MODEL_URL); only read here. */
+  readonly readModelDb: Database.Database;
+  /** Every configured `whsec_` secret, for `?verify=true`. */
+  readonly secrets: readonly string[];
+  /** QUERY_API_TOKENS; none = the query API answers 503 and says why. */
+  readonly tokens: readonly string[];
+  readonly logger: Logger;
+  /** Stamps `verifiedAt` of signature proofs. @defaultValue () => new Date() */
+  readonly clock?: () => Date;
+  /** Replaces the read model adapter (tests, other read-model stores). */
+  readonly readModel?: QueryReadModel;
+}
+
+export function createQueryRouter(deps: QueryRouterDeps): Router {
+  if (!isQueryApiEnabled(deps.tokens)) {
+    deps.logger.warn('query API disabled: set QUERY_API_TOKENS to enable it');
+  }
+  const auth = createBearerAuth(deps.tokens);
+  const readModel = deps.readModel ?? openQueryReadModel(deps.readModelDb);
+  const routeDeps = { store: deps.store, readModel };
+  const clock = deps.clock ?? (() => new Date());
+  const prove = createSignatureProver(deps.secrets);
+
+  const router = new Router();
+  router.use(queryErrorMiddleware(deps.logger));
+  router.get('/openapi.json', (ctx) => {
+    ctx.body = openApiDocument();
+  });
+  router.get('/customers', auth, listCustomersHandler(routeDeps));
+  router.get('/customers/:customerId', auth, customerHandler(routeDeps));
+  router.get('/customers/:customerId/kyc-history', auth, kycHistoryHandler(routeDeps));
+  router.get(
+    '/customers/:customerId/events',
+    auth,
+    auditTrailHandler({ ...routeDeps, prove, clock }),
+  );
+  router.get('/alerts', auth, listAlertsHandler(routeDeps));
+  router.get('/alerts/:alertId', auth, alertHandler(routeDeps));
+  router.get('/wallets/:address/customer', auth, walletOwnerHandler(routeDeps));
+  router.get('/events', auth, globalFeedHandler(routeDeps));
+  return router;
+}
