@@ -1,0 +1,206 @@
+/**
+ * `npm run bench:ingress`: autocannon on 127.0.0.1, 50 connections, ~10 s per run, against
+ * (a) a bare node:http hello world and (b) the full ingress with durable group commit (real svix
+ * signatures, distinct svix ids, ~1 KB customer.updated bodies). Each server runs in its own
+ * child process. Prints req/s, p50, p99, the ratio b/a and the machine; then checks that the
+ * store holds exactly one event per 2xx answer.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { Webhook } from 'svix';
+import type { ServerStats } from './ingressServer.js';
+
+const CONNECTIONS = 50;
+const DURATION_SECONDS = 10;
+/** Enough distinct deliveries for ~10k req/s over the run; more are signed on the fly. */
+const PREPARED = 60_000;
+
+interface Figures {
+  readonly name: string;
+  readonly reqPerSec: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly responses2xx: number;
+  readonly non2xx: number;
+  readonly errors: number;
+  readonly serverCpuMicrosPerReq: number;
+  readonly server: ServerStats;
+}
+
+interface PreparedRequest {
+  readonly body: string;
+  readonly headers: Record<string, string>;
+}
+
+const secret = `whsec_${randomBytes(24).toString('base64')}`;
+const webhook = new Webhook(secret);
+const customers = Array.from({ length: 1000 }, () => randomUUID());
+
+/** A realistic ~1 KB customer.updated delivery with its own svix id and signature. */
+function prepare(n: number): PreparedRequest {
+  const msgId = `msg_${randomUUID()}`;
+  const body = JSON.stringify(
+    {
+      eventType: 'customer.updated',
+      payload: {
+        id: `wh_${randomBytes(6).toString('hex')}`,
+        cmsProjectId: 'cmsproj_k2P8xQ',
+        customerId: customers[n % customers.length],
+        externalCustomerId: `user_${48213 + n}`,
+        createdBy: 'system',
+        updatedBy: n % 3 === 0 ? 'officer_19' : 'system',
+        type: 'Individual',
+        onboardingLevel: 'Onboarded',
+        status: n % 7 === 0 ? 'To be reviewed' : 'Active',
+        riskScore: n % 7 === 0 ? 'Medium' : 'Low',
+        reason:
+          n % 7 === 0
+            ? 'AML screening hits received during ongoing monitoring: potential match on a ' +
+              'sanctions list entry with a similar name and birth year; officer review required ' +
+              'before the customer can transact again. Screening provider reference attached; ' +
+              'the case was escalated to the compliance team for enhanced due diligence.'
+            : 'Rules engine verification passed: identity document, liveness check and AML ' +
+              'screening all completed without findings; wallet screening returned a low risk ' +
+              'level and the customer was promoted to Active with a Low risk score. The ' +
+              'onboarding workflow completed all of its steps, including the questionnaire.',
+        deletedBy: null,
+        deletedAt: null,
+        createdAt: '2025-03-03T09:14:02.118Z',
+        updatedAt: new Date(Date.UTC(2025, 2, 3, 9, 21, 40) + n * 1000).toISOString(),
+      },
+    },
+    null,
+    2,
+  );
+  const now = new Date();
+  const signature = webhook.sign(msgId, now, body);
+  return {
+    body,
+    headers: {
+      'content-type': 'application/json',
+      'svix-id': msgId,
+      'svix-timestamp': String(Math.floor(now.getTime() / 1000)),
+      'svix-signature': signature,
+    },
+  };
+}
+
+function startServer(mode: 'bare' | 'ingress'): Promise<{ child: ChildProcess; port: number }> {
+  const child = fork(fileURLToPath(new URL('./ingressServer.js', import.meta.url)), [mode], {
+    env: { ...process.env, BENCH_WEBHOOK_SECRET: secret },
+    execArgv: ['--enable-source-maps'],
+  });
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`${mode} server exited early (${code})`)));
+    child.on('message', (message: { type: string; port?: number }) => {
+      if (message.type === 'ready') resolve({ child, port: message.port! });
+    });
+  });
+}
+
+function ask<T>(child: ChildProcess, type: string): Promise<T> {
+  return new Promise((resolve) => {
+    const onMessage = (message: { type: string }): void => {
+      if (message.type !== type) return;
+      child.off('message', onMessage);
+      resolve(message as T);
+    };
+    child.on('message', onMessage);
+    child.send({ type });
+  });
+}
+
+async function run(
+  name: string,
+  mode: 'bare' | 'ingress',
+  requests: autocannon.Request[],
+): Promise<Figures> {
+  const { child, port } = await startServer(mode);
+  await ask(child, 'reset');
+  const result = await autocannon({
+    url: `http://127.0.0.1:${port}`,
+    connections: CONNECTIONS,
+    duration: DURATION_SECONDS,
+    requests,
+  });
+  const server = await ask<ServerStats>(child, 'stats');
+  child.removeAllListeners('exit');
+  child.send({ type: 'stop' });
+  await once(child, 'exit');
+  const handled = server.responses2xx + server.responsesOther;
+  return {
+    name,
+    reqPerSec: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    responses2xx: result['2xx'],
+    non2xx: result.non2xx,
+    errors: result.errors,
+    serverCpuMicrosPerReq: handled === 0 ? 0 : server.cpuMicros / handled,
+    server,
+  };
+}
+
+function line(figures: Figures): string {
+  return [
+    figures.name.padEnd(44),
+    figures.reqPerSec.toFixed(0).padStart(8),
+    `${figures.p50} ms`.padStart(8),
+    `${figures.p99} ms`.padStart(8),
+    figures.serverCpuMicrosPerReq.toFixed(0).padStart(10),
+    `${figures.non2xx}/${figures.errors}`.padStart(12),
+  ].join('  ');
+}
+
+async function main(): Promise<void> {
+  const cpu = cpus();
+  console.log(
+    `machine: ${cpu[0]?.model ?? 'unknown cpu'}, ${cpu.length} cores, node ${process.version}`,
+  );
+  console.log(`autocannon: ${CONNECTIONS} connections, ${DURATION_SECONDS} s per run, 127.0.0.1`);
+
+  const bare = await run('(a) bare node:http hello world', 'bare', [{ method: 'GET', path: '/' }]);
+
+  const started = Date.now();
+  const prepared = Array.from({ length: PREPARED }, (_, n) => prepare(n));
+  console.log(`signed ${PREPARED} distinct deliveries in ${Date.now() - started} ms`);
+  let cursor = 0;
+  const ingress = await run('(b) full ingress, durable group commit', 'ingress', [
+    {
+      method: 'POST',
+      path: '/webhooks/compilot',
+      setupRequest: (request) => {
+        const next = cursor < prepared.length ? prepared[cursor]! : prepare(cursor);
+        cursor++;
+        return { ...request, body: next.body, headers: next.headers };
+      },
+    },
+  ]);
+
+  console.log('');
+  console.log(
+    `${'server'.padEnd(44)}  ${'req/s'.padStart(8)}  ${'p50'.padStart(8)}  ${'p99'.padStart(8)}  ${'cpu µs/req'.padStart(10)}  ${'non2xx/err'.padStart(12)}`,
+  );
+  console.log(line(bare));
+  console.log(line(ingress));
+  console.log('');
+  console.log(`ratio b/a (req/s): ${(ingress.reqPerSec / bare.reqPerSec).toFixed(3)}`);
+  console.log(`ingress body size: ~${Buffer.byteLength(prepared[0]!.body)} bytes`);
+  console.log(`store commits: ${JSON.stringify(ingress.server.commits)}`);
+
+  const { responses2xx, storedEvents } = ingress.server;
+  const consistent = storedEvents === responses2xx && ingress.responses2xx <= responses2xx;
+  console.log(
+    `check: server answered 2xx ${responses2xx} times, store holds ${storedEvents} events, ` +
+      `autocannon counted ${ingress.responses2xx} 2xx (in-flight answers at the cut-off are ` +
+      `not counted by autocannon) -> ${consistent ? 'OK' : 'MISMATCH'}`,
+  );
+  if (!consistent || ingress.non2xx > 0) process.exitCode = 1;
+}
+
+await main();

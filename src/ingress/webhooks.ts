@@ -1,0 +1,144 @@
+import { createHash } from 'node:crypto';
+import type { Middleware } from 'koa';
+import {
+  QUARANTINED_EVENT_TYPE,
+  type QuarantineMetadata,
+  type WebhookMetadata,
+} from '../events/types.js';
+import type { Logger } from '../lib/logger.js';
+import { uuidv5 } from '../lib/uuidv5.js';
+import {
+  StoreUnavailableError,
+  type AppendResult,
+  type EventStore,
+  type NewEvent,
+} from '../store/eventStore.js';
+import type { SchemaSet } from '../validation/schemas.js';
+import { classifyDelivery, type Classification } from './classify.js';
+import type { IngressMetrics } from './metrics.js';
+import { getRawBody } from './rawBody.js';
+import {
+  WebhookRejectedError,
+  type VerifiedDelivery,
+  type WebhookVerifier,
+} from './verifyWebhook.js';
+
+export interface WebhookHandlerDeps {
+  readonly store: EventStore;
+  readonly verify: WebhookVerifier;
+  readonly schemas: SchemaSet;
+  readonly metrics: IngressMetrics;
+  readonly logger: Logger;
+  readonly clock: () => Date;
+}
+
+/**
+ * `POST /webhooks/compilot`, after `rawBody`. Verifies the exact bytes (401 otherwise), then
+ * appends them byte-exact to the event's stream, or to `quarantine` when the body is not JSON,
+ * names an unknown event type or fails its schema. The event id derives from the svix id, so a
+ * redelivery is recognised by the store and answered `{ duplicate: true }` without a write.
+ * The answer comes only after the append is durable; store errors propagate (503, not acked).
+ */
+export function webhookHandler(deps: WebhookHandlerDeps): Middleware {
+  return async function receiveWebhook(ctx) {
+    const receivedAt = deps.clock();
+    const raw = getRawBody(ctx.state);
+    let delivery: VerifiedDelivery;
+    try {
+      delivery = deps.verify(raw, ctx.headers);
+    } catch (error) {
+      if (error instanceof WebhookRejectedError) {
+        deps.metrics.delivery('rejected', error.reason);
+        deps.logger.info(
+          { outcome: 'rejected', reason: error.reason, bytes: raw.length },
+          'webhook',
+        );
+      }
+      throw error;
+    }
+
+    const classification = classifyDelivery(delivery.body, deps.schemas);
+    const event = toNewEvent(
+      raw,
+      delivery,
+      classification,
+      receivedAt,
+      ctx.get('Content-Type'),
+      deps.schemas.version,
+    );
+    const started = process.hrtime.bigint();
+    let result: AppendResult;
+    try {
+      result = await deps.store.appendToStream(classification.streamName, [event], {
+        expected: 'any',
+      });
+    } catch (error) {
+      const reason = error instanceof StoreUnavailableError ? 'store-unavailable' : 'append-error';
+      deps.metrics.delivery('failed', reason);
+      deps.logger.warn(
+        { outcome: 'failed', reason, svixId: delivery.svixId, bytes: raw.length },
+        'webhook',
+      );
+      throw error;
+    }
+    deps.metrics.observeAppend(Number(process.hrtime.bigint() - started) / 1e9);
+
+    const quarantined = classification.kind === 'quarantine';
+    const outcome = result.duplicate ? 'duplicate' : quarantined ? 'quarantined' : 'stored';
+    const reason = quarantined ? classification.reason : undefined;
+    deps.metrics.delivery(outcome, reason);
+    deps.logger.info(
+      {
+        outcome,
+        reason,
+        svixId: delivery.svixId,
+        eventId: event.id,
+        eventType: classification.eventType,
+        stream: classification.streamName,
+        position: result.position,
+        bytes: raw.length,
+        ...(quarantined ? { errorCount: classification.errors.length } : {}),
+      },
+      'webhook',
+    );
+    ctx.status = 200;
+    ctx.body = {
+      ...(result.duplicate ? { duplicate: true } : { stored: true }),
+      ...(quarantined ? { quarantined: true, reason } : {}),
+      eventId: event.id,
+      stream: classification.streamName,
+      position: result.position,
+    };
+  };
+}
+
+function toNewEvent(
+  raw: Buffer,
+  delivery: VerifiedDelivery,
+  classification: Classification,
+  receivedAt: Date,
+  contentType: string,
+  schemaVersion: string,
+): NewEvent {
+  const metadata: WebhookMetadata = {
+    svixId: delivery.svixId,
+    svixTimestamp: delivery.svixTimestamp,
+    svixSignature: delivery.svixSignature,
+    headerScheme: delivery.headerScheme,
+    receivedAt: receivedAt.toISOString(),
+    bodySha256: createHash('sha256').update(raw).digest('hex'),
+    schemaVersion,
+    ...(contentType === '' ? {} : { contentType }),
+  };
+  const id = uuidv5(delivery.svixId);
+  if (classification.kind === 'event') {
+    return { id, type: classification.eventType, data: raw, metadata: { ...metadata } };
+  }
+  const quarantineMetadata: QuarantineMetadata = {
+    ...metadata,
+    quarantineReason: classification.reason,
+    ...(classification.eventType === undefined ? {} : { eventType: classification.eventType }),
+    errors: classification.errors,
+  };
+  return { id, type: QUARANTINED_EVENT_TYPE, data: raw, metadata: { ...quarantineMetadata } };
+}
