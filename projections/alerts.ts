@@ -1,0 +1,184 @@
+/**
+ * `alerts`: the current state of each alert. Every alert webhook carries the alert's whole
+ * state, so the newest by ComPilot time (`updatedAt ?? createdAt`, then created < updated <
+ * deleted) wins as a whole; deletion is final once seen. Counts by status per customer are a
+ * query over this table (indexed by customer).
+ */
+import { streamCategory, streamEntityId } from '../src/events/streams.js';
+import type { RecordedEvent } from '../src/store/eventStore.js';
+import {
+  compareFacts,
+  eventEvidence,
+  hash,
+  isObject,
+  isoTime,
+  payloadOf,
+  text,
+  type Evidence,
+  type JsonObject,
+} from './eventView.js';
+import type { Projection, RowsByTable } from './projection.js';
+
+export interface AlertTag {
+  readonly id: string | null;
+  readonly title: string | null;
+  readonly type: string | null;
+}
+
+export interface AlertState {
+  readonly alertId: string;
+  readonly customerId: string | null;
+  readonly externalCustomerId: string | null;
+  readonly status: string | null;
+  readonly severity: string | null;
+  readonly reason: string | null;
+  readonly tags: readonly AlertTag[];
+  readonly workflowName: string | null;
+  readonly workflowId: string | null;
+  readonly scenarioAlertCount: number | null;
+  readonly createdAt: string | null;
+  readonly updatedAt: string | null;
+  readonly deleted: boolean;
+  /** ComPilot time of the (newest) delete webhook. */
+  readonly deletedAt: string | null;
+  readonly lastEventPosition: string;
+  /** The webhook whose payload is the current state. */
+  readonly evidence: Evidence;
+  readonly tie: string;
+  readonly deletedEvidence: Evidence | null;
+}
+
+const ALERT_TYPES = ['alert.created', 'alert.updated', 'alert.deleted'];
+
+function alertIdOf(event: RecordedEvent): string | undefined {
+  if (!ALERT_TYPES.includes(event.type)) return undefined;
+  if (streamCategory(event.streamName) === 'alert') return streamEntityId(event.streamName);
+  return text(payloadOf(event).id) ?? undefined;
+}
+
+export function evolveAlert(
+  state: AlertState | undefined,
+  event: RecordedEvent,
+): AlertState | undefined {
+  const alertId = alertIdOf(event);
+  if (alertId === undefined || (state !== undefined && state.alertId !== alertId)) return state;
+  const payload = payloadOf(event);
+  const evidence = eventEvidence(event);
+  const candidate = fromPayload(alertId, payload, evidence, state);
+  let next: AlertState =
+    state === undefined || compareFacts(evidence, candidate.tie, state.evidence, state.tie) > 0
+      ? candidate
+      : state;
+  if (event.type === 'alert.deleted') {
+    const newer =
+      state?.deletedEvidence == null || compareFacts(evidence, '', state.deletedEvidence, '') > 0;
+    if (newer) next = { ...next, deleted: true, deletedAt: evidence.at, deletedEvidence: evidence };
+  }
+  if (next.lastEventPosition < event.position)
+    next = { ...next, lastEventPosition: event.position };
+  return next;
+}
+
+function fromPayload(
+  alertId: string,
+  payload: JsonObject,
+  evidence: Evidence,
+  previous: AlertState | undefined,
+): AlertState {
+  const tags = (Array.isArray(payload.tags) ? (payload.tags as unknown[]) : [])
+    .filter(isObject)
+    .map((tag) => ({ id: text(tag.id), title: text(tag.title), type: text(tag.type) }));
+  const count = payload.scenarioAlertCount;
+  const fields = {
+    customerId: text(payload.customerId),
+    externalCustomerId: text(payload.externalCustomerId),
+    status: text(payload.status),
+    severity: text(payload.severity),
+    reason: text(payload.reason),
+    tags,
+    workflowName: text(payload.workflowName),
+    workflowId: text(payload.workflowId),
+    scenarioAlertCount: typeof count === 'number' && Number.isFinite(count) ? count : null,
+    createdAt: isoTime(payload.createdAt) ?? null,
+    updatedAt: isoTime(payload.updatedAt) ?? null,
+  };
+  return {
+    alertId,
+    ...fields,
+    deleted: previous?.deleted ?? false,
+    deletedAt: previous?.deletedAt ?? null,
+    deletedEvidence: previous?.deletedEvidence ?? null,
+    lastEventPosition: previous?.lastEventPosition ?? evidence.position,
+    evidence,
+    // Two deliveries of the same state tie on content and so pick the same winner.
+    tie: hash(JSON.stringify(fields)),
+  };
+}
+
+function alertRows(_key: string, state: AlertState | undefined): RowsByTable {
+  if (state === undefined) return {};
+  return {
+    alerts: [
+      {
+        alert_id: state.alertId,
+        customer_id: state.customerId,
+        external_customer_id: state.externalCustomerId,
+        status: state.status,
+        severity: state.severity,
+        reason: state.reason,
+        tags: JSON.stringify(state.tags),
+        workflow_name: state.workflowName,
+        workflow_id: state.workflowId,
+        scenario_alert_count: state.scenarioAlertCount,
+        created_at: state.createdAt,
+        updated_at: state.updatedAt,
+        deleted: state.deleted ? 1 : 0,
+        deleted_at: state.deletedAt,
+        last_position: state.lastEventPosition,
+        doc: JSON.stringify(state),
+      },
+    ],
+  };
+}
+
+export const alertsProjection: Projection<AlertState> = {
+  name: 'alerts',
+  version: 1,
+  handles: ALERT_TYPES,
+  tables: [
+    {
+      name: 'alerts',
+      columns: [
+        { name: 'alert_id', type: 'TEXT', notNull: true },
+        { name: 'customer_id', type: 'TEXT' },
+        { name: 'external_customer_id', type: 'TEXT' },
+        { name: 'status', type: 'TEXT' },
+        { name: 'severity', type: 'TEXT' },
+        { name: 'reason', type: 'TEXT' },
+        { name: 'tags', type: 'TEXT', notNull: true },
+        { name: 'workflow_name', type: 'TEXT' },
+        { name: 'workflow_id', type: 'TEXT' },
+        { name: 'scenario_alert_count', type: 'INTEGER' },
+        { name: 'created_at', type: 'TEXT' },
+        { name: 'updated_at', type: 'TEXT' },
+        { name: 'deleted', type: 'INTEGER', notNull: true },
+        { name: 'deleted_at', type: 'TEXT' },
+        { name: 'last_position', type: 'TEXT', notNull: true },
+        { name: 'doc', type: 'TEXT', notNull: true },
+      ],
+      primaryKey: ['alert_id'],
+      indexes: [
+        ['customer_id', 'status'],
+        ['status', 'alert_id'],
+      ],
+    },
+  ],
+  keyOf: alertIdOf,
+  evolve: evolveAlert,
+  rows: alertRows,
+  storage: {
+    encode: (state) => JSON.stringify(state),
+    decode: (text) => JSON.parse(text) as AlertState,
+    inRow: { table: 'alerts', column: 'doc' },
+  },
+};

@@ -1,0 +1,192 @@
+/**
+ * `kyc-history`: per customer, one entry per change of status, onboarding level or risk score,
+ * plus every scenario execution and verification flow with its results, in ComPilot's time
+ * order, with the evidence of each.
+ *
+ * The read model keeps what the history is computed from: one row per observation (a customer
+ * webhook or a details snapshot, with the tracked values it carries) and one row per execution
+ * (repeated deliveries keep the earliest copy). Every event adds at most one small row, so a
+ * late or repeated delivery never rewrites anything. The entries are a pure walk over a
+ * customer's observations sorted by a key of ComPilot time, source rank, content hash and event
+ * id ({@link kycEntries}), run by the query and by {@link kycHistoryOf} alike: the history
+ * converges whatever the delivery order, and repeats change nothing.
+ */
+import { DETAILS_EVENT_TYPE } from '../src/events/types.js';
+import type { RecordedEvent } from '../src/store/eventStore.js';
+import { customerIdOf } from './customerState.js';
+import {
+  bodyOf,
+  causedByOf,
+  comPilotTime,
+  contentHash,
+  fetchedAtOf,
+  has,
+  payloadOf,
+  svixIdOf,
+  text,
+} from './eventView.js';
+import { decodeKyc, encodeKyc } from './kycCodec.js';
+import { kycEntries, type KycHistoryEntry } from './kycEntries.js';
+import {
+  sortKey,
+  TRACKED_FIELDS,
+  type KycDocument,
+  type KycObservation,
+  type Observed,
+  type RunKind,
+  type RunObservation,
+  type StateObservation,
+  type TrackedField,
+} from './kycObservations.js';
+import type { Projection, RowsByTable } from './projection.js';
+import { summariseRun } from './runResults.js';
+
+export { decodeKyc, encodeKyc } from './kycCodec.js';
+export { kycEntries, type KycEvidence, type KycHistoryEntry } from './kycEntries.js';
+export {
+  sortKey,
+  TRACKED_FIELDS,
+  type KycDocument,
+  type KycEntryKind,
+  type KycObservation,
+  type RunKind,
+  type RunObservation,
+  type StateObservation,
+  type TrackedField,
+} from './kycObservations.js';
+
+const HANDLED = [
+  'customer.created',
+  'customer.updated',
+  'customer.deleted',
+  'send.scenario',
+  'send.verification.flow',
+  DETAILS_EVENT_TYPE,
+];
+
+function runKind(type: string): RunKind | undefined {
+  if (type === 'send.scenario') return 'scenario';
+  if (type === 'send.verification.flow') return 'verification-flow';
+  return undefined;
+}
+
+/**
+ * An observation's key is its log position (short and unique); a run's is
+ * `<customerId>|<kind>|<executionId>`, so repeated deliveries of an execution meet.
+ */
+export function kycKeyOf(event: RecordedEvent): string | undefined {
+  if (!HANDLED.includes(event.type)) return undefined;
+  const customerId = customerIdOf(event);
+  if (customerId === undefined) return undefined;
+  const kind = runKind(event.type);
+  if (kind === undefined) return event.position;
+  return `${customerId}|${kind}|${text(payloadOf(event).executionId) ?? event.id}`;
+}
+
+export function evolveKyc(
+  doc: KycDocument | undefined,
+  event: RecordedEvent,
+): KycDocument | undefined {
+  const customerId = customerIdOf(event);
+  if (customerId === undefined || !HANDLED.includes(event.type)) return doc;
+  const kind = runKind(event.type);
+  const observation = kind === undefined ? observeState(event) : observeRun(event, kind);
+  // A run delivered again keeps its earliest copy; an observation never changes.
+  if (doc !== undefined && sortKey(doc.observation) <= sortKey(observation)) return doc;
+  return { customerId, observation };
+}
+
+function observed(event: RecordedEvent): Observed {
+  return {
+    at: comPilotTime(event)!,
+    type: event.type,
+    id: event.id,
+    position: event.position,
+    svixId: svixIdOf(event),
+    tie: contentHash(event),
+  };
+}
+
+function observeState(event: RecordedEvent): StateObservation {
+  const details = event.type === DETAILS_EVENT_TYPE;
+  const source = details ? bodyOf(event) : payloadOf(event);
+  const values: Partial<Record<TrackedField, string | null>> = {};
+  for (const field of TRACKED_FIELDS) {
+    if (has(source, field)) values[field] = text(source[field]);
+  }
+  const reason = details ? null : text(source.reason);
+  const base = { kind: 'state' as const, ...observed(event), values, reason };
+  return details ? { ...base, causes: causedByOf(event), fetchedAt: fetchedAtOf(event) } : base;
+}
+
+function observeRun(event: RecordedEvent, kind: RunKind): RunObservation {
+  const payload = payloadOf(event);
+  const { summary, detail } = summariseRun(kind, payload);
+  return {
+    ...observed(event),
+    kind,
+    executionId: text(payload.executionId) ?? event.id,
+    result: summary,
+    detail,
+  };
+}
+
+/** The KYC history of events (any order, repeats allowed) without a database, per customer. */
+export function kycHistoryOf(events: Iterable<RecordedEvent>): KycHistoryEntry[] {
+  const docs = new Map<string, KycDocument | undefined>();
+  for (const event of events) {
+    const key = kycKeyOf(event);
+    if (key !== undefined) docs.set(key, evolveKyc(docs.get(key), event));
+  }
+  const byCustomer = new Map<string, KycObservation[]>();
+  for (const doc of docs.values()) {
+    if (doc === undefined) continue;
+    const list = byCustomer.get(doc.customerId) ?? [];
+    list.push(doc.observation);
+    byCustomer.set(doc.customerId, list);
+  }
+  return [...byCustomer.keys()].sort().flatMap((id) => kycEntries(id, byCustomer.get(id)!));
+}
+
+function kycRows(key: string, doc: KycDocument | undefined): RowsByTable {
+  if (doc === undefined) return {};
+  const { observation } = doc;
+  return {
+    kyc_observations: [
+      {
+        observation_key: key,
+        customer_id: doc.customerId,
+        kind: observation.kind,
+        doc: encodeKyc(doc),
+      },
+    ],
+  };
+}
+
+export const kycHistoryProjection: Projection<KycDocument> = {
+  name: 'kyc-history',
+  version: 1,
+  handles: HANDLED,
+  tables: [
+    {
+      name: 'kyc_observations',
+      columns: [
+        { name: 'observation_key', type: 'TEXT', notNull: true },
+        { name: 'customer_id', type: 'TEXT', notNull: true },
+        { name: 'kind', type: 'TEXT', notNull: true },
+        { name: 'doc', type: 'TEXT', notNull: true },
+      ],
+      primaryKey: ['observation_key'],
+      // The entries are ordered by kycEntries, which sorts the customer's observations itself.
+      indexes: [['customer_id']],
+    },
+  ],
+  keyOf: kycKeyOf,
+  evolve: evolveKyc,
+  rows: kycRows,
+  storage: {
+    encode: encodeKyc,
+    decode: decodeKyc,
+    inRow: { table: 'kyc_observations', column: 'doc' },
+  },
+};

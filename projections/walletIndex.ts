@@ -1,0 +1,109 @@
+/**
+ * `wallet-index`: wallet address -> customer(s), for matching the wallet of a web session to
+ * its ComPilot customer. Per customer the newest details snapshot's `customerWallets` (by
+ * ComPilot time) plus every address a scenario or verification flow evaluated for the
+ * customer. Keys: EVM addresses lower-cased, other namespaces exact (see {@link walletKey}).
+ */
+import { DETAILS_EVENT_TYPE } from '../src/events/types.js';
+import type { RecordedEvent } from '../src/store/eventStore.js';
+import { customerIdOf } from './customerState.js';
+import {
+  bodyOf,
+  compareFacts,
+  eventEvidence,
+  payloadOf,
+  text,
+  type Evidence,
+} from './eventView.js';
+import type { Projection, RowsByTable } from './projection.js';
+import {
+  mergeWallets,
+  observeWallet,
+  walletKey,
+  walletsOfDetails,
+  type CustomerWallet,
+  type ObservedWallet,
+} from './wallets.js';
+
+export interface WalletIndexState {
+  readonly customerId: string;
+  readonly fromDetails: readonly CustomerWallet[];
+  readonly detailsEvidence: Evidence | null;
+  readonly observed: readonly ObservedWallet[];
+}
+
+export function evolveWallets(
+  state: WalletIndexState | undefined,
+  event: RecordedEvent,
+): WalletIndexState | undefined {
+  const customerId = customerIdOf(event);
+  if (customerId === undefined || (state !== undefined && state.customerId !== customerId)) {
+    return state;
+  }
+  const current: WalletIndexState = state ?? {
+    customerId,
+    fromDetails: [],
+    detailsEvidence: null,
+    observed: [],
+  };
+  const evidence = eventEvidence(event);
+  if (event.type === DETAILS_EVENT_TYPE) {
+    const list = bodyOf(event).customerWallets;
+    if (!Array.isArray(list)) return state;
+    const wallets = walletsOfDetails(list as unknown[]);
+    const previous = current.detailsEvidence;
+    const newer =
+      previous === null ||
+      compareFacts(
+        evidence,
+        () => JSON.stringify(wallets),
+        previous,
+        () => JSON.stringify(current.fromDetails),
+      ) > 0;
+    if (!newer) {
+      return state;
+    }
+    return { ...current, fromDetails: wallets, detailsEvidence: evidence };
+  }
+  const address = text(payloadOf(event).address);
+  if (address === null || address === '') return state;
+  const observed = observeWallet(current.observed, event, address, evidence);
+  return observed === current.observed && state !== undefined ? state : { ...current, observed };
+}
+
+function walletRows(_key: string, state: WalletIndexState | undefined): RowsByTable {
+  if (state === undefined) return {};
+  return {
+    wallet_index: mergeWallets(state.fromDetails, state.observed).map((wallet) => ({
+      address_key: walletKey(wallet.address, wallet.namespace),
+      customer_id: state.customerId,
+      address: wallet.address,
+      namespace: wallet.namespace,
+      verified: wallet.verified === null ? null : wallet.verified ? 1 : 0,
+      source: wallet.source,
+    })),
+  };
+}
+
+export const walletIndexProjection: Projection<WalletIndexState> = {
+  name: 'wallet-index',
+  version: 1,
+  handles: ['send.scenario', 'send.verification.flow', DETAILS_EVENT_TYPE],
+  tables: [
+    {
+      name: 'wallet_index',
+      columns: [
+        { name: 'address_key', type: 'TEXT', notNull: true },
+        { name: 'customer_id', type: 'TEXT', notNull: true },
+        { name: 'address', type: 'TEXT', notNull: true },
+        { name: 'namespace', type: 'TEXT' },
+        { name: 'verified', type: 'INTEGER' },
+        { name: 'source', type: 'TEXT', notNull: true },
+      ],
+      primaryKey: ['address_key', 'customer_id'],
+    },
+  ],
+  keyOf: customerIdOf,
+  evolve: evolveWallets,
+  rows: walletRows,
+};

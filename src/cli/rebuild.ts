@@ -1,0 +1,140 @@
+/**
+ * `compilot-ledger rebuild [projection...] [--refetch]`: rebuilds projections into new tables
+ * while the current ones keep answering queries (also while the service runs), then switches.
+ * `--refetch` first re-pulls the details of every known customer through the enrichment path
+ * (the `refetch` dependency, wired by the service), so the rebuild sees current snapshots.
+ */
+import { parseArgs } from 'node:util';
+import { projections as allProjections } from '../../projections/index.js';
+import type { Projection } from '../../projections/projection.js';
+import { loadConfig, type Config } from '../config.js';
+import { createLogger, type Logger } from '../lib/logger.js';
+import { createProgress } from '../projections/progress.js';
+import { openReadModel } from '../projections/readModelStore.js';
+import {
+  knownCustomerIds,
+  rebuildProjections,
+  type RebuildResult,
+} from '../projections/rebuild.js';
+import type { EventStore } from '../store/eventStore.js';
+import { openEventStore } from '../store/openEventStore.js';
+import { UsageError, type CliDeps } from './deps.js';
+
+/** Re-pulls the details of these customers (one fetch each, rate limited) into the log. */
+export type Refetch = (
+  customerIds: readonly string[],
+  options: { readonly signal: AbortSignal; readonly logger: Logger },
+) => Promise<void>;
+
+export interface RebuildDeps extends CliDeps {
+  /** Defaults to `loadConfig(deps.env)`. */
+  readonly config?: Config;
+  readonly logger?: Logger;
+  /** Defaults to the store EVENT_STORE_URL names. */
+  readonly openStore?: (config: Config, logger: Logger) => EventStore;
+  /** Needed for --refetch. */
+  readonly refetch?: Refetch;
+  /** Defaults to the registered projections. */
+  readonly projections?: readonly Projection[];
+  /** Events per batch. @defaultValue 5000 */
+  readonly batchSize?: number;
+}
+
+const USAGE = `usage: compilot-ledger rebuild [projection...] [--refetch]
+
+Rebuilds the named projections (all when none is named) from the start of the event log into
+new tables; the current tables keep answering queries until the new ones have caught up and
+are switched in, in one transaction. Safe while the service runs; an interrupted rebuild is
+resumed by the next rebuild or service start.
+
+  --refetch   first re-pull current details of every known customer through the enrichment
+              path (one fetch per customer, rate limited), then rebuild
+
+Shows a progress bar on a terminal, log lines otherwise. Exit status 0 when every projection
+was switched in, 1 otherwise.`;
+
+export async function run(args: string[], deps: RebuildDeps): Promise<number> {
+  const { values, positionals } = parseOptions(args);
+  if (values.help) {
+    deps.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const available = deps.projections ?? allProjections;
+  const selected = select(available, positionals);
+  const config = deps.config ?? loadConfig(deps.env);
+  const logger = deps.logger ?? createLogger(config.logLevel);
+  if (values.refetch && deps.refetch === undefined) {
+    throw new UsageError('--refetch is not available in this build (no enrichment client wired)');
+  }
+  const store = (deps.openStore ?? ((c, l) => openEventStore(c.eventStore, l)))(config, logger);
+  const db = openReadModel(config.readModelPath);
+  try {
+    if (values.refetch) {
+      const customerIds = knownCustomerIds(db);
+      logger.info(
+        { customers: customerIds.length },
+        'refetching customer details before the rebuild',
+      );
+      await deps.refetch!(customerIds, { signal: deps.stopSignal, logger });
+      if (deps.stopSignal.aborted) return 1;
+    }
+    const result = await rebuildProjections(selected, {
+      store,
+      db,
+      logger,
+      batchSize: deps.batchSize,
+      onError: config.projectionOnError,
+      signal: deps.stopSignal,
+      progress: createProgress({
+        label: `rebuild ${selected.map((p) => p.name).join(', ')}`,
+        output: deps.stderr,
+        logger,
+      }),
+    });
+    report(deps.stdout, result);
+    return result.results.every((r) => r.outcome === 'switched') ? 0 : 1;
+  } finally {
+    db.close();
+    await store.close();
+  }
+}
+
+function parseOptions(args: string[]) {
+  try {
+    return parseArgs({
+      args,
+      options: { refetch: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: true,
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+function select(available: readonly Projection[], names: readonly string[]): readonly Projection[] {
+  if (names.length === 0) return available;
+  const unknown = names.filter((name) => !available.some((p) => p.name === name));
+  if (unknown.length > 0) {
+    throw new UsageError(
+      `unknown projection ${unknown.map((n) => `"${n}"`).join(', ')} (known: ${available.map((p) => p.name).join(', ')})`,
+    );
+  }
+  return available.filter((p) => names.includes(p.name));
+}
+
+function report(out: NodeJS.WritableStream, result: RebuildResult): void {
+  const rate = result.seconds > 0 ? Math.round(result.eventsRead / result.seconds) : 0;
+  out.write(
+    `read ${result.eventsRead} events in ${result.seconds.toFixed(1)} s (${rate} events/s)\n`,
+  );
+  for (const r of result.results) {
+    const poison = r.poison
+      ? ` at ${r.poison.position} (event ${r.poison.eventId}): ${r.poison.error}`
+      : '';
+    out.write(
+      `${r.projection} v${r.version}: ${r.outcome} (generation ${r.generation}, ${r.eventsApplied} events applied, checkpoint ${r.checkpoint ?? 'none'})${poison}\n`,
+    );
+  }
+}
+
+export { USAGE };

@@ -1,0 +1,130 @@
+/**
+ * Where one generation of a projection keeps its documents and rows: loading documents (many
+ * keys per statement) and writing a document's changes (the row diff, then the state unless it
+ * lives in a row). Prepared statements only; runs inside the caller's transaction.
+ */
+import type { Statement } from 'better-sqlite3';
+import {
+  diffRows,
+  jsonStorage,
+  type Projection,
+  type Row,
+  type RowsByTable,
+} from '../../projections/projection.js';
+import { physicalTable, stateTable, type Generation } from './generations.js';
+import { quoteIdent, type ReadModelDb } from './readModelStore.js';
+
+/** A document as loaded or written: its state and (once computed) the rows derived from it. */
+export interface Doc {
+  readonly state: unknown;
+  readonly rows?: RowsByTable;
+}
+
+export const EMPTY_DOC: Doc = { state: undefined, rows: {} };
+
+export interface DocumentStore {
+  /** The stored documents among `keys` (absent keys are left out). */
+  load(keys: readonly string[]): Map<string, Doc>;
+  /** Writes what changed from `before` to `state`; returns the new document. */
+  write(key: string, before: Doc, state: unknown): Doc;
+}
+
+interface TableSql {
+  readonly columns: readonly string[];
+  readonly primaryKey: readonly string[];
+  readonly upsert: Statement<unknown[]>;
+  readonly remove: Statement<unknown[]>;
+}
+
+/** Keys per load statement; shorter lists are padded with repeats. */
+const LOAD_CHUNK = 64;
+
+export function createDocumentStore(
+  db: ReadModelDb,
+  projection: Projection,
+  generation: Generation,
+): DocumentStore {
+  const { version } = generation;
+  const storage = projection.storage ?? jsonStorage;
+  const inRow = storage.inRow;
+  const rowTable = projection.tables.find((table) => table.name === inRow?.table);
+  if (inRow !== undefined && rowTable?.primaryKey.length !== 1) {
+    throw new Error(
+      `${projection.name}: storage.inRow needs a table with a one-column primary key`,
+    );
+  }
+  const tables = new Map<string, TableSql>();
+  for (const table of projection.tables) {
+    const physical = quoteIdent(physicalTable(table.name, version, generation.generation));
+    const columns = table.columns.map((column) => column.name);
+    const others = columns.filter((column) => !table.primaryKey.includes(column));
+    const update =
+      others.length === 0
+        ? 'DO NOTHING'
+        : `DO UPDATE SET ${others.map((c) => `${quoteIdent(c)} = excluded.${quoteIdent(c)}`).join(', ')}`;
+    tables.set(table.name, {
+      columns,
+      primaryKey: table.primaryKey,
+      upsert: db.prepare(
+        `INSERT INTO ${physical} (${columns.map(quoteIdent).join(', ')})
+         VALUES (${columns.map(() => '?').join(', ')})
+         ON CONFLICT (${table.primaryKey.map(quoteIdent).join(', ')}) ${update}`,
+      ),
+      remove: db.prepare(
+        `DELETE FROM ${physical} WHERE ${table.primaryKey.map((c) => `${quoteIdent(c)} = ?`).join(' AND ')}`,
+      ),
+    });
+  }
+  const states = quoteIdent(stateTable(projection.name, version, generation.generation));
+  const [from, keyColumn, valueColumn] = inRow
+    ? [
+        quoteIdent(physicalTable(inRow.table, version, generation.generation)),
+        quoteIdent(rowTable!.primaryKey[0]!),
+        quoteIdent(inRow.column),
+      ]
+    : [states, 'key', 'state'];
+  const loadMany = db.prepare<unknown[], { k: string; v: string }>(
+    `SELECT ${keyColumn} AS k, ${valueColumn} AS v FROM ${from}
+     WHERE ${keyColumn} IN (${Array.from({ length: LOAD_CHUNK }, () => '?').join(', ')})`,
+  );
+  const saveState = inRow
+    ? undefined
+    : db.prepare<[string, string]>(
+        `INSERT INTO ${states} (key, state) VALUES (?, ?)
+         ON CONFLICT (key) DO UPDATE SET state = excluded.state`,
+      );
+  const deleteState = inRow
+    ? undefined
+    : db.prepare<[string]>(`DELETE FROM ${states} WHERE key = ?`);
+
+  return {
+    load(keys) {
+      const docs = new Map<string, Doc>();
+      for (let start = 0; start < keys.length; start += LOAD_CHUNK) {
+        const chunk = keys.slice(start, start + LOAD_CHUNK);
+        while (chunk.length < LOAD_CHUNK) chunk.push(chunk[0]!);
+        for (const { k, v } of loadMany.all(...chunk)) docs.set(k, { state: storage.decode(v) });
+      }
+      return docs;
+    },
+    write(key, before, state) {
+      if (state === before.state) return before;
+      const rows = state === undefined ? {} : projection.rows(key, state);
+      // Rows of a loaded document are derived only now, when it changed.
+      const old =
+        before.rows ?? (before.state === undefined ? {} : projection.rows(key, before.state));
+      for (const change of diffRows(projection.tables, old, rows)) {
+        const table = tables.get(change.table)!;
+        if (change.op === 'upsert') table.upsert.run(values(table.columns, change.row));
+        else table.remove.run(values(table.primaryKey, change.row));
+      }
+      if (state === undefined) deleteState?.run(key);
+      else saveState?.run(key, storage.encode(state));
+      return { state, rows };
+    },
+  };
+}
+
+function values(columns: readonly string[], row: Row): unknown[] {
+  return columns.map((column) => row[column] ?? null);
+}

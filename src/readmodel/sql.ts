@@ -1,0 +1,81 @@
+/**
+ * SQL plumbing of the read-model queries: statements compiled once per connection, view
+ * checks, pages and their cursors.
+ */
+import type Database from 'better-sqlite3';
+
+type Db = Database.Database;
+
+/** A cursor this module did not issue; the HTTP layer answers 400. */
+export class InvalidCursorError extends Error {
+  constructor() {
+    super('cursor is not one issued by this API (pass nextCursor back unchanged)');
+    this.name = 'InvalidCursorError';
+  }
+}
+
+export interface Page<T> {
+  readonly items: readonly T[];
+  /** Pass back as `cursor` for the next page; null on the last page. */
+  readonly nextCursor: string | null;
+}
+
+export function page<R, T>(
+  rows: readonly R[],
+  limit: number,
+  keyOf: (row: R) => string,
+  map: (row: R) => T,
+): Page<T> {
+  const more = rows.length > limit;
+  const kept = more ? rows.slice(0, limit) : rows;
+  return {
+    items: kept.map(map),
+    nextCursor: more ? encodeCursor(keyOf(kept.at(-1)!)) : null,
+  };
+}
+
+function encodeCursor(after: string): string {
+  return Buffer.from(JSON.stringify({ after }), 'utf8').toString('base64url');
+}
+
+export function decodeCursor(cursor: string | undefined): string {
+  if (cursor === undefined) return '';
+  try {
+    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    const after = (parsed as { after?: unknown } | null)?.after;
+    if (typeof after === 'string') return after;
+  } catch {
+    // reported below
+  }
+  throw new InvalidCursorError();
+}
+
+export function checkLimit(limit: number): number {
+  if (!Number.isSafeInteger(limit) || limit < 1)
+    throw new RangeError('limit must be a positive whole number');
+  return limit;
+}
+
+// Statements are compiled once per connection; SQLite recompiles them itself after a switch.
+const statements = new WeakMap<Db, Map<string, Database.Statement>>();
+
+export function statement(db: Db, sql: string): Database.Statement {
+  let cache = statements.get(db);
+  if (cache === undefined) {
+    cache = new Map();
+    statements.set(db, cache);
+  }
+  let prepared = cache.get(sql);
+  if (prepared === undefined) {
+    prepared = db.prepare(sql);
+    cache.set(sql, prepared);
+  }
+  return prepared;
+}
+
+export function hasView(db: Db, name: string): boolean {
+  return (
+    statement(db, "SELECT 1 FROM sqlite_schema WHERE type = 'view' AND name = ?").get(name) !==
+    undefined
+  );
+}

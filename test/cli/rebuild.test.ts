@@ -1,0 +1,99 @@
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import t, { type Test } from 'tap';
+import { projections } from '../../projections/index.js';
+import { run } from '../../src/cli/rebuild.js';
+import { UsageError } from '../../src/cli/deps.js';
+import { loadConfig } from '../../src/config.js';
+import { findByState } from '../../src/projections/generations.js';
+import { openReadModel } from '../../src/projections/readModelStore.js';
+import { getCustomer } from '../../src/readmodel/queries.js';
+import { openSqliteEventStore } from '../../src/store/sqliteEventStore.js';
+import { appendJourney } from '../helpers/projectionEvents.js';
+import { silent } from '../helpers/projectionHarness.js';
+
+function output(): PassThrough & { text(): string } {
+  const stream = new PassThrough();
+  const chunks: Buffer[] = [];
+  stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+  return Object.assign(stream, { text: () => Buffer.concat(chunks).toString('utf8') });
+}
+
+async function setup(t: Test) {
+  const dir = t.testdir();
+  const env = {
+    EVENT_STORE_URL: `sqlite:${join(dir, 'events.db')}`,
+    READ_MODEL_URL: `sqlite:${join(dir, 'readmodel.db')}`,
+  };
+  const store = openSqliteEventStore({ path: join(dir, 'events.db') });
+  for (let n = 0; n < 5; n++) await appendJourney(store, n);
+  await store.close();
+  const stdout = output();
+  const stderr = output();
+  const deps = {
+    env,
+    stdout,
+    stderr,
+    stopSignal: new AbortController().signal,
+    config: loadConfig(env),
+    logger: silent,
+  };
+  return { dir, deps, stdout, stderr };
+}
+
+void t.test('rebuild --help prints the usage', async (t) => {
+  const { deps, stdout } = await setup(t);
+  t.equal(await run(['--help'], deps), 0);
+  t.match(stdout.text(), /usage: compilot-ledger rebuild \[projection\.\.\.\] \[--refetch\]/);
+});
+
+void t.test('rebuild builds every projection and switches it in', async (t) => {
+  const { dir, deps, stdout } = await setup(t);
+  t.equal(await run([], deps), 0);
+  t.match(stdout.text(), /read \d+ events in/);
+  for (const projection of projections)
+    t.match(stdout.text(), `${projection.name} v${projection.version}: switched`);
+  const db = openReadModel(join(dir, 'readmodel.db'));
+  t.teardown(() => db.close());
+  t.match(getCustomer(db, 'cust-1'), { status: 'Active' });
+  t.equal(findByState(db, 'alerts', 'building'), undefined);
+});
+
+void t.test('rebuild of named projections leaves the others alone', async (t) => {
+  const { dir, deps, stdout } = await setup(t);
+  t.equal(await run(['alerts', 'wallet-index'], deps), 0);
+  t.notMatch(stdout.text(), /customer-state/);
+  const db = openReadModel(join(dir, 'readmodel.db'));
+  t.teardown(() => db.close());
+  t.ok(findByState(db, 'alerts', 'live'));
+  t.equal(findByState(db, 'customer-state', 'live'), undefined);
+});
+
+void t.test(
+  'rebuild refuses unknown projections and --refetch without an enrichment client',
+  async (t) => {
+    const { deps } = await setup(t);
+    await t.rejects(run(['customers'], deps), UsageError);
+    await t.rejects(
+      run(['customers'], deps),
+      /unknown projection "customers" \(known: customer-state/,
+    );
+    await t.rejects(run(['--refetch'], deps), /--refetch is not available/);
+    await t.rejects(run(['--bogus'], deps), UsageError);
+  },
+);
+
+void t.test('rebuild --refetch re-pulls every known customer first', async (t) => {
+  const { deps } = await setup(t);
+  t.equal(await run([], deps), 0);
+  const asked: string[][] = [];
+  const code = await run(['--refetch', 'customer-state'], {
+    ...deps,
+    refetch: (ids) => {
+      asked.push([...ids]);
+      return Promise.resolve();
+    },
+  });
+  t.equal(code, 0);
+  t.same(asked, [['cust-0', 'cust-1', 'cust-2', 'cust-3', 'cust-4']]);
+});

@@ -1,0 +1,193 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { setImmediate as nextTick } from 'node:timers/promises';
+import t from 'tap';
+import { projections } from '../../projections/index.js';
+import { findByState } from '../../src/projections/generations.js';
+import { openReadModel } from '../../src/projections/readModelStore.js';
+import { rebuildProjections } from '../../src/projections/rebuild.js';
+import { getCustomer, getKycHistory, listCustomers } from '../../src/readmodel/queries.js';
+import {
+  countedEvents,
+  countingProjection,
+  createHarness,
+  dumpReadModel,
+  reached,
+  silent,
+} from '../helpers/projectionHarness.js';
+import { appendJourney } from '../helpers/projectionEvents.js';
+import type { EventStore } from '../../src/store/eventStore.js';
+
+const all = [...projections, countingProjection()];
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const child = fileURLToPath(new URL('../helpers/rebuildChild.ts', import.meta.url));
+
+/** A read model built from scratch over the same log: what any rebuild must equal. */
+async function reference(store: EventStore, dir: string) {
+  const db = openReadModel(join(dir, 'reference.db'));
+  const result = await rebuildProjections(all, { store, db, logger: silent, batchSize: 1000 });
+  const dump = dumpReadModel(db, all);
+  db.close();
+  return { dump, eventsRead: result.eventsRead };
+}
+
+async function eventCount(store: EventStore): Promise<number> {
+  let count = 0;
+  let after: string | undefined;
+  for (;;) {
+    const page = await store.readAll({ after, maxCount: 1000 });
+    if (page.length === 0) return count;
+    count += page.length;
+    after = page.at(-1)!.position;
+  }
+}
+
+void t.test(
+  'a rebuild while appends go on misses nothing, applies nothing twice and keeps answering',
+  async (t) => {
+    // Given a live runner over a log that keeps growing
+    const h = createHarness(t);
+    const runner = h.start({ projections: all, batchSize: 20 });
+    for (let n = 0; n < 60; n++) await appendJourney(h.store, n);
+    await runner.waitFor(reached(await h.store.headPosition()));
+    const before = runner.status().projections.map((p) => p.servingGeneration);
+
+    // When a rebuild of everything runs while more journeys arrive and queries are asked
+    let appending = true;
+    const appender = (async () => {
+      for (let n = 60; n < 140; n++) {
+        await appendJourney(h.store, n);
+        await nextTick();
+      }
+      appending = false;
+    })();
+    let rebuilding = true;
+    let answered = 0;
+    const wrong: string[] = [];
+    const asker = (async () => {
+      while (rebuilding || appending) {
+        if (getCustomer(h.db, 'cust-1') === undefined) wrong.push('a known customer was not found');
+        if (listCustomers(h.db, { limit: 500 }).items.length < 60) wrong.push('the list shrank');
+        if (getKycHistory(h.db, 'cust-2').length === 0) wrong.push('a history was empty');
+        answered += 1;
+        await nextTick();
+      }
+    })();
+    const result = await rebuildProjections(all, {
+      store: h.store,
+      db: h.db,
+      logger: silent,
+      batchSize: 25,
+    });
+    rebuilding = false;
+    await Promise.all([appender, asker]);
+
+    // Then every projection switched to a new generation and caught up with every event once
+    t.same(
+      result.results.map((r) => r.outcome),
+      all.map(() => 'switched'),
+    );
+    await runner.waitFor(reached(await h.store.headPosition()));
+    const after = runner.status().projections.map((p) => p.servingGeneration);
+    t.ok(
+      after.every((g, i) => g !== before[i]),
+      'new generations serve',
+    );
+    t.ok(answered > 0, `queries answered during the rebuild (${answered})`);
+    t.same(wrong, [], 'and every answer was complete');
+    const total = await eventCount(h.store);
+    const counted = countedEvents(h.db);
+    t.equal(counted.total, total, 'every event counted once');
+    t.equal(new Set(counted.positions).size, total, 'no event counted twice');
+    t.same(
+      dumpReadModel(h.db, all),
+      (await reference(h.store, h.dir)).dump,
+      'equal to a fresh build',
+    );
+  },
+);
+
+void t.test('a rebuild process killed mid-way is finished by the next rebuild', async (t) => {
+  const h = createHarness(t);
+  for (let n = 0; n < 80; n++) await appendJourney(h.store, n);
+  const expected = await reference(h.store, h.dir);
+
+  // A child rebuilds with small batches and is killed after a few committed batches
+  const worker = spawn(
+    process.execPath,
+    ['--import', 'tsx', child, h.storePath, h.readModelPath, '20', '5'],
+    {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  const exited = new Promise<void>((resolve) => worker.on('close', () => resolve()));
+  t.teardown(() => void worker.kill('SIGKILL'));
+  await new Promise<void>((resolve) => {
+    createInterface({ input: worker.stdout }).on('line', (line) => {
+      if (line === 'paused') resolve();
+    });
+  });
+  worker.kill('SIGKILL');
+  await exited;
+  const interrupted = findByState(h.db, 'customer-state', 'building');
+  t.ok(interrupted?.checkpoint, 'the killed rebuild left a building generation with a checkpoint');
+  t.equal(findByState(h.db, 'customer-state', 'live'), undefined, 'nothing was switched in');
+
+  // The next rebuild resumes it and finishes with the same result as a clean one
+  const result = await rebuildProjections(all, {
+    store: h.store,
+    db: h.db,
+    logger: silent,
+    batchSize: 20,
+  });
+  t.same(
+    result.results.map((r) => r.outcome),
+    all.map(() => 'switched'),
+  );
+  t.equal(
+    result.results[0]!.generation,
+    interrupted!.generation,
+    'the same generation was resumed',
+  );
+  t.ok(result.eventsRead < expected.eventsRead, 'it did not start over');
+  t.same(dumpReadModel(h.db, all), expected.dump);
+  t.equal(
+    countedEvents(h.db).total,
+    expected.eventsRead,
+    'no event applied twice across the crash',
+  );
+});
+
+void t.test(
+  'a rebuild killed at any moment leaves a read model the service can finish',
+  async (t) => {
+    const h = createHarness(t);
+    for (let n = 0; n < 80; n++) await appendJourney(h.store, n);
+    const expected = await reference(h.store, h.dir);
+    const worker = spawn(
+      process.execPath,
+      ['--import', 'tsx', child, h.storePath, h.readModelPath, '7', '0'],
+      {
+        cwd: root,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    const exited = new Promise<void>((resolve) => worker.on('close', () => resolve()));
+    t.teardown(() => void worker.kill('SIGKILL'));
+    // Killed as soon as it has read its first page: mid-batch, possibly mid-transaction.
+    await new Promise<void>((resolve) => {
+      createInterface({ input: worker.stdout }).on('line', (line) => {
+        if (line.startsWith('page ') || line.startsWith('done')) resolve();
+      });
+    });
+    worker.kill('SIGKILL');
+    await exited;
+    // The service start resumes whatever was left and serves the result.
+    const runner = h.start({ projections: all });
+    await runner.waitFor(reached(await h.store.headPosition()));
+    t.same(dumpReadModel(h.db, all), expected.dump);
+  },
+);
