@@ -6,7 +6,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { projections } from '../projections/index.js';
-import { createCompilotClient, type FetchLike } from './compilot/client.js';
+import type { FetchLike } from './compilot/client.js';
+import { compilotClientFromConfig } from './compilot/fromConfig.js';
 import type { Config } from './config.js';
 import { createHttpApp } from './ingress/app.js';
 import type { ReadinessCheck } from './ingress/health.js';
@@ -92,7 +93,9 @@ export async function startService(
     ],
   });
 
-  const server = createServer(app.callback());
+  // Koa's callback returns a promise that never rejects (errors are handled inside).
+  const handle = app.callback();
+  const server = createServer((req, res) => void handle(req, res));
   // Svix waits at most 15 s for an answer; a client slower than this is not Svix.
   server.requestTimeout = 30_000;
   server.headersTimeout = 20_000;
@@ -146,23 +149,15 @@ function startEnrichmentIfConfigured(
     fetch: FetchLike | undefined;
   },
 ): EnrichmentProcessor | undefined {
-  const api = config.compilotApi;
-  if (api.key === undefined) {
+  const client = compilotClientFromConfig(config.compilotApi, {
+    logger,
+    registry: deps.registry,
+    fetch: deps.fetch,
+  });
+  if (client === undefined) {
     logger.warn('enrichment off: COMPILOT_API_KEY is not set, customer details are not fetched');
     return undefined;
   }
-  const client = createCompilotClient({
-    baseUrl: api.url,
-    apiKey: api.key,
-    timeoutMs: api.timeoutMs,
-    maxRetries: api.maxRetries,
-    ratePerSecond: api.ratePerSecond,
-    ratePerMinute: api.ratePerMinute,
-    maxConcurrency: api.maxConcurrency,
-    logger,
-    registry: deps.registry,
-    ...(deps.fetch ? { fetch: deps.fetch } : {}),
-  });
   return startEnrichment({
     store: deps.store,
     client,
@@ -170,7 +165,7 @@ function startEnrichmentIfConfigured(
     logger,
     registry: deps.registry,
     signal: deps.signal,
-    concurrency: api.maxConcurrency,
+    concurrency: config.compilotApi.maxConcurrency,
   });
 }
 

@@ -60,7 +60,10 @@ void t.test('the composed service ingests, projects and answers queries on one p
   t.equal(unauthorized.status, 401, 'queries need a token');
 
   const metrics = await send(service.port, '/metrics', { method: 'GET' });
-  t.match(metrics.body.toString(), /compilot_ledger_webhook_deliveries_total\{outcome="stored"\} 1/);
+  t.match(
+    metrics.body.toString(),
+    /compilot_ledger_webhook_deliveries_total\{outcome="stored"\} 1/,
+  );
   t.equal(service.enrichment, undefined, 'no API key: enrichment is off');
 });
 

@@ -18,6 +18,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: Cli
     summary: 'local ComPilot API simulator and signed webhook journeys',
     load: () => import('./simulate.js'),
   },
+  rebuild: {
+    summary: 'rebuild projections into new tables, then switch (--refetch first re-pulls details)',
+    load: () => import('./rebuildCommand.js'),
+  },
   audit: {
     summary: "a customer's audit timeline (--as-of, --known-at, --verify)",
     load: () => import('./audit.js'),

@@ -10,7 +10,7 @@ Runs the service with the settings from the environment (and .env). Refuses to s
 without COMPILOT_WEBHOOK_SECRET. Stops gracefully on SIGTERM/SIGINT.`;
 
 export async function run(args: string[], deps: CliDeps): Promise<number> {
-  let help = false;
+  let help: boolean;
   try {
     help = Boolean(
       parseArgs({ args, options: { help: { type: 'boolean', short: 'h' } } }).values.help,

@@ -72,3 +72,15 @@ export interface DetailsMetadata {
   /** Every causing event this fetch accounts for (coalescing). */
   readonly causedBy: readonly { readonly id: string; readonly position: string }[];
 }
+
+/**
+ * Metadata of a details/not-found event written by `rebuild --refetch`: an operator asked for
+ * fresh details of every known customer, so there is no causing webhook, only the run.
+ */
+export interface RefetchMetadata {
+  readonly fetchedAt: string;
+  readonly apiPath: string;
+  readonly httpStatus: number;
+  /** One id per `rebuild --refetch` run. */
+  readonly refetchRunId: string;
+}

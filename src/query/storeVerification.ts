@@ -129,7 +129,9 @@ function causeKey(position: string, id: string): string {
 /** What is wrong with a snapshot's causation links; empty when every link resolves. */
 function missingCauses(event: RecordedEvent, causes: ReadonlyMap<string, string>): string[] {
   const links: { id: unknown; position: unknown }[] = [];
-  const { causationId, causationPosition, causedBy } = event.metadata;
+  const { causationId, causationPosition, causedBy, refetchRunId } = event.metadata;
+  // A `rebuild --refetch` snapshot is caused by an operator's run, not by a webhook.
+  if (typeof refetchRunId === 'string' && refetchRunId !== '') return [];
   if (causationId !== undefined || causationPosition !== undefined) {
     links.push({ id: causationId, position: causationPosition });
   }

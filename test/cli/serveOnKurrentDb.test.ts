@@ -47,7 +47,7 @@ void t.test(
       const answer = await send(port, '/webhooks/compilot', delivery);
       t.equal(answer.status, 200, `${delivery.msgId} stored`);
     }
-    const again = await send(port, '/webhooks/compilot', deliveries[1]!);
+    const again = await send(port, '/webhooks/compilot', deliveries[1]);
     t.equal(again.json().duplicate, true, 'a redelivery is a duplicate on KurrentDB too');
     const notJson = signDelivery({ secret, body: 'not json' });
     t.equal((await send(port, '/webhooks/compilot', notJson)).status, 200, 'quarantined, 2xx');
