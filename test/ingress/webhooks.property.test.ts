@@ -120,10 +120,16 @@ function tamperIsHarmless(
   if ('body' in tamper) return tamper.body.equals(delivery.body);
   const name = tamper.header;
   if (signedHeaders[name] !== undefined) {
-    return name === 'content-type' || signedHeaders[name] === tamper.value;
+    return name === 'content-type' || signedHeaders[name] === httpTrim(tamper.value);
   }
-  // A webhook-* header next to svix-* ones is ignored; the reverse takes precedence.
-  return !name.startsWith('svix-');
+  // A webhook-* header next to svix-* ones is ignored; the reverse takes precedence, unless
+  // it is blank (HTTP trims header values, and an empty header counts as absent).
+  return !name.startsWith('svix-') || httpTrim(tamper.value) === '';
+}
+
+/** HTTP strips spaces and tabs around a header value before the server sees it. */
+function httpTrim(value: string): string {
+  return value.replace(/^[ \t]+|[ \t]+$/g, '');
 }
 
 void t.test(
