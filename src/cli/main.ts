@@ -53,6 +53,12 @@ ${Object.entries(COMMANDS)
 
 Run \`compilot-ledger <command> --help\` for a command's options.`;
 
+// `compilot-ledger export --all | head` closes the pipe early: that is not a failure.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
 async function main(argv: string[]): Promise<number> {
   const [name, ...args] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
