@@ -85,6 +85,8 @@ async function main(): Promise<void> {
         process.execPath,
         [
           ...process.execArgv,
+          // For the live heap after a full GC at each quarter (otherwise heap in use, garbage too).
+          '--expose-gc',
           fileURLToPath(import.meta.url),
           '--measure',
           path,

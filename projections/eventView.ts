@@ -10,6 +10,16 @@ import {
   QUARANTINED_EVENT_TYPE,
 } from '../src/events/types.js';
 import type { RecordedEvent } from '../src/store/eventStore.js';
+import { hashBytes } from './factOrder.js';
+
+export {
+  compareFacts,
+  compareStamps,
+  compareTies,
+  hash,
+  rankOf,
+  type TieValue,
+} from './factOrder.js';
 
 export type JsonObject = Readonly<Record<string, unknown>>;
 
@@ -24,13 +34,40 @@ export class UndecodableEventError extends Error {
   }
 }
 
+/** What is derived from one event, computed at most once. */
+interface Derived {
+  body: JsonObject | undefined;
+  /** ComPilot time, once `timed` (it may be undefined). */
+  time: string | undefined;
+  timed: boolean;
+  evidence: Evidence | undefined;
+  content: string | undefined;
+}
+
 // Keyed by the event object: every projection of a batch sees the same object, so each body is
-// parsed once. Invisible to callers, so the projections stay pure.
-const bodies = new WeakMap<RecordedEvent, JsonObject>();
+// parsed once. Invisible to callers, so the projections stay pure. One entry per event (weak
+// entries cost the garbage collector, so not one map per derived value).
+const derived = new WeakMap<RecordedEvent, Derived>();
+
+function derivedOf(event: RecordedEvent): Derived {
+  let entry = derived.get(event);
+  if (entry === undefined) {
+    entry = {
+      body: undefined,
+      time: undefined,
+      timed: false,
+      evidence: undefined,
+      content: undefined,
+    };
+    derived.set(event, entry);
+  }
+  return entry;
+}
 
 /** The parsed JSON object the event carries; throws {@link UndecodableEventError} otherwise. */
 export function bodyOf(event: RecordedEvent): JsonObject {
-  let body = bodies.get(event);
+  const entry = derivedOf(event);
+  let body = entry.body;
   if (body !== undefined) return body;
   let parsed: unknown;
   try {
@@ -45,7 +82,7 @@ export function bodyOf(event: RecordedEvent): JsonObject {
     );
   }
   body = parsed;
-  bodies.set(event, body);
+  entry.body = body;
   return body;
 }
 
@@ -144,14 +181,13 @@ export function fetchedAtOf(event: RecordedEvent): string {
  * body of a webhook or snapshot is not a JSON object.
  */
 export function comPilotTime(event: RecordedEvent): string | undefined {
-  if (times.has(event)) return times.get(event);
+  const entry = derivedOf(event);
+  if (entry.timed) return entry.time;
   const time = computeComPilotTime(event);
-  times.set(event, time);
+  entry.time = time;
+  entry.timed = true;
   return time;
 }
-
-// Per event, like the bodies: every projection asks for the same time.
-const times = new WeakMap<RecordedEvent, string | undefined>();
 
 function computeComPilotTime(event: RecordedEvent): string | undefined {
   const fallback = (): string =>
@@ -201,14 +237,13 @@ export interface Evidence {
   readonly content: string;
 }
 
-const evidences = new WeakMap<RecordedEvent, Evidence>();
-
 /** The event's evidence at its ComPilot time (one shared, immutable object per event). */
 export function eventEvidence(event: RecordedEvent): Evidence {
-  let evidence = evidences.get(event);
+  const entry = derivedOf(event);
+  let evidence = entry.evidence;
   if (evidence === undefined) {
     evidence = evidenceOf(event, comPilotTime(event)!);
-    evidences.set(event, evidence);
+    entry.evidence = evidence;
   }
   return evidence;
 }
@@ -224,97 +259,13 @@ export function evidenceOf(event: RecordedEvent, at: string): Evidence {
   };
 }
 
-const contents = new WeakMap<RecordedEvent, string>();
-
 /** Hash of the event's bytes (per event, once). */
 export function contentHash(event: RecordedEvent): string {
-  let content = contents.get(event);
+  const entry = derivedOf(event);
+  let content = entry.content;
   if (content === undefined) {
     content = hashBytes(event.data);
-    contents.set(event, content);
+    entry.content = content;
   }
   return content;
-}
-
-/**
- * Precedence of sources reporting at the same ComPilot time. Rank 0 marks weak sources
- * (scenario runs) that only fill a field no customer webhook or snapshot has set.
- */
-export function rankOf(eventType: string): number {
-  switch (eventType) {
-    case 'customer.created':
-    case 'alert.created':
-      return 1;
-    case 'customer.updated':
-    case 'alert.updated':
-      return 2;
-    case 'customer.deleted':
-    case 'alert.deleted':
-      return 3;
-    case DETAILS_EVENT_TYPE:
-    case NOT_FOUND_EVENT_TYPE:
-      return 4;
-    default:
-      return 0;
-  }
-}
-
-/** A fact's value as a string, or a function computing it (only needed on a tie). */
-export type TieValue = string | (() => string);
-
-/**
- * Total order of competing facts, independent of delivery order and of duplicates: strong
- * before weak, then ComPilot time, source rank, the value itself (so two copies of one fact
- * tie), and the event id as the last resort.
- */
-export function compareFacts(a: Evidence, aValue: TieValue, b: Evidence, bValue: TieValue): number {
-  const order = compareStamps(a, b);
-  if (order !== 0) return order;
-  return compareTies(
-    a,
-    typeof aValue === 'string' ? aValue : aValue(),
-    b,
-    typeof bValue === 'string' ? bValue : bValue(),
-  );
-}
-
-/** The first stages of {@link compareFacts}: strength, ComPilot time, rank (0 = tie so far). */
-export function compareStamps(a: Evidence, b: Evidence): number {
-  const rankA = rankOf(a.eventType);
-  const rankB = rankOf(b.eventType);
-  const strong = Number(rankA > 0) - Number(rankB > 0);
-  if (strong !== 0) return strong;
-  if (a.at !== b.at) return a.at < b.at ? -1 : 1;
-  return rankA - rankB;
-}
-
-/**
- * The last stages of {@link compareFacts}: the values, then the whole content (two different
- * facts saying the same thing at the same time still pick the same winner however they were
- * delivered), then the event ids (copies of one fact: any is as good).
- */
-export function compareTies(a: Evidence, aValue: string, b: Evidence, bValue: string): number {
-  if (aValue !== bValue) return aValue < bValue ? -1 : 1;
-  if (a.content !== b.content) return a.content < b.content ? -1 : 1;
-  if (a.eventId !== b.eventId) return a.eventId < b.eventId ? -1 : 1;
-  return 0;
-}
-
-/** 32-bit FNV-1a as 8 hex digits: a short, stable content key for tie-breaks. */
-export function hash(value: string): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < value.length; i++) {
-    h ^= value.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return (h >>> 0).toString(16).padStart(8, '0');
-}
-
-function hashBytes(bytes: Uint8Array): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < bytes.length; i++) {
-    h ^= bytes[i]!;
-    h = Math.imul(h, 0x01000193);
-  }
-  return (h >>> 0).toString(16).padStart(8, '0');
 }

@@ -182,6 +182,8 @@ export const kycHistoryProjection: Projection<KycDocument> = {
     },
   ],
   keyOf: kycKeyOf,
+  // An observation is keyed by its own position: nothing is stored under it before it is applied.
+  isNewKey: (key, event) => key === event.position,
   evolve: evolveKyc,
   rows: kycRows,
   storage: {

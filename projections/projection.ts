@@ -54,6 +54,11 @@ export interface Projection<S = unknown> {
   readonly tables: readonly TableSpec[];
   /** The document an event belongs to, or undefined to ignore the event. */
   keyOf(event: RecordedEvent): string | undefined;
+  /**
+   * True when no stored document can exist for `key` before `event` is applied (say the key is
+   * the event's own position): the runner then skips looking it up. @defaultValue never
+   */
+  isNewKey?(key: string, event: RecordedEvent): boolean;
   /** The next state; undefined deletes the document. Throwing marks the event as poison. */
   evolve(state: S | undefined, event: RecordedEvent): S | undefined;
   /** Every row the document contributes, by logical table name. */

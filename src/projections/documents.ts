@@ -53,6 +53,8 @@ export function createDocumentStore(
       `${projection.name}: storage.inRow needs a table with a one-column primary key`,
     );
   }
+  // The state lives in the one row of the projection's only table.
+  const ownRowOnly = inRow !== undefined && projection.tables.length === 1;
   const tables = new Map<string, TableSql>();
   for (const table of projection.tables) {
     const physical = quoteIdent(physicalTable(table.name, version, generation.generation));
@@ -110,6 +112,13 @@ export function createDocumentStore(
     write(key, before, state) {
       if (state === before.state) return before;
       const rows = state === undefined ? {} : projection.rows(key, state);
+      if (ownRowOnly && before.state !== undefined && state !== undefined) {
+        // The document's only row, keyed by the document key, stays keyed so: upsert it,
+        // without deriving (and encoding) the old row just to compare.
+        const table = tables.get(rowTable!.name)!;
+        for (const row of rows[rowTable!.name] ?? []) table.upsert.run(values(table.columns, row));
+        return { state, rows };
+      }
       // Rows of a loaded document are derived only now, when it changed.
       const old =
         before.rows ?? (before.state === undefined ? {} : projection.rows(key, before.state));

@@ -44,11 +44,12 @@ export interface BuildOptions {
   /** Documents kept in memory per projection between flushes. @defaultValue 5000 */
   readonly cacheSize?: number;
   /**
-   * Flush (write the staged documents and checkpoints in one transaction) once a projection
-   * has this many documents staged: the memory bound of a rebuild. @defaultValue 10000
+   * Flush a projection (write its staged documents and checkpoint) once it has this many
+   * documents staged, the others staying staged: the memory bound of a rebuild.
+   * @defaultValue 10000
    */
   readonly maxDirtyDocuments?: number;
-  /** Flush at least every this many events read. @defaultValue 50000 */
+  /** Flush every projection at least every this many events read. @defaultValue 50000 */
   readonly flushEveryEvents?: number;
   readonly clock?: () => Date;
   /** Told after each switch (the live runner re-reads its generations). */
@@ -136,12 +137,15 @@ export async function buildGenerations(
     pending.delete(target);
   };
   const position = (target: Target) => pending.get(target)?.checkpoint ?? target.checkpoint;
-  const flushPending = (): void => {
+  // Only the targets asked for (all by default): one projection with many small documents
+  // filling up must not force the others to rewrite their documents early.
+  const flushPending = (only?: (staged: Pending) => boolean): void => {
     const entries = active.flatMap((target) => {
       const staged = pending.get(target);
-      return staged ? [{ target, pending: staged }] : [];
+      return staged && (only === undefined || only(staged)) ? [{ target, pending: staged }] : [];
     });
-    pending.clear();
+    if (entries.length === 0) return;
+    for (const entry of entries) pending.delete(entry.target);
     for (const [staged, outcome] of flushAll(db, entries)) {
       const target = entries.find((entry) => entry.pending === staged)!.target;
       if (outcome === 'gone') finish(target, 'superseded');
@@ -184,11 +188,10 @@ export async function buildGenerations(
       if (!stage(target, staged, page, { onError, now })) stopped = true;
     }
     const caughtUp = page.length < batchSize;
-    const full = [...pending.values()].some((staged) => staged.touched.size >= maxDirty);
-    if (caughtUp || stopped || full || sinceFlush >= flushEvery) {
+    if (caughtUp || stopped || sinceFlush >= flushEvery) {
       flushPending();
       sinceFlush = 0;
-    }
+    } else flushPending((staged) => staged.touched.size >= maxDirty);
     if (page.length > 0) {
       options.progress?.update(
         eventsRead,

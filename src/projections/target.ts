@@ -148,7 +148,7 @@ export function stage(
   const from = pending.checkpoint;
   // Keys first, so every document the events need is read in a few statements.
   const keys = keysOf(projection, events, from);
-  loadMissing(target, pending, keys);
+  loadMissing(target, pending, keys, events);
   for (let index = 0; index < events.length; index++) {
     const event = events[index]!;
     if (from !== undefined && event.position <= from) continue;
@@ -255,10 +255,17 @@ function loadMissing(
   target: Target,
   pending: Pending,
   keys: readonly (string | undefined | Error)[],
+  events: readonly RecordedEvent[],
 ): void {
   const missing: string[] = [];
-  for (const key of keys) {
+  const { projection } = target;
+  for (let index = 0; index < keys.length; index++) {
+    const key = keys[index];
     if (typeof key !== 'string' || pending.touched.has(key)) continue;
+    if (projection.isNewKey?.(key, events[index]!) === true) {
+      pending.touched.set(key, { before: EMPTY_DOC, state: undefined });
+      continue;
+    }
     const cached = target.cache.get(key);
     pending.touched.set(key, { before: cached ?? EMPTY_DOC, state: cached?.state });
     if (cached === undefined) missing.push(key);

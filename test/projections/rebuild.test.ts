@@ -191,3 +191,46 @@ void t.test(
     t.same(dumpReadModel(h.db, all), expected.dump);
   },
 );
+
+void t.test(
+  'a projection with many small documents flushes alone; the others keep theirs staged',
+  async (t) => {
+    // Given journeys that give kyc-history about four documents per customer-state document
+    const h = createHarness(t);
+    for (let n = 0; n < 12; n++) await appendJourney(h.store, n);
+
+    // When everything is rebuilt with room for 8 staged documents per projection
+    const seen: { kyc: string | null; customers: string | null }[] = [];
+    const checkpoint = (name: string) => findByState(h.db, name, 'building')?.checkpoint ?? null;
+    const result = await rebuildProjections(all, {
+      store: h.store,
+      db: h.db,
+      logger: silent,
+      batchSize: 5,
+      maxDirtyDocuments: 8,
+      flushEveryEvents: 1_000_000,
+      progress: {
+        update() {
+          seen.push({ kyc: checkpoint('kyc-history'), customers: checkpoint('customer-state') });
+        },
+        finish() {},
+      },
+    });
+
+    // Then kyc-history committed batches while customer-state still had its documents staged
+    t.ok(
+      seen.some((s) => s.kyc !== null && s.customers === null),
+      'kyc-history flushed before customer-state did',
+    );
+    // And the result is the same as any rebuild
+    t.same(
+      result.results.map((r) => r.outcome),
+      all.map(() => 'switched'),
+    );
+    t.same(
+      dumpReadModel(h.db, all),
+      (await reference(h.store, h.dir)).dump,
+      'equal to a fresh build',
+    );
+  },
+);
