@@ -2,13 +2,16 @@
  * `npm run bench:ingress`: autocannon on 127.0.0.1, 50 connections, ~10 s per run, against
  * (a) a bare node:http hello world and (b) the full ingress with durable group commit (real svix
  * signatures, distinct svix ids, ~1 KB customer.updated bodies). Each server runs in its own
- * child process. Prints req/s, p50, p99, the ratio b/a and the machine; then checks that the
- * store holds exactly one event per 2xx answer.
+ * child process. Prints req/s, p50, p99, the server's CPU per request (whole process, and its
+ * main thread alone), the ratio b/a, the machine and its load average (other work on the machine
+ * skews every figure), and how late the server's event loop ran; then checks that the store
+ * holds exactly one event per 2xx answer. `-- --compare-inline` adds (c): (b) with the store's writer on the
+ * main thread (`writer: 'inline'`) instead of its writer thread.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { Webhook } from 'svix';
@@ -28,6 +31,7 @@ interface Figures {
   readonly non2xx: number;
   readonly errors: number;
   readonly serverCpuMicrosPerReq: number;
+  readonly mainThreadCpuMicrosPerReq?: number;
   readonly server: ServerStats;
 }
 
@@ -89,8 +93,11 @@ function prepare(n: number): PreparedRequest {
   };
 }
 
-function startServer(mode: 'bare' | 'ingress'): Promise<{ child: ChildProcess; port: number }> {
-  const child = fork(fileURLToPath(new URL('./ingressServer.js', import.meta.url)), [mode], {
+type Mode = 'bare' | 'ingress' | 'ingress-inline';
+
+function startServer(mode: Mode): Promise<{ child: ChildProcess; port: number }> {
+  const args = mode === 'ingress-inline' ? ['ingress', 'inline'] : [mode];
+  const child = fork(fileURLToPath(new URL('./ingressServer.js', import.meta.url)), args, {
     env: { ...process.env, BENCH_WEBHOOK_SECRET: secret },
     execArgv: ['--enable-source-maps'],
   });
@@ -115,11 +122,7 @@ function ask<T>(child: ChildProcess, type: string): Promise<T> {
   });
 }
 
-async function run(
-  name: string,
-  mode: 'bare' | 'ingress',
-  requests: autocannon.Request[],
-): Promise<Figures> {
+async function run(name: string, mode: Mode, requests: autocannon.Request[]): Promise<Figures> {
   const { child, port } = await startServer(mode);
   await ask(child, 'reset');
   const result = await autocannon({
@@ -133,6 +136,7 @@ async function run(
   child.send({ type: 'stop' });
   await once(child, 'exit');
   const handled = server.responses2xx + server.responsesOther;
+  const perRequest = (micros: number): number => (handled === 0 ? 0 : micros / handled);
   return {
     name,
     reqPerSec: result.requests.average,
@@ -141,7 +145,9 @@ async function run(
     responses2xx: result['2xx'],
     non2xx: result.non2xx,
     errors: result.errors,
-    serverCpuMicrosPerReq: handled === 0 ? 0 : server.cpuMicros / handled,
+    serverCpuMicrosPerReq: perRequest(server.cpuMicros),
+    mainThreadCpuMicrosPerReq:
+      server.mainThreadCpuMicros === undefined ? undefined : perRequest(server.mainThreadCpuMicros),
     server,
   };
 }
@@ -153,24 +159,14 @@ function line(figures: Figures): string {
     `${figures.p50} ms`.padStart(8),
     `${figures.p99} ms`.padStart(8),
     figures.serverCpuMicrosPerReq.toFixed(0).padStart(10),
+    (figures.mainThreadCpuMicrosPerReq?.toFixed(0) ?? '-').padStart(11),
     `${figures.non2xx}/${figures.errors}`.padStart(12),
   ].join('  ');
 }
 
-async function main(): Promise<void> {
-  const cpu = cpus();
-  console.log(
-    `machine: ${cpu[0]?.model ?? 'unknown cpu'}, ${cpu.length} cores, node ${process.version}`,
-  );
-  console.log(`autocannon: ${CONNECTIONS} connections, ${DURATION_SECONDS} s per run, 127.0.0.1`);
-
-  const bare = await run('(a) bare node:http hello world', 'bare', [{ method: 'GET', path: '/' }]);
-
-  const started = Date.now();
-  const prepared = Array.from({ length: PREPARED }, (_, n) => prepare(n));
-  console.log(`signed ${PREPARED} distinct deliveries in ${Date.now() - started} ms`);
+function webhookRequests(prepared: readonly PreparedRequest[]): autocannon.Request[] {
   let cursor = 0;
-  const ingress = await run('(b) full ingress, durable group commit', 'ingress', [
+  return [
     {
       method: 'POST',
       path: '/webhooks/compilot',
@@ -180,27 +176,84 @@ async function main(): Promise<void> {
         return { ...request, body: next.body, headers: next.headers };
       },
     },
-  ]);
+  ];
+}
+
+/** The store must hold exactly one event per 2xx the server gave. */
+function check(figures: Figures): boolean {
+  const { responses2xx, storedEvents } = figures.server;
+  const consistent = storedEvents === responses2xx && figures.responses2xx <= responses2xx;
+  console.log(
+    `check ${figures.name.slice(0, 3)}: server answered 2xx ${responses2xx} times, store holds ` +
+      `${storedEvents} events, autocannon counted ${figures.responses2xx} 2xx (answers in flight ` +
+      `at the cut-off are not counted by autocannon) -> ${consistent ? 'OK' : 'MISMATCH'}`,
+  );
+  return consistent && figures.non2xx === 0;
+}
+
+async function main(): Promise<void> {
+  const compareInline = process.argv.includes('--compare-inline');
+  const cpu = cpus();
+  const load = (): string =>
+    loadavg()
+      .map((value) => value.toFixed(2))
+      .join(' ');
+  console.log(
+    `machine: ${cpu[0]?.model ?? 'unknown cpu'}, ${cpu.length} cores, node ${process.version}`,
+  );
+  console.log(`autocannon: ${CONNECTIONS} connections, ${DURATION_SECONDS} s per run, 127.0.0.1`);
+  console.log(`load average before: ${load()}`);
+
+  const bare = await run('(a) bare node:http hello world', 'bare', [{ method: 'GET', path: '/' }]);
+
+  const started = Date.now();
+  const prepared = Array.from({ length: PREPARED }, (_, n) => prepare(n));
+  console.log(`signed ${PREPARED} distinct deliveries in ${Date.now() - started} ms`);
+  const rows = [
+    bare,
+    await run('(b) full ingress, durable group commit', 'ingress', webhookRequests(prepared)),
+  ];
+  if (compareInline) {
+    rows.push(
+      await run(
+        '(c) as (b), writer on the main thread',
+        'ingress-inline',
+        webhookRequests(prepared),
+      ),
+    );
+  }
 
   console.log('');
   console.log(
-    `${'server'.padEnd(44)}  ${'req/s'.padStart(8)}  ${'p50'.padStart(8)}  ${'p99'.padStart(8)}  ${'cpu µs/req'.padStart(10)}  ${'non2xx/err'.padStart(12)}`,
+    [
+      'server'.padEnd(44),
+      'req/s'.padStart(8),
+      'p50'.padStart(8),
+      'p99'.padStart(8),
+      'cpu µs/req'.padStart(10),
+      'main thread'.padStart(11),
+      'non2xx/err'.padStart(12),
+    ].join('  '),
   );
-  console.log(line(bare));
-  console.log(line(ingress));
+  for (const row of rows) console.log(line(row));
   console.log('');
-  console.log(`ratio b/a (req/s): ${(ingress.reqPerSec / bare.reqPerSec).toFixed(3)}`);
+  for (const row of rows.slice(1)) {
+    const label = row.name.slice(1, 2);
+    console.log(`ratio ${label}/a (req/s): ${(row.reqPerSec / bare.reqPerSec).toFixed(3)}`);
+  }
+  console.log(`load average after: ${load()}`);
   console.log(`ingress body size: ~${Buffer.byteLength(prepared[0]!.body)} bytes`);
-  console.log(`store commits: ${JSON.stringify(ingress.server.commits)}`);
-
-  const { responses2xx, storedEvents } = ingress.server;
-  const consistent = storedEvents === responses2xx && ingress.responses2xx <= responses2xx;
-  console.log(
-    `check: server answered 2xx ${responses2xx} times, store holds ${storedEvents} events, ` +
-      `autocannon counted ${ingress.responses2xx} 2xx (in-flight answers at the cut-off are ` +
-      `not counted by autocannon) -> ${consistent ? 'OK' : 'MISMATCH'}`,
-  );
-  if (!consistent || ingress.non2xx > 0) process.exitCode = 1;
+  let ok = true;
+  for (const row of rows.slice(1)) {
+    const delay = row.server.eventLoopDelayMs;
+    console.log(
+      `event loop delay ${row.name.slice(0, 3)}: p50 ${delay.p50} ms, p99 ${delay.p99} ms, ` +
+        `max ${delay.max} ms (timer lateness on the server's main thread)`,
+    );
+    console.log(`store commits ${row.name.slice(0, 3)}: ${JSON.stringify(row.server.commits)}`);
+    ok = check(row) && ok;
+  }
+  if (!ok) process.exitCode = 1;
 }
 
 await main();

@@ -1,7 +1,9 @@
 /**
  * The embedded event store: one SQLite file in WAL mode with `synchronous=FULL`, written through
- * group commit (see `sqlite/groupCommit.ts`) and read with prepared statements on the same
- * connection. better-sqlite3 is synchronous, so reads and batches never interleave.
+ * group commit and read with prepared statements on the main thread's connection. By default the
+ * writes run in a writer thread with a connection of its own (`sqlite/workerWriter.ts`), so the
+ * COMMIT's fsync never blocks the event loop; `writer: 'inline'` keeps them on the main
+ * connection (see `sqlite/writer.ts`).
  */
 import type { Logger } from '../lib/logger.js';
 import {
@@ -21,14 +23,15 @@ import {
   formatSequencePosition,
   parseSequencePosition,
 } from './embedded/sequencePosition.js';
-import { applyAppend } from './sqlite/applyAppend.js';
+import type { CommitInfo, GroupCommitStats } from './sqlite/batchSettler.js';
 import { translated } from './sqlite/errors.js';
 import { watchExternalCommits } from './sqlite/externalCommits.js';
-import { createGroupCommit, type CommitInfo, type GroupCommitStats } from './sqlite/groupCommit.js';
 import { openDatabase } from './sqlite/schema.js';
 import { prepareStatements } from './sqlite/statements.js';
+import { createWorkerWriter } from './sqlite/workerWriter.js';
+import { createInlineWriter, type Writer, type WriterMode } from './sqlite/writer.js';
 
-export type { CommitInfo, GroupCommitStats };
+export type { CommitInfo, GroupCommitStats, WriterMode };
 
 export interface SqliteEventStoreOptions {
   /** Database file; its directory is created if absent. `:memory:` for a throwaway store. */
@@ -38,7 +41,8 @@ export interface SqliteEventStoreOptions {
   readonly maxBatchSize?: number;
   /**
    * How long a write waits for another process's write lock before failing with
-   * StoreUnavailableError. It blocks the event loop meanwhile. @defaultValue 5000
+   * StoreUnavailableError (with `writer: 'inline'` it blocks the event loop meanwhile).
+   * @defaultValue 5000
    */
   readonly busyTimeoutMs?: number;
   /**
@@ -50,6 +54,12 @@ export interface SqliteEventStoreOptions {
   readonly clock?: () => Date;
   /** Called after every successful COMMIT with the batch's size and duration (for metrics). */
   readonly onCommit?: (info: CommitInfo) => void;
+  /**
+   * Where group commit runs: `worker` (a writer thread; the faster) or `inline` (the main
+   * thread). A `:memory:` database is private to its connection, so it is always inline.
+   * @defaultValue 'worker'
+   */
+  readonly writer?: WriterMode;
 }
 
 export interface SqliteEventStore extends EventStore {
@@ -63,19 +73,10 @@ export interface SqliteEventStore extends EventStore {
  */
 export function openSqliteEventStore(options: SqliteEventStoreOptions): SqliteEventStore {
   const { path, logger } = options;
-  const db = openDatabase({ path, busyTimeoutMs: options.busyTimeoutMs ?? 5000, logger });
+  const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+  const db = openDatabase({ path, busyTimeoutMs, logger });
   const statements = prepareStatements(db);
   const changes = createChangeFeed();
-  const groupCommit = createGroupCommit({
-    statements,
-    isInTransaction: () => db.inTransaction,
-    apply: (request, recordedAt) => applyAppend(statements, request, recordedAt),
-    maxBatchSize: options.maxBatchSize ?? 500,
-    clock: options.clock ?? (() => new Date()),
-    afterCommit: () => changes.notify(),
-    onCommit: options.onCommit,
-    logger,
-  });
   const externalCommits = watchExternalCommits({
     path,
     dataVersion: () => statements.dataVersion(),
@@ -83,7 +84,29 @@ export function openSqliteEventStore(options: SqliteEventStoreOptions): SqliteEv
     intervalMs: options.externalCheckIntervalMs ?? 2000,
     logger,
   });
+  const batching = {
+    maxBatchSize: options.maxBatchSize ?? 500,
+    clock: options.clock ?? (() => new Date()),
+    onCommit: options.onCommit,
+    logger,
+  };
+  const writer: Writer =
+    (options.writer ?? 'worker') === 'worker' && path !== ':memory:'
+      ? createWorkerWriter({
+          ...batching,
+          path,
+          busyTimeoutMs,
+          afterCommit: () => {
+            externalCommits.ownCommit();
+            changes.notify();
+          },
+        })
+      : createInlineWriter({ ...batching, db, statements, afterCommit: () => changes.notify() });
+  /** False from the start of close(): later appends are refused. */
+  let accepting = true;
+  /** True once close() has drained the writer: reads are refused too. */
   let closed = false;
+  let closing: Promise<void> | undefined;
 
   function open<T>(operation: string, run: () => T): T {
     if (closed) throw new StoreUnavailableError('event store closed');
@@ -112,23 +135,26 @@ export function openSqliteEventStore(options: SqliteEventStoreOptions): SqliteEv
     }
   }
 
-  function close(): void {
-    if (closed) return;
-    groupCommit.drain();
-    closed = true;
-    externalCommits.close();
-    changes.close();
-    db.close();
-    logger?.info(groupCommit.stats(), 'event store closed');
+  async function close(): Promise<void> {
+    accepting = false;
+    try {
+      await writer.close();
+    } finally {
+      closed = true;
+      externalCommits.close();
+      changes.close();
+      db.close();
+      logger?.info(writer.stats(), 'event store closed');
+    }
   }
 
   return {
     appendToStream(streamName, events, appendOptions) {
       return new Promise<AppendResult>((resolve) => {
-        if (closed) throw new StoreUnavailableError('event store closed');
+        if (!accepting) throw new StoreUnavailableError('event store closed');
         const expected = appendOptions?.expected ?? 'any';
         const prepared = prepareAppend(streamName, events, expected);
-        resolve(groupCommit.enqueue({ streamName, events: prepared, expected }));
+        resolve(writer.append({ streamName, events: prepared, expected }));
       });
     },
     readStream: (streamName, readOptions = {}) =>
@@ -143,15 +169,11 @@ export function openSqliteEventStore(options: SqliteEventStoreOptions): SqliteEv
       promised(() => readPage(readOptions.after, checkMaxCount(readOptions.maxCount, 1000))),
     subscribe,
     headPosition: () => promised(head),
-    // Taking the write lock proves the file is writable and no other process is wedged on it.
     checkWritable: () =>
-      promised(() =>
-        open('writability check', () => {
-          statements.begin();
-          statements.rollback();
-        }),
-      ),
-    close: () => promised(close),
-    stats: () => groupCommit.stats(),
+      accepting
+        ? writer.checkWritable()
+        : Promise.reject(new StoreUnavailableError('event store closed')),
+    close: () => (closing ??= close()),
+    stats: () => writer.stats(),
   };
 }

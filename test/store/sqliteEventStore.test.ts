@@ -9,6 +9,7 @@ import {
   openSqliteEventStore,
   type CommitInfo,
   type SqliteEventStoreOptions,
+  type WriterMode,
 } from '../../src/store/sqliteEventStore.js';
 import { eventStoreContract } from '../helpers/eventStoreContract.js';
 import { startAppender } from './fixtures/appenderProcess.js';
@@ -25,9 +26,17 @@ function event(data = '{"ok":true}'): NewEvent {
   return { id: randomUUID(), type: 'test.event', data: Buffer.from(data), metadata: {} };
 }
 
+const WRITERS: readonly WriterMode[] = ['worker', 'inline'];
+
 eventStoreContract(t, {
-  name: 'the SQLite event store',
+  name: 'the SQLite event store (writer thread, the default)',
   makeStore: (t) => Promise.resolve(openStore(t)),
+  nextPosition: nextSequencePosition,
+});
+
+eventStoreContract(t, {
+  name: 'the SQLite event store (writer on the main thread)',
+  makeStore: (t) => Promise.resolve(openStore(t, { writer: 'inline' })),
   nextPosition: nextSequencePosition,
 });
 
@@ -87,105 +96,135 @@ void t.test('a database from a newer schema or another application is refused', 
   t.end();
 });
 
-void t.test('group commit writes concurrent appends in fewer commits than appends', async (t) => {
-  const commits: CommitInfo[] = [];
-  const store = openStore(t, { onCommit: (info) => commits.push(info) });
-  await Promise.all(
-    Array.from({ length: 200 }, (_, i) => store.appendToStream(`s-${i}`, [event()])),
-  );
-  const stats = store.stats();
-  t.equal(stats.appends, 200, 'every append was acknowledged');
-  t.ok(stats.commits < 200, `200 appends took ${stats.commits} commits`);
-  t.equal(commits.length, stats.commits, 'onCommit reports each commit');
-  t.equal(
-    commits.reduce((sum, info) => sum + info.events, 0),
-    200,
-    'and the events written',
-  );
-});
-
-void t.test('maxBatchSize caps how many appends one commit takes', async (t) => {
-  const commits: CommitInfo[] = [];
-  const store = openStore(t, { maxBatchSize: 50, onCommit: (info) => commits.push(info) });
-  await Promise.all(
-    Array.from({ length: 200 }, (_, i) => store.appendToStream(`s-${i}`, [event()])),
-  );
-  t.ok(
-    commits.every((info) => info.appends <= 50),
-    'no batch exceeds 50 appends',
-  );
-  t.ok(commits.length >= 4, `200 appends took ${commits.length} commits`);
-});
-
-void t.test('a rejected append inside a batch leaves the others in it untouched', async (t) => {
-  const store = openStore(t);
-  const existing = event();
-  await store.appendToStream('x', [existing]);
-  const commitsBefore = store.stats().commits;
-  const outcomes = await Promise.allSettled([
-    store.appendToStream('a', [event()]),
-    store.appendToStream('x', [event()], { expected: 5n }),
-    store.appendToStream('x', [existing, event()]),
-    store.appendToStream('b', [event()]),
-    store.appendToStream('x', [event()], { expected: 0n }),
-  ]);
-  t.equal(store.stats().commits - commitsBefore, 1, 'all five were in one commit');
-  t.strictSame(
-    outcomes.map((outcome) => outcome.status),
-    ['fulfilled', 'rejected', 'rejected', 'fulfilled', 'fulfilled'],
-    'only the conflicting appends failed',
-  );
-  const x = await store.readStream('x');
-  t.strictSame(
-    x.map((e) => e.revision),
-    [0n, 1n],
-    'the stream kept contiguous revisions',
-  );
-  t.equal((await store.readStream('a')).length, 1, 'the first append of the batch committed');
-});
-
-void t.test('close() finishes the appends in flight before closing', async (t) => {
-  const path = join(t.testdir(), 'events.db');
-  const store = openSqliteEventStore({ path });
-  const pending = Array.from({ length: 50 }, () => store.appendToStream('s', [event()]));
-  await store.close();
-  const results = await Promise.allSettled(pending);
-  t.ok(
-    results.every((r) => r.status === 'fulfilled'),
-    'every in-flight append was acknowledged',
-  );
-  const reopened = openSqliteEventStore({ path });
-  t.teardown(() => reopened.close());
-  t.equal((await reopened.readStream('s')).length, 50, 'and is on disk');
-});
-
-void t.test(
-  'a write lock held elsewhere fails appends with StoreUnavailableError, then recovers',
-  async (t) => {
-    const path = join(t.testdir(), 'events.db');
-    const store = openStore(t, { path, busyTimeoutMs: 50 });
-    await store.appendToStream('s', [event()]);
-    const other = new Database(path);
-    t.teardown(() => other.close());
-    other.exec('BEGIN IMMEDIATE');
-    const results = await Promise.allSettled([
-      store.appendToStream('s', [event()]),
-      store.appendToStream('t', [event()]),
-    ]);
-    for (const result of results) {
-      t.ok(
-        result.status === 'rejected' && result.reason instanceof StoreUnavailableError,
-        'refused',
+for (const writer of WRITERS) {
+  void t.test(
+    `group commit writes concurrent appends in fewer commits than appends (${writer} writer)`,
+    async (t) => {
+      const commits: CommitInfo[] = [];
+      const store = openStore(t, { writer, onCommit: (info) => commits.push(info) });
+      await Promise.all(
+        Array.from({ length: 200 }, (_, i) => store.appendToStream(`s-${i}`, [event()])),
       );
-    }
-    t.match(String((results[0] as PromiseRejectedResult).reason), /SQLITE_BUSY/, 'names the cause');
-    await t.rejects(store.checkWritable(), StoreUnavailableError, 'not writable meanwhile');
-    other.exec('ROLLBACK');
-    await t.resolves(store.checkWritable(), 'writable again');
-    const next = await store.appendToStream('s', [event()], { expected: 0n });
-    t.equal(next.nextExpectedRevision, 1n, 'the failed batch left no trace');
-  },
-);
+      const stats = store.stats();
+      t.equal(stats.appends, 200, 'every append was acknowledged');
+      t.ok(stats.commits < 200, `200 appends took ${stats.commits} commits`);
+      t.equal(commits.length, stats.commits, 'onCommit reports each commit');
+      t.equal(
+        commits.reduce((sum, info) => sum + info.events, 0),
+        200,
+        'and the events written',
+      );
+    },
+  );
+}
+
+for (const writer of WRITERS) {
+  void t.test(
+    `maxBatchSize caps how many appends one commit takes (${writer} writer)`,
+    async (t) => {
+      const commits: CommitInfo[] = [];
+      const store = openStore(t, {
+        writer,
+        maxBatchSize: 50,
+        onCommit: (info) => commits.push(info),
+      });
+      await Promise.all(
+        Array.from({ length: 200 }, (_, i) => store.appendToStream(`s-${i}`, [event()])),
+      );
+      t.ok(
+        commits.every((info) => info.appends <= 50),
+        'no batch exceeds 50 appends',
+      );
+      t.ok(commits.length >= 4, `200 appends took ${commits.length} commits`);
+    },
+  );
+}
+
+for (const writer of WRITERS) {
+  void t.test(
+    `a rejected append inside a batch leaves the others in it untouched (${writer} writer)`,
+    async (t) => {
+      const store = openStore(t, { writer });
+      const existing = event();
+      await store.appendToStream('x', [existing]);
+      const commitsBefore = store.stats().commits;
+      const outcomes = await Promise.allSettled([
+        store.appendToStream('a', [event()]),
+        store.appendToStream('x', [event()], { expected: 5n }),
+        store.appendToStream('x', [existing, event()]),
+        store.appendToStream('b', [event()]),
+        store.appendToStream('x', [event()], { expected: 0n }),
+      ]);
+      t.equal(store.stats().commits - commitsBefore, 1, 'all five were in one commit');
+      t.strictSame(
+        outcomes.map((outcome) => outcome.status),
+        ['fulfilled', 'rejected', 'rejected', 'fulfilled', 'fulfilled'],
+        'only the conflicting appends failed',
+      );
+      const x = await store.readStream('x');
+      t.strictSame(
+        x.map((e) => e.revision),
+        [0n, 1n],
+        'the stream kept contiguous revisions',
+      );
+      t.equal((await store.readStream('a')).length, 1, 'the first append of the batch committed');
+    },
+  );
+}
+
+for (const writer of WRITERS) {
+  void t.test(
+    `close() finishes the appends in flight before closing (${writer} writer)`,
+    async (t) => {
+      const path = join(t.testdir(), 'events.db');
+      const store = openSqliteEventStore({ path, writer });
+      const pending = Array.from({ length: 50 }, () => store.appendToStream('s', [event()]));
+      await store.close();
+      const results = await Promise.allSettled(pending);
+      t.ok(
+        results.every((r) => r.status === 'fulfilled'),
+        'every in-flight append was acknowledged',
+      );
+      const reopened = openSqliteEventStore({ path });
+      t.teardown(() => reopened.close());
+      t.equal((await reopened.readStream('s')).length, 50, 'and is on disk');
+    },
+  );
+}
+
+for (const writer of WRITERS) {
+  void t.test(
+    `a write lock held elsewhere fails appends with StoreUnavailableError, then recovers (${writer} writer)`,
+    async (t) => {
+      const path = join(t.testdir(), 'events.db');
+      const store = openStore(t, { path, writer, busyTimeoutMs: 50 });
+      await store.appendToStream('s', [event()]);
+      const other = new Database(path);
+      t.teardown(() => other.close());
+      other.exec('BEGIN IMMEDIATE');
+      const results = await Promise.allSettled([
+        store.appendToStream('s', [event()]),
+        store.appendToStream('t', [event()]),
+      ]);
+      for (const result of results) {
+        t.ok(
+          result.status === 'rejected' && result.reason instanceof StoreUnavailableError,
+          'refused',
+        );
+      }
+      t.match(
+        String((results[0] as PromiseRejectedResult).reason),
+        /SQLITE_BUSY/,
+        'names the cause',
+      );
+      await t.rejects(store.checkWritable(), StoreUnavailableError, 'not writable meanwhile');
+      other.exec('ROLLBACK');
+      await t.resolves(store.checkWritable(), 'writable again');
+      const next = await store.appendToStream('s', [event()], { expected: 0n });
+      t.equal(next.nextExpectedRevision, 1n, 'the failed batch left no trace');
+    },
+  );
+}
 
 void t.test(
   'a subscription fails with StoreUnavailableError when the store closes under it',

@@ -28,6 +28,12 @@ export interface ExternalCommitWatch {
   retain(): void;
   /** A subscription ended. */
   release(): void;
+  /**
+   * This store's own writer thread committed (its connection is "another connection" to
+   * `data_version`). The caller announces that commit itself; this only stops it from being
+   * announced a second time.
+   */
+  ownCommit(): void;
   close(): void;
 }
 
@@ -95,6 +101,14 @@ export function watchExternalCommits(options: ExternalCommitsOptions): ExternalC
     release() {
       users -= 1;
       if (users === 0) stop();
+    },
+    ownCommit() {
+      if (users === 0) return;
+      try {
+        lastVersion = options.dataVersion();
+      } catch {
+        // closing; nobody is left to wake
+      }
     },
     close() {
       users = 0;

@@ -59,16 +59,10 @@ export function openDatabase(options: OpenDatabaseOptions): Database.Database {
   try {
     if (!inMemory) mkdirSync(dirname(path), { recursive: true });
     db = new Database(path, { timeout: busyTimeoutMs });
-    const journalMode = db.pragma('journal_mode = WAL', { simple: true }) as string;
+    const journalMode = configure(db, busyTimeoutMs);
     if (journalMode !== 'wal' && !inMemory) {
       logger?.warn({ journalMode }, 'event store could not switch to WAL mode');
     }
-    // FULL syncs the WAL on every COMMIT, so an acknowledged append survives power loss and
-    // OS crashes, not only process crashes (NORMAL may lose the last commits there). Group
-    // commit is what keeps that affordable.
-    db.pragma('synchronous = FULL');
-    db.pragma(`busy_timeout = ${busyTimeoutMs}`);
-    db.pragma('foreign_keys = ON');
     const version = migrate(db);
     logger?.info({ schemaVersion: version }, 'event store opened');
     return db;
@@ -77,6 +71,35 @@ export function openDatabase(options: OpenDatabaseOptions): Database.Database {
     if (error instanceof StoreUnavailableError) throw error;
     throw new StoreUnavailableError(`cannot open the event store at ${path}`, { cause: error });
   }
+}
+
+/**
+ * A second connection to a database {@link openDatabase} has already opened and migrated (the
+ * writer thread's). Same pragmas; it neither creates the file nor touches the schema, so it
+ * needs no write lock to open. Throws StoreUnavailableError.
+ */
+export function openWriterConnection(path: string, busyTimeoutMs: number): Database.Database {
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(path, { timeout: busyTimeoutMs, fileMustExist: true });
+    configure(db, busyTimeoutMs);
+    return db;
+  } catch (error) {
+    db?.close();
+    throw new StoreUnavailableError(`cannot open the event store at ${path}`, { cause: error });
+  }
+}
+
+/** Connection pragmas; returns the journal mode in effect. */
+function configure(db: Database.Database, busyTimeoutMs: number): string {
+  const journalMode = db.pragma('journal_mode = WAL', { simple: true }) as string;
+  // FULL syncs the WAL on every COMMIT, so an acknowledged append survives power loss and
+  // OS crashes, not only process crashes (NORMAL may lose the last commits there). Group
+  // commit is what keeps that affordable.
+  db.pragma('synchronous = FULL');
+  db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+  db.pragma('foreign_keys = ON');
+  return journalMode;
 }
 
 function migrate(db: Database.Database): number {
