@@ -120,6 +120,7 @@ async function playDemo(
     signal,
   );
   await service.projections.waitFor((status) => status.ready, signal);
+  print(`  event log now: ${await describeLog(service)}`);
   const customerId = report.customerIds[0];
   if (customerId === undefined) return;
   const customer = getCustomer(service.readModelDb, customerId);
@@ -140,6 +141,25 @@ async function playDemo(
   print();
   print(`Full audit trail: node dist/src/cli/main.js audit ${customerId}`);
   print();
+}
+
+/** e.g. "22 webhooks, 17 compilot.customer.details" — counted from the log itself. */
+async function describeLog(service: RunningService): Promise<string> {
+  const counts = new Map<string, number>();
+  let after: string | undefined;
+  for (;;) {
+    const page = await service.store.readAll({ after, maxCount: 1000 });
+    if (page.length === 0) break;
+    for (const event of page) {
+      const kind =
+        event.type.startsWith('compilot.') || event.type === 'quarantined'
+          ? event.type
+          : 'webhooks';
+      counts.set(kind, (counts.get(kind) ?? 0) + 1);
+    }
+    after = page.at(-1)!.position;
+  }
+  return [...counts].map(([kind, count]) => `${count} ${kind}`).join(', ');
 }
 
 async function waitUntil(condition: () => boolean, signal: AbortSignal): Promise<void> {

@@ -34,6 +34,11 @@ void t.test(
     t.match(dotEnv, /^QUERY_API_TOKENS=dev_/m);
     t.match(cli.stderr() + out, /built-in ComPilot SIMULATOR/, 'says the simulator is in use');
     t.match(out, /deliveries sent, 0 not acknowledged/);
+    t.match(
+      out,
+      /event log now: \d+ webhooks, \d+ compilot\.customer\.details/,
+      'snapshots landed',
+    );
     t.match(out, /status Active, risk Low, onboarding Onboarded/, 'the demo customer is Active');
     t.match(out, /status - -> Active\s+Rules engine verification passed/, 'KYC history shown');
     t.match(out, /simulate send --target http:\/\/127\.0\.0\.1:\d+\/webhooks\/compilot/);
