@@ -1,4 +1,5 @@
-import { Counter, Histogram, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
+import { counter, histogram } from '../lib/metrics.js';
 import type { Middleware } from 'koa';
 
 /** What became of one delivery: the `outcome` label of `deliveries_total`. */
@@ -30,42 +31,26 @@ const PREFIX = 'compilot_ledger_';
  * registry may serve several apps, e.g. in tests or after a restart of the HTTP layer).
  */
 export function createIngressMetrics(registry: Registry): IngressMetrics {
-  const deliveries = reuse(
-    registry,
-    new Counter({
-      name: `${PREFIX}webhook_deliveries_total`,
-      help: 'Webhook deliveries by outcome (stored, duplicate, quarantined, rejected, failed) and reason',
-      labelNames: ['outcome', 'reason'] as const,
-      registers: [],
-    }),
-  );
-  const append = reuse(
-    registry,
-    new Histogram({
-      name: `${PREFIX}webhook_append_duration_seconds`,
-      help: 'Time from append call to durable commit for one webhook delivery',
-      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-      registers: [],
-    }),
-  );
-  const batchSize = reuse(
-    registry,
-    new Histogram({
-      name: `${PREFIX}store_commit_batch_size`,
-      help: 'Appends per store commit (group commit batch size)',
-      buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000],
-      registers: [],
-    }),
-  );
-  const commit = reuse(
-    registry,
-    new Histogram({
-      name: `${PREFIX}store_commit_duration_seconds`,
-      help: 'Duration of one store commit (one transaction, one fsync)',
-      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
-      registers: [],
-    }),
-  );
+  const deliveries = counter(registry, {
+    name: `${PREFIX}webhook_deliveries_total`,
+    help: 'Webhook deliveries by outcome (stored, duplicate, quarantined, rejected, failed) and reason',
+    labelNames: ['outcome', 'reason'] as const,
+  });
+  const append = histogram(registry, {
+    name: `${PREFIX}webhook_append_duration_seconds`,
+    help: 'Time from append call to durable commit for one webhook delivery',
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+  });
+  const batchSize = histogram(registry, {
+    name: `${PREFIX}store_commit_batch_size`,
+    help: 'Appends per store commit (group commit batch size)',
+    buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000],
+  });
+  const commit = histogram(registry, {
+    name: `${PREFIX}store_commit_duration_seconds`,
+    help: 'Duration of one store commit (one transaction, one fsync)',
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+  });
   return {
     delivery(outcome, reason) {
       deliveries.inc(reason === undefined ? { outcome } : { outcome, reason });
@@ -78,14 +63,6 @@ export function createIngressMetrics(registry: Registry): IngressMetrics {
       commit.observe(info.durationMs / 1000);
     },
   };
-}
-
-function reuse<M extends Counter<string> | Histogram<string>>(registry: Registry, metric: M): M {
-  const name = (metric as unknown as { name: string }).name;
-  const existing = registry.getSingleMetric(name);
-  if (existing !== undefined) return existing as M;
-  registry.registerMetric(metric);
-  return metric;
 }
 
 /** `GET /metrics`: the Prometheus text exposition of `registry`. */

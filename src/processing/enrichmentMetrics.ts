@@ -1,4 +1,5 @@
-import { Counter, Gauge, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
+import { counter, gauge } from '../lib/metrics.js';
 
 /** What the enrichment reactor did with one fetch of customer details. */
 export type EnrichmentFetchOutcome = 'details' | 'not_found' | 'failed';
@@ -19,72 +20,36 @@ export function createEnrichmentMetrics(
   processor: string,
 ): EnrichmentMetrics {
   if (!registry) return { fetched() {}, written() {}, conflict() {}, lag() {}, caughtUp() {} };
-  const fetches = reuse(
-    registry,
-    'compilot_enrichment_fetches_total',
-    () =>
-      new Counter({
-        name: 'compilot_enrichment_fetches_total',
-        help: 'Customer details fetches by the enrichment reactor, by outcome',
-        labelNames: ['processor', 'outcome'] as const,
-        registers: [registry],
-      }),
-  );
-  const written = reuse(
-    registry,
-    'compilot_enrichment_events_written_total',
-    () =>
-      new Counter({
-        name: 'compilot_enrichment_events_written_total',
-        help: 'Details and not-found events appended, by event type',
-        labelNames: ['processor', 'type'] as const,
-        registers: [registry],
-      }),
-  );
-  const conflicts = reuse(
-    registry,
-    'compilot_enrichment_append_conflicts_total',
-    () =>
-      new Counter({
-        name: 'compilot_enrichment_append_conflicts_total',
-        help: 'Appends that found the customer stream changed and were re-checked',
-        labelNames: ['processor'] as const,
-        registers: [registry],
-      }),
-  );
-  const lagEvents = reuse(
-    registry,
-    'compilot_enrichment_lag_events',
-    () =>
-      new Gauge({
-        name: 'compilot_enrichment_lag_events',
-        help: 'Events in the log after the enrichment checkpoint (capped at the measuring limit)',
-        labelNames: ['processor'] as const,
-        registers: [registry],
-      }),
-  );
-  const lagSeconds = reuse(
-    registry,
-    'compilot_enrichment_lag_seconds',
-    () =>
-      new Gauge({
-        name: 'compilot_enrichment_lag_seconds',
-        help: 'Age of the oldest event the enrichment reactor has not handled yet',
-        labelNames: ['processor'] as const,
-        registers: [registry],
-      }),
-  );
-  const caughtUp = reuse(
-    registry,
-    'compilot_enrichment_caught_up',
-    () =>
-      new Gauge({
-        name: 'compilot_enrichment_caught_up',
-        help: '1 when the enrichment reactor has handled every event in the log',
-        labelNames: ['processor'] as const,
-        registers: [registry],
-      }),
-  );
+  const fetches = counter(registry, {
+    name: 'compilot_enrichment_fetches_total',
+    help: 'Customer details fetches by the enrichment reactor, by outcome',
+    labelNames: ['processor', 'outcome'] as const,
+  });
+  const written = counter(registry, {
+    name: 'compilot_enrichment_events_written_total',
+    help: 'Details and not-found events appended, by event type',
+    labelNames: ['processor', 'type'] as const,
+  });
+  const conflicts = counter(registry, {
+    name: 'compilot_enrichment_append_conflicts_total',
+    help: 'Appends that found the customer stream changed and were re-checked',
+    labelNames: ['processor'] as const,
+  });
+  const lagEvents = gauge(registry, {
+    name: 'compilot_enrichment_lag_events',
+    help: 'Events in the log after the enrichment checkpoint (capped at the measuring limit)',
+    labelNames: ['processor'] as const,
+  });
+  const lagSeconds = gauge(registry, {
+    name: 'compilot_enrichment_lag_seconds',
+    help: 'Age of the oldest event the enrichment reactor has not handled yet',
+    labelNames: ['processor'] as const,
+  });
+  const caughtUp = gauge(registry, {
+    name: 'compilot_enrichment_caught_up',
+    help: '1 when the enrichment reactor has handled every event in the log',
+    labelNames: ['processor'] as const,
+  });
   return {
     fetched: (outcome) => fetches.inc({ processor, outcome }),
     written: (type) => written.inc({ processor, type }),
@@ -95,8 +60,4 @@ export function createEnrichmentMetrics(
     },
     caughtUp: (value) => caughtUp.set({ processor }, value ? 1 : 0),
   };
-}
-
-function reuse<T>(registry: Registry, name: string, create: () => T): T {
-  return (registry.getSingleMetric(name) as T | undefined) ?? create();
 }
