@@ -40,24 +40,10 @@ export interface CustomerSummary {
   readonly openAlertCount: number;
 }
 
-export interface AlertRecord {
-  readonly alertId: string;
-  readonly customerId: string | null;
-  readonly externalCustomerId: string | null;
-  readonly status: string | null;
-  readonly severity: string | null;
-  readonly reason: string | null;
-  readonly tags: readonly AlertTag[];
-  readonly workflowName: string | null;
-  readonly workflowId: string | null;
-  readonly scenarioAlertCount: number | null;
-  readonly createdAt: string | null;
-  readonly updatedAt: string | null;
-  readonly deleted: boolean;
-  readonly deletedAt: string | null;
-  readonly lastEventPosition: string;
+/** The alert as the projection keeps it, with its evidence grouped for answers. */
+export type AlertRecord = Omit<AlertState, 'evidence' | 'tie' | 'deletedEvidence'> & {
   readonly evidence: { readonly current: Evidence; readonly deleted: Evidence | null };
-}
+};
 
 export interface WalletOwner {
   readonly customerId: string;
