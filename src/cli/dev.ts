@@ -119,7 +119,6 @@ async function playDemo(
     () => (service.enrichment?.status().caughtUp ?? true) && service.projections.status().ready,
     signal,
   );
-  await service.projections.waitFor((status) => status.ready, signal);
   print(`  event log now: ${await describeLog(service)}`);
   const customerId = report.customerIds[0];
   if (customerId === undefined) return;

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.js';
+import { bodyText } from '../lib/bodyText.js';
 import { createLogger } from '../lib/logger.js';
 import type { RecordedEvent } from '../store/eventStore.js';
 import { openEventStore } from '../store/openEventStore.js';
@@ -72,8 +73,7 @@ function parseOptions(args: string[]) {
 
 /** The NDJSON shape of a stored event; shared with `export`. */
 export function toJson(event: RecordedEvent): Record<string, unknown> {
-  const text = event.data.toString('utf8');
-  const isUtf8 = Buffer.from(text, 'utf8').equals(event.data);
+  const body = bodyText(event.data);
   return {
     stream: event.streamName,
     revision: Number(event.revision),
@@ -82,8 +82,8 @@ export function toJson(event: RecordedEvent): Record<string, unknown> {
     id: event.id,
     recordedAt: event.recordedAt.toISOString(),
     metadata: event.metadata,
-    data: isUtf8 ? text : event.data.toString('base64'),
-    ...(isUtf8 ? {} : { dataEncoding: 'base64' }),
+    data: body.text,
+    ...(body.base64 ? { dataEncoding: 'base64' } : {}),
   };
 }
 

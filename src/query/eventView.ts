@@ -5,6 +5,7 @@
 import { comPilotTime } from '../../projections/customerState.js';
 import type { RecordedEvent } from '../store/eventStore.js';
 import type { SignatureProof } from './signatureProof.js';
+import { bodyText } from '../lib/bodyText.js';
 
 export interface AuditEventView {
   readonly streamName: string;
@@ -29,8 +30,7 @@ export interface AuditEventView {
 }
 
 export function toAuditEventView(event: RecordedEvent): AuditEventView {
-  const text = event.data.toString('utf8');
-  const utf8 = Buffer.from(text, 'utf8').equals(event.data);
+  const body = bodyText(event.data);
   const svixId = event.metadata.svixId;
   return {
     streamName: event.streamName,
@@ -43,8 +43,8 @@ export function toAuditEventView(event: RecordedEvent): AuditEventView {
     receivedAt: receivedAt(event).toISOString(),
     recordedAt: event.recordedAt.toISOString(),
     metadata: event.metadata,
-    body: utf8 ? text : event.data.toString('base64'),
-    ...(utf8 ? {} : { bodyEncoding: 'base64' as const }),
+    body: body.text,
+    ...(body.base64 ? { bodyEncoding: 'base64' as const } : {}),
   };
 }
 
