@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig, type Config } from '../config.js';
 import { WEBHOOK_PATH } from '../ingress/app.js';
 import { createLogger, type Logger } from '../lib/logger.js';
+import { readLogPages } from '../query/logPages.js';
 import { getCustomer, getKycHistory } from '../readmodel/queries.js';
 import { startService, type RunningService } from '../service.js';
 import { startSimulatorApi, type SimulatorApi } from '../simulator/apiServer.js';
@@ -145,10 +146,7 @@ async function playDemo(
 /** e.g. "22 webhooks, 17 compilot.customer.details" — counted from the log itself. */
 async function describeLog(service: RunningService): Promise<string> {
   const counts = new Map<string, number>();
-  let after: string | undefined;
-  for (;;) {
-    const page = await service.store.readAll({ after, maxCount: 1000 });
-    if (page.length === 0) break;
+  for await (const page of readLogPages(service.store, { pageSize: 1000 })) {
     for (const event of page) {
       const kind =
         event.type.startsWith('compilot.') || event.type === 'quarantined'
@@ -156,7 +154,6 @@ async function describeLog(service: RunningService): Promise<string> {
           : 'webhooks';
       counts.set(kind, (counts.get(kind) ?? 0) + 1);
     }
-    after = page.at(-1)!.position;
   }
   return [...counts].map(([kind, count]) => `${count} ${kind}`).join(', ');
 }

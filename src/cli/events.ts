@@ -3,6 +3,7 @@ import { loadConfig } from '../config.js';
 import { bodyText } from '../lib/bodyText.js';
 import { createLogger } from '../lib/logger.js';
 import type { RecordedEvent } from '../store/eventStore.js';
+import { readLogPages, readStreamPages } from '../query/logPages.js';
 import { openEventStore } from '../store/openEventStore.js';
 import { UsageError, type CliDeps } from './deps.js';
 import { writeLine } from './output.js';
@@ -31,20 +32,15 @@ export async function run(args: string[], deps: CliDeps): Promise<number> {
   const config = loadConfig(deps.env);
   const store = openEventStore(config.eventStore, createLogger('warn'));
   try {
+    const pages =
+      values.stream !== undefined
+        ? readStreamPages(store, values.stream, { pageSize: 1000 })
+        : readLogPages(store, { after: values.after, pageSize: 1000 });
     let printed = 0;
-    if (values.stream !== undefined) {
-      for (const event of await store.readStream(values.stream)) {
-        if (printed++ >= limit) break;
+    for await (const page of pages) {
+      for (const event of page) {
+        if (printed++ >= limit) return 0;
         await writeLine(deps.stdout, JSON.stringify(toJson(event)));
-      }
-    } else {
-      let after = values.after;
-      while (printed < limit) {
-        const page = await store.readAll({ after, maxCount: Math.min(1000, limit - printed) });
-        if (page.length === 0) break;
-        for (const event of page) await writeLine(deps.stdout, JSON.stringify(toJson(event)));
-        printed += page.length;
-        after = page.at(-1)!.position;
       }
     }
     return 0;
