@@ -14,18 +14,15 @@ import {
 } from './eventStore.js';
 import {
   checkExpectedState,
+  checkMaxCount,
   idempotencyVerdict,
   prepareAppend,
   type PreparedEvent,
-} from './embedded/appendRules.js';
+} from './rules.js';
 import { createChangeFeed } from './embedded/changeFeed.js';
 import { promised } from './embedded/promised.js';
 import { followLog, type LogSource } from './embedded/followLog.js';
-import {
-  checkMaxCount,
-  formatSequencePosition,
-  parseSequencePosition,
-} from './embedded/sequencePosition.js';
+import { formatSequencePosition, parseSequencePosition } from './embedded/sequencePosition.js';
 
 /** Stored like a SQLite row: bytes copied and metadata kept as JSON, so reads never alias. */
 interface StoredEvent {

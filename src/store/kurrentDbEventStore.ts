@@ -9,8 +9,8 @@
  */
 import { KurrentDBClient } from '@kurrent/kurrentdb-client';
 import type { Logger } from '../lib/logger.js';
-import { prepareAppend } from './embedded/appendRules.js';
-import { checkMaxCount } from './embedded/sequencePosition.js';
+import { prepareAppend } from './rules.js';
+import { checkMaxCount } from './rules.js';
 import type { EventStore, SubscriptionBatch } from './eventStore.js';
 import { EventStoreError, StoreUnavailableError } from './eventStore.js';
 import { nodePreferenceOf, withLeaderPreference } from './kurrentdb/connectionString.js';

@@ -14,15 +14,11 @@ import {
   type SubscribeOptions,
   type SubscriptionBatch,
 } from './eventStore.js';
-import { prepareAppend } from './embedded/appendRules.js';
+import { checkMaxCount, prepareAppend } from './rules.js';
 import { createChangeFeed } from './embedded/changeFeed.js';
 import { followLog, type LogSource } from './embedded/followLog.js';
 import { promised } from './embedded/promised.js';
-import {
-  checkMaxCount,
-  formatSequencePosition,
-  parseSequencePosition,
-} from './embedded/sequencePosition.js';
+import { formatSequencePosition, parseSequencePosition } from './embedded/sequencePosition.js';
 import type { CommitInfo, GroupCommitStats } from './sqlite/batchSettler.js';
 import { translated } from './sqlite/errors.js';
 import { watchExternalCommits } from './sqlite/externalCommits.js';

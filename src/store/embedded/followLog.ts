@@ -7,7 +7,7 @@ import {
   type SubscriptionBatch,
 } from '../eventStore.js';
 import type { ChangeFeed } from './changeFeed.js';
-import { checkMaxCount } from './sequencePosition.js';
+import { checkMaxCount } from '../rules.js';
 
 /** What a subscription needs from an embedded store; reads are synchronous. */
 export interface LogSource {

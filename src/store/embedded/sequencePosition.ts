@@ -28,12 +28,3 @@ export function parseSequencePosition(position: Position | undefined): number {
 export function nextSequencePosition(position: Position): Position {
   return formatSequencePosition(parseSequencePosition(position) + 1);
 }
-
-/** Reads take `maxCount` as a non-negative integer; anything else is a caller bug. */
-export function checkMaxCount(maxCount: number | undefined, fallback: number): number {
-  const value = maxCount ?? fallback;
-  if (!Number.isSafeInteger(value) || value < 0) {
-    throw new EventStoreError(`maxCount must be a non-negative integer, got ${String(maxCount)}`);
-  }
-  return value;
-}

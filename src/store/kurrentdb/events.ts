@@ -1,6 +1,6 @@
 import type { AllStreamResolvedEvent, EventData, ResolvedEvent } from '@kurrent/kurrentdb-client';
 import { binaryEvent } from '@kurrent/kurrentdb-client';
-import type { PreparedEvent } from '../embedded/appendRules.js';
+import type { PreparedEvent } from '../rules.js';
 import type { RecordedEvent } from '../eventStore.js';
 import { EventStoreError } from '../eventStore.js';
 import { encodePosition } from './positions.js';

@@ -1,7 +1,7 @@
 import type { KurrentDBClient } from '@kurrent/kurrentdb-client';
 import { FORWARDS, NO_STREAM, WrongExpectedVersionError } from '@kurrent/kurrentdb-client';
 import { sleep } from '../../lib/sleep.js';
-import { checkExpectedState, type PreparedEvent } from '../embedded/appendRules.js';
+import { checkExpectedState, type PreparedEvent } from '../rules.js';
 import type { AppendResult, ExpectedState, Position } from '../eventStore.js';
 import { EventStoreError, IdempotencyConflictError } from '../eventStore.js';
 import { translateError } from './errors.js';

@@ -1,9 +1,5 @@
 import { IdempotencyConflictError, type AppendResult, type ExpectedState } from '../eventStore.js';
-import {
-  checkExpectedState,
-  idempotencyVerdict,
-  type PreparedEvent,
-} from '../embedded/appendRules.js';
+import { checkExpectedState, idempotencyVerdict, type PreparedEvent } from '../rules.js';
 import { formatSequencePosition } from '../embedded/sequencePosition.js';
 import type { Statements, StoredEventRef } from './statements.js';
 

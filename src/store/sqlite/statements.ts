@@ -1,7 +1,7 @@
 /** Every SQL statement of the adapter, prepared once per connection. */
 import type Database from 'better-sqlite3';
 import type { RecordedEvent } from '../eventStore.js';
-import type { PreparedEvent } from '../embedded/appendRules.js';
+import type { PreparedEvent } from '../rules.js';
 import { formatSequencePosition } from '../embedded/sequencePosition.js';
 
 /** Rows come back as arrays (`.raw()`): much cheaper than keyed objects on large reads. */

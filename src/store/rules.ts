@@ -1,13 +1,14 @@
 /**
- * Append rules shared by the embedded adapters (SQLite and in-memory), so both decide validity,
- * idempotency and expected-state conflicts the same way the port documents.
+ * Rules of the port that every adapter (SQLite, in-memory, KurrentDB) applies the same way:
+ * append validity, idempotency and expected-state conflicts, and read arguments.
  */
 import {
+  EventStoreError,
   InvalidAppendError,
   StreamRevisionConflictError,
   type ExpectedState,
   type NewEvent,
-} from '../eventStore.js';
+} from './eventStore.js';
 
 /** A validated event, ready to store: id lower-cased, metadata serialised once. */
 export interface PreparedEvent {
@@ -119,4 +120,13 @@ export function checkExpectedState(
     (expected === 'stream_exists' && current !== undefined) ||
     (typeof expected === 'bigint' && current === expected);
   if (!ok) throw new StreamRevisionConflictError(streamName, expected, current ?? 'no_stream');
+}
+
+/** Reads take `maxCount` as a non-negative integer; anything else is a caller bug. */
+export function checkMaxCount(maxCount: number | undefined, fallback: number): number {
+  const value = maxCount ?? fallback;
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new EventStoreError(`maxCount must be a non-negative integer, got ${String(maxCount)}`);
+  }
+  return value;
 }
