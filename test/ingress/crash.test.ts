@@ -3,22 +3,15 @@
  * signed deliveries, then reads the SQLite file it left behind: every delivery that was answered
  * 2xx must be in it exactly once, byte-exact. Needs `npm run build` first (make test does it).
  */
-import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { WEBHOOK_EVENT_TYPES } from '../../src/events/types.js';
 import { uuidv5 } from '../../src/lib/uuidv5.js';
 import { post } from '../helpers/httpServer.js';
 import { readWholeLogAt } from '../helpers/ingressHarness.js';
+import { listeningPort, notBuilt, spawnCli } from '../helpers/serviceProcess.js';
 import { generateSecret, signDelivery } from '../helpers/signWebhook.js';
-
-const root = fileURLToPath(new URL('../../', import.meta.url));
-const mainJs = join(root, 'dist/src/cli/main.js');
-const serviceJs = join(root, 'dist/src/service.js');
-const missing = [mainJs, serviceJs].filter((file) => !existsSync(file));
 
 const SENDERS = 30;
 /** SIGKILL once this many deliveries were acknowledged (the senders keep going meanwhile). */
@@ -40,15 +33,14 @@ function bodyFor(n: number): Buffer {
 
 void t.test(
   'a service killed with SIGKILL under load keeps every acknowledged delivery exactly once',
-  { skip: missing.length > 0 ? `not built yet: ${missing.join(', ')} (run npm run build)` : false },
+  { skip: notBuilt },
   async (t) => {
     const dir = t.testdir();
     const dbPath = join(dir, 'events.db');
     const secret = generateSecret();
-    const child = spawn(process.execPath, ['--enable-source-maps', mainJs, 'serve'], {
-      cwd: dir,
-      env: {
-        PATH: process.env.PATH,
+    const service = spawnCli(
+      ['serve'],
+      {
         PORT: '0',
         HOST: '127.0.0.1',
         EVENT_STORE_URL: `sqlite:${dbPath}`,
@@ -58,31 +50,13 @@ void t.test(
         COMPILOT_API_URL: 'http://127.0.0.1:9',
         LOG_LEVEL: 'info',
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>
-      child.once('exit', (code, signal) => resolve(signal ?? code)),
+      dir,
     );
+    const { child, exited } = service;
     t.teardown(() => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-
-    const port = await new Promise<number>((resolve, reject) => {
-      const lines = createInterface({ input: child.stdout });
-      lines.on('line', (line) => {
-        try {
-          const entry = JSON.parse(line) as { msg?: string; port?: number };
-          if (entry.msg === 'listening' && typeof entry.port === 'number') resolve(entry.port);
-        } catch {
-          // not a JSON log line
-        }
-      });
-      void exited.then((status) =>
-        reject(new Error(`service exited (${String(status)}) before listening: ${stderr}`)),
-      );
-    });
+    const port = await listeningPort(service);
 
     const acked = new Map<string, Buffer>();
     let next = 0;
