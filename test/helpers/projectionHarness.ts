@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import type { Test } from 'tap';
 import type { Projection } from '../../projections/projection.js';
+import { DETAILS_EVENT_TYPE, WEBHOOK_EVENT_TYPES } from '../../src/events/types.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { openReadModel, type ReadModelDb } from '../../src/projections/readModelStore.js';
 import {
@@ -96,17 +97,7 @@ export function countingProjection(name = 'event-count', version = 1): Projectio
   return {
     name,
     version,
-    handles: [
-      'customer.created',
-      'customer.updated',
-      'customer.deleted',
-      'send.scenario',
-      'send.verification.flow',
-      'alert.created',
-      'alert.updated',
-      'alert.deleted',
-      'compilot.customer.details',
-    ],
+    handles: [...WEBHOOK_EVENT_TYPES, DETAILS_EVENT_TYPE],
     tables: [
       {
         name: table,
