@@ -2,7 +2,8 @@
  * The server side of `bench/ingress.ts`, run in its own process so the load generator does not
  * share its event loop. Mode `bare`: a node:http hello world. Mode `ingress`: the full ingress
  * (createHttpApp over the real SQLite store with durable group commit, info logs to /dev/null);
- * a second argument picks the store's writer (`worker`, the default, or `inline`).
+ * a second argument picks the store's writer (`worker`, the default, or `inline`). Mode
+ * `minimal`: only the mandated parts of the route (bench/minimalIngress.ts), nothing stored.
  * Talks to the parent over IPC: sends `{ type: 'ready', port }`, answers `stats`, exits on `stop`.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -21,6 +22,7 @@ import {
   type SqliteEventStore,
   type WriterMode,
 } from '../src/store/sqliteEventStore.js';
+import { minimalIngress } from './minimalIngress.js';
 
 export interface ServerStats {
   readonly type: 'stats';
@@ -86,6 +88,10 @@ function buildListener(): Listener {
       res.writeHead(200, { 'content-type': 'text/plain' });
       res.end('hello world');
     };
+  }
+  if (mode === 'minimal') {
+    const handle = minimalIngress(secret).callback();
+    return (req, res) => handle(req, res);
   }
   if (mode !== 'ingress') throw new Error(`unknown mode ${String(mode)}`);
   dir = mkdtempSync(join(tmpdir(), 'bench-ingress-'));
