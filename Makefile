@@ -1,5 +1,5 @@
 # Thin veneer over npm scripts: package.json is the source of truth.
-.PHONY: run test install build typecheck lint format bench-ingress bench-store bench-rebuild clean
+.PHONY: run test install build typecheck lint format bench-ingress bench-store bench-rebuild bench-rebuild-limits clean
 
 INSTALL_STAMP := node_modules/.install-stamp
 
@@ -40,6 +40,9 @@ bench-store: install
 
 bench-rebuild: install
 	npm run bench:rebuild
+
+bench-rebuild-limits: install
+	npm run bench:rebuild-limits
 
 clean:
 	rm -rf dist .tap

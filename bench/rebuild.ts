@@ -18,7 +18,7 @@ import { openReadModel } from '../src/projections/readModelStore.js';
 import { rebuildProjections } from '../src/projections/rebuild.js';
 import type { RecordedEvent } from '../src/store/eventStore.js';
 import { openSqliteEventStore } from '../src/store/sqliteEventStore.js';
-import { syntheticLog } from './rebuildLog.js';
+import { writeSyntheticLog } from './writeLog.js';
 
 interface Measured {
   readonly events: number;
@@ -75,7 +75,7 @@ async function main(): Promise<void> {
     for (const size of sizes) {
       const path = join(dir, `log-${size.events}`);
       const started = performance.now();
-      await generate(join(path, 'events.db'), size.events, size.customers);
+      await writeSyntheticLog(join(path, 'events.db'), size.events, size.customers);
       const seconds = (performance.now() - started) / 1000;
       console.log(
         `\ngenerated ${size.events.toLocaleString('en-US')} events over ${size.customers.toLocaleString('en-US')} customers in ${seconds.toFixed(1)} s`,
@@ -139,20 +139,6 @@ function report(m: Measured): void {
     `  at 25/50/75/100 % of the rebuild: RSS ${m.rssAtQuartersMb.map((mb) => mb.toFixed(0)).join(' / ')} MB, ` +
       `live heap after GC ${m.liveHeapAtQuartersMb.map((mb) => mb.toFixed(0)).join(' / ')} MB; read model ${m.readModelMb.toFixed(0)} MB`,
   );
-}
-
-async function generate(path: string, events: number, customers: number): Promise<void> {
-  const store = openSqliteEventStore({ path, maxBatchSize: 5000 });
-  const inFlight = new Set<Promise<unknown>>();
-  for (const { stream, event } of syntheticLog({ events, customers })) {
-    const append: Promise<unknown> = store.appendToStream(stream, [event]).then(() => {
-      inFlight.delete(append);
-    });
-    inFlight.add(append);
-    if (inFlight.size >= 5000) await Promise.race(inFlight);
-  }
-  await Promise.all(inFlight);
-  await store.close();
 }
 
 function cpuSeconds(usage: NodeJS.CpuUsage): number {
