@@ -6,12 +6,11 @@
  * reports the COMMIT that holds its events. Answers come back in the order appends were sent.
  *
  * The thread starts on the first write, and only keeps the process alive while writes are in
- * flight (an open store alone never did). Run from source (tests import `src/*.ts`), the
- * thread loads `writerThread.ts` through tsx; from the build, `writerThread.js` directly.
+ * flight (an open store alone never did). From source the thread runs through tsx
+ * (lib/startWorker.ts).
  */
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorker } from '../../lib/startWorker.js';
 import { StoreUnavailableError, type AppendResult, type EventStoreError } from '../eventStore.js';
 import type { AppendRequest } from './applyAppend.js';
 import { createBatchSettler, type BatchSettlerOptions, type Waiter } from './batchSettler.js';
@@ -33,22 +32,7 @@ interface Check {
   readonly reject: (error: unknown) => void;
 }
 
-const fromSource = import.meta.url.endsWith('.ts');
-const ENTRY = new URL(fromSource ? './writerThread.ts' : './writerThread.js', import.meta.url);
-
-/**
- * Node 20 applies neither `--import` nor registered loader hooks to a Worker's entry module, so
- * from source a bootstrap registers tsx inside the thread first. tsx's require hook (it compiles
- * the ESM sources to CommonJS) starts in ~40 ms; its ESM hooks would need a loader thread of
- * their own per Worker (~200 ms), which the many stores of a test run would feel.
- */
-function startThread(workerData: WriterThreadData): Worker {
-  if (!fromSource) return new Worker(ENTRY, { workerData });
-  const tsx = JSON.stringify(createRequire(import.meta.url).resolve('tsx/cjs/api'));
-  const entry = JSON.stringify(fileURLToPath(ENTRY));
-  const bootstrap = `require(${tsx}).register(); require(${entry});`;
-  return new Worker(bootstrap, { eval: true, workerData, execArgv: [] });
-}
+const ENTRY = new URL('./writerThread.js', import.meta.url);
 
 export function createWorkerWriter(options: WorkerWriterOptions): Writer {
   const { logger } = options;
@@ -69,7 +53,7 @@ export function createWorkerWriter(options: WorkerWriterOptions): Writer {
   let finishClose: (() => void) | undefined;
 
   function start(): Worker {
-    const thread = startThread(threadData);
+    const thread = startWorker(ENTRY, import.meta.url, threadData);
     thread.unref();
     thread.on('message', (message: FromWriter) => onMessage(thread, message));
     thread.on('error', (error) => stopped(thread, error));
