@@ -7,7 +7,7 @@
 import { parseArgs } from 'node:util';
 import { projections as allProjections } from '../../projections/index.js';
 import type { Projection } from '../../projections/projection.js';
-import { loadConfig, type Config } from '../config.js';
+import { loadConfig, type Config, type LogLevel } from '../config.js';
 import { createLogger, type Logger } from '../lib/logger.js';
 import { createProgress } from '../projections/progress.js';
 import { openReadModel } from '../projections/readModelStore.js';
@@ -16,6 +16,7 @@ import {
   rebuildProjections,
   type RebuildResult,
 } from '../projections/rebuild.js';
+import { defaultRebuildThreads, rebuildInThreads } from '../projections/rebuildThreads.js';
 import type { EventStore } from '../store/eventStore.js';
 import { openEventStore } from '../store/openEventStore.js';
 import { UsageError, type CliDeps } from './deps.js';
@@ -49,6 +50,8 @@ resumed by the next rebuild or service start.
 
   --refetch   first re-pull current details of every known customer through the enrichment
               path (one fetch per customer, rate limited), then rebuild
+  --threads N rebuild on N threads, the projections dealt out between them (default: one per
+              CPU core, at most one per projection; 1 rebuilds in this thread)
 
 Shows a progress bar on a terminal, log lines otherwise. Exit status 0 when every projection
 was switched in, 1 otherwise.`;
@@ -78,19 +81,37 @@ export async function run(args: string[], deps: RebuildDeps): Promise<number> {
       await deps.refetch!(customerIds, { signal: deps.stopSignal, logger });
       if (deps.stopSignal.aborted) return 1;
     }
-    const result = await rebuildProjections(selected, {
-      store,
-      db,
+    const progress = createProgress({
+      label: `rebuild ${selected.map((p) => p.name).join(', ')}`,
+      output: deps.stderr,
       logger,
-      batchSize: deps.batchSize,
-      onError: config.projectionOnError,
-      signal: deps.stopSignal,
-      progress: createProgress({
-        label: `rebuild ${selected.map((p) => p.name).join(', ')}`,
-        output: deps.stderr,
-        logger,
-      }),
     });
+    // Threads load projections by name and open the store themselves: only the registered
+    // projections over the configured store can go there.
+    const threadable = deps.projections === undefined && deps.openStore === undefined;
+    const threads = threadable ? (values.threads ?? defaultRebuildThreads(selected.length)) : 1;
+    const result =
+      threads > 1
+        ? await rebuildInThreads({
+            eventStore: config.eventStore,
+            readModelPath: config.readModelPath,
+            projections: selected.map((p) => p.name),
+            threads,
+            batchSize: deps.batchSize,
+            onError: config.projectionOnError,
+            logLevel: logger.level as LogLevel,
+            signal: deps.stopSignal,
+            progress,
+          })
+        : await rebuildProjections(selected, {
+            store,
+            db,
+            logger,
+            batchSize: deps.batchSize,
+            onError: config.projectionOnError,
+            signal: deps.stopSignal,
+            progress,
+          });
     report(deps.stdout, result);
     return result.results.every((r) => r.outcome === 'switched') ? 0 : 1;
   } finally {
@@ -100,15 +121,28 @@ export async function run(args: string[], deps: RebuildDeps): Promise<number> {
 }
 
 function parseOptions(args: string[]) {
+  let parsed;
   try {
-    return parseArgs({
+    parsed = parseArgs({
       args,
-      options: { refetch: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        refetch: { type: 'boolean' },
+        threads: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
       allowPositionals: true,
     });
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
+  const { threads } = parsed.values;
+  if (threads !== undefined && !/^[1-9]\d{0,2}$/.test(threads)) {
+    throw new UsageError(`--threads must be a whole number from 1 to 999, got "${threads}"`);
+  }
+  return {
+    positionals: parsed.positionals,
+    values: { ...parsed.values, threads: threads === undefined ? undefined : Number(threads) },
+  };
 }
 
 function select(available: readonly Projection[], names: readonly string[]): readonly Projection[] {

@@ -10,7 +10,7 @@ import { openReadModel } from '../../src/projections/readModelStore.js';
 import { getCustomer } from '../../src/readmodel/queries.js';
 import { openSqliteEventStore } from '../../src/store/sqliteEventStore.js';
 import { appendJourney } from '../helpers/projectionEvents.js';
-import { silent } from '../helpers/projectionHarness.js';
+import { dumpReadModel, silent } from '../helpers/projectionHarness.js';
 
 function output(): PassThrough & { text(): string } {
   const stream = new PassThrough();
@@ -96,4 +96,26 @@ void t.test('rebuild --refetch re-pulls every known customer first', async (t) =
   });
   t.equal(code, 0);
   t.same(asked, [['cust-0', 'cust-1', 'cust-2', 'cust-3', 'cust-4']]);
+});
+
+void t.test('rebuild --threads 1 and --threads 2 build the same read model', async (t) => {
+  const { dir, deps } = await setup(t);
+  const dumps = [];
+  for (const threads of ['1', '2']) {
+    const readModel = join(dir, `readmodel-${threads}.db`);
+    const env = { ...deps.env, READ_MODEL_URL: `sqlite:${readModel}` };
+    t.equal(await run(['--threads', threads], { ...deps, env, config: loadConfig(env) }), 0);
+    const db = openReadModel(readModel);
+    dumps.push(dumpReadModel(db, projections));
+    db.close();
+  }
+  t.ok(dumps[0]!.customers!.length > 0);
+  t.same(dumps[1], dumps[0]);
+});
+
+void t.test('rebuild refuses a --threads that is not a whole number from 1', async (t) => {
+  const { deps } = await setup(t);
+  for (const bad of ['0', '-1', 'two', '1.5', '']) {
+    await t.rejects(run([`--threads=${bad}`], deps), /--threads must be a whole number from 1/);
+  }
 });
