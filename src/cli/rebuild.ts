@@ -41,7 +41,7 @@ export interface RebuildDeps extends CliDeps {
   readonly batchSize?: number;
 }
 
-const USAGE = `usage: compilot-ledger rebuild [projection...] [--refetch]
+const USAGE = `usage: compilot-ledger rebuild [projection...] [--refetch] [--threads N]
 
 Rebuilds the named projections (all when none is named) from the start of the event log into
 new tables; the current tables keep answering queries until the new ones have caught up and
