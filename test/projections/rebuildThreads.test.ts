@@ -1,13 +1,15 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { setImmediate as nextTick } from 'node:timers/promises';
 import t, { type Test } from 'tap';
 import { projections } from '../../projections/index.js';
 import { openReadModel } from '../../src/projections/readModelStore.js';
 import { rebuildProjections } from '../../src/projections/rebuild.js';
 import { rebuildInThreads, shareOut } from '../../src/projections/rebuildThreads.js';
+import { getCustomer } from '../../src/readmodel/queries.js';
 import { openSqliteEventStore } from '../../src/store/sqliteEventStore.js';
 import { appendJourney } from '../helpers/projectionEvents.js';
-import { dumpReadModel, silent } from '../helpers/projectionHarness.js';
+import { createHarness, dumpReadModel, reached, silent } from '../helpers/projectionHarness.js';
 
 const names = projections.map((p) => p.name);
 
@@ -117,3 +119,62 @@ void t.test('a thread that cannot open the read model fails the rebuild, naming 
     /rebuild thread \(customer-state, alerts\) failed: .+/,
   );
 });
+
+void t.test(
+  'a threaded rebuild beside a live runner and ongoing appends ends equal to a fresh build',
+  async (t) => {
+    // Given a service-side runner over a log that keeps growing
+    const h = createHarness(t);
+    const runner = h.start({ projections, batchSize: 20 });
+    for (let n = 0; n < 40; n++) await appendJourney(h.store, n);
+    await runner.waitFor(reached(await h.store.headPosition()));
+    const before = runner.status().projections.map((p) => p.servingGeneration);
+
+    // When a rebuild over two threads runs while more journeys arrive and queries are asked
+    let appending = true;
+    const appender = (async () => {
+      for (let n = 40; n < 100; n++) {
+        await appendJourney(h.store, n);
+        await nextTick();
+      }
+      appending = false;
+    })();
+    let rebuilding = true;
+    let answered = 0;
+    const asker = (async () => {
+      while (rebuilding || appending) {
+        if (getCustomer(h.db, 'cust-1') !== undefined) answered += 1;
+        await nextTick();
+      }
+    })();
+    const result = await rebuildInThreads({
+      eventStore: { kind: 'sqlite', path: h.storePath },
+      readModelPath: h.readModelPath,
+      projections: names,
+      threads: 2,
+      batchSize: 25,
+      logLevel: 'silent',
+    });
+    rebuilding = false;
+    await Promise.all([appender, asker]);
+
+    // Then the runner serves the new generations, caught up, equal to a fresh build
+    t.same(
+      result.results.map((r) => r.outcome),
+      names.map(() => 'switched'),
+    );
+    await runner.waitFor(reached(await h.store.headPosition()));
+    t.ok(
+      runner
+        .status()
+        .projections.every((p, i) => p.servingGeneration !== before[i] && p.servingGeneration),
+      'new generations serve',
+    );
+    t.ok(answered > 0, `queries answered during the rebuild (${answered})`);
+    const fresh = openReadModel(join(h.dir, 'fresh.db'));
+    await rebuildProjections(projections, { store: h.store, db: fresh, logger: silent });
+    const expected = dumpReadModel(fresh, projections);
+    fresh.close();
+    t.same(dumpReadModel(h.db, projections), expected);
+  },
+);
