@@ -35,7 +35,8 @@ void run();
 
 async function run(): Promise<void> {
   try {
-    const logger = createLogger(data.logLevel);
+    // Each line says which thread's share of the projections it is about.
+    const logger = createLogger(data.logLevel).child({ rebuildThread: data.projections.join(',') });
     const selected = data.projections.map((name) => {
       const projection = registry.get(name);
       if (projection === undefined) throw new Error(`no registered projection "${name}"`);

@@ -7,7 +7,9 @@ import { openReadModel } from '../../src/projections/readModelStore.js';
 import { rebuildProjections } from '../../src/projections/rebuild.js';
 import { rebuildInThreads, shareOut } from '../../src/projections/rebuildThreads.js';
 import { getCustomer } from '../../src/readmodel/queries.js';
+import { openKurrentDbEventStore } from '../../src/store/kurrentDbEventStore.js';
 import { openSqliteEventStore } from '../../src/store/sqliteEventStore.js';
+import { startKurrentGrpcDouble } from '../helpers/kurrentGrpcDouble/index.js';
 import { appendJourney } from '../helpers/projectionEvents.js';
 import { createHarness, dumpReadModel, reached, silent } from '../helpers/projectionHarness.js';
 
@@ -176,5 +178,35 @@ void t.test(
     const expected = dumpReadModel(fresh, projections);
     fresh.close();
     t.same(dumpReadModel(h.db, projections), expected);
+  },
+);
+
+void t.test(
+  'a threaded rebuild runs unchanged on KurrentDB (through the gRPC double, a FAKE server)',
+  async (t) => {
+    const double = await startKurrentGrpcDouble();
+    t.teardown(() => double.stop());
+    const store = openKurrentDbEventStore({ connectionString: double.connectionString });
+    t.teardown(() => store.close());
+    for (let n = 0; n < 6; n++) await appendJourney(store, n);
+    const dir = t.testdir();
+
+    const result = await rebuildInThreads({
+      eventStore: { kind: 'kurrentdb', connectionString: double.connectionString },
+      readModelPath: join(dir, 'threaded.db'),
+      projections: names,
+      threads: 2,
+      logLevel: 'silent',
+    });
+    t.same(
+      result.results.map((r) => r.outcome),
+      names.map(() => 'switched'),
+    );
+    const db = openReadModel(join(dir, 'single.db'));
+    await rebuildProjections(projections, { store, db, logger: silent });
+    const expected = dumpReadModel(db, projections);
+    db.close();
+    t.ok(expected.customers!.length > 0);
+    t.same(dump(join(dir, 'threaded.db')), expected);
   },
 );
