@@ -3,7 +3,8 @@
  * share its event loop. Mode `bare`: a node:http hello world. Mode `ingress`: the full ingress
  * (createHttpApp over the real SQLite store with durable group commit, info logs to /dev/null);
  * a second argument picks the store's writer (`worker`, the default, or `inline`). Mode
- * `minimal`: only the mandated parts of the route (bench/minimalIngress.ts), nothing stored.
+ * `minimal`: only the mandated parts of the route (bench/minimalIngress.ts), nothing stored;
+ * `node-http`: the same without Koa.
  * Talks to the parent over IPC: sends `{ type: 'ready', port }`, answers `stats`, exits on `stop`.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -22,7 +23,7 @@ import {
   type SqliteEventStore,
   type WriterMode,
 } from '../src/store/sqliteEventStore.js';
-import { minimalIngress } from './minimalIngress.js';
+import { minimalIngress, nodeHttpIngress } from './minimalIngress.js';
 
 export interface ServerStats {
   readonly type: 'stats';
@@ -89,6 +90,7 @@ function buildListener(): Listener {
       res.end('hello world');
     };
   }
+  if (mode === 'node-http') return nodeHttpIngress(secret);
   if (mode === 'minimal') {
     const handle = minimalIngress(secret).callback();
     return (req, res) => handle(req, res);
