@@ -61,6 +61,11 @@ export async function startService(
     onError: config.projectionOnError,
     batchSize: config.projectionBatchSize,
     signal: stop.signal,
+    rebuildThreads: {
+      eventStore: config.eventStore,
+      readModelPath: config.readModelPath,
+      logLevel: config.logLevel,
+    },
   });
   const enrichment = startEnrichmentIfConfigured(config, logger, {
     store,

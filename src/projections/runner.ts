@@ -7,8 +7,9 @@
  * projections go on. Storage errors are retried from the checkpoints after a pause.
  */
 import type { Registry } from 'prom-client';
-import { createRegistry } from '../../projections/index.js';
+import { createRegistry, registry } from '../../projections/index.js';
 import type { Projection } from '../../projections/projection.js';
+import type { EventStoreLocation, LogLevel } from '../config.js';
 import type { Logger } from '../lib/logger.js';
 import { sleep } from '../lib/sleep.js';
 import type { EventStore, RecordedEvent } from '../store/eventStore.js';
@@ -16,6 +17,7 @@ import { findByState, listGenerations, prepareGenerations } from './generations.
 import { createProjectionMetrics, type ProjectionMetrics } from './metrics.js';
 import type { ReadModelDb } from './readModelStore.js';
 import { buildGenerations, minimum } from './rebuild.js';
+import { defaultRebuildThreads, rebuildInThreads } from './rebuildThreads.js';
 import { readStatus, type ProjectionsStatus } from './status.js';
 import { applyBatch } from './batch.js';
 import { createTarget, type OnError, type PoisonRecord, type Target } from './target.js';
@@ -42,6 +44,17 @@ export interface StartProjectionsOptions {
   readonly watchIntervalMs?: number;
   /** Pause before retrying after a storage error. @defaultValue 1000 */
   readonly retryDelayMs?: number;
+  /**
+   * Where worker threads open the store and the read model (the service's settings): background
+   * builds then run there (rebuildThreads.ts) instead of between this thread's requests, which
+   * a build of a large log would otherwise hold up for a page at a time. Only registered
+   * projections can go to a thread; others are built here.
+   */
+  readonly rebuildThreads?: {
+    readonly eventStore: EventStoreLocation;
+    readonly readModelPath: string;
+    readonly logLevel: LogLevel;
+  };
 }
 
 export interface ProjectionRunner {
@@ -158,21 +171,30 @@ export function startProjections(options: StartProjectionsOptions): ProjectionRu
   async function buildInBackground(): Promise<void> {
     if (prepared.building.length === 0) return;
     const byName = new Map(projections.map((projection) => [projection.name, projection]));
-    const result = await buildGenerations(
-      prepared.building.map((generation) => byName.get(generation.projection)!),
-      prepared.building,
-      {
-        store,
-        db,
-        logger,
-        batchSize: options.rebuildBatchSize,
-        onError,
-        signal,
-        cacheSize,
-        clock,
-        onSwitched: refresh,
-      },
-    );
+    const building = prepared.building.map((generation) => byName.get(generation.projection)!);
+    const threads = options.rebuildThreads;
+    const result =
+      threads !== undefined && building.every((p) => registry.get(p.name) === p)
+        ? await rebuildInThreads({
+            ...threads,
+            // The threads resume the building generations prepared above.
+            projections: building.map((p) => p.name),
+            threads: defaultRebuildThreads(building.length),
+            batchSize: options.rebuildBatchSize,
+            onError,
+            signal,
+          }).finally(refresh)
+        : await buildGenerations(building, prepared.building, {
+            store,
+            db,
+            logger,
+            batchSize: options.rebuildBatchSize,
+            onError,
+            signal,
+            cacheSize,
+            clock,
+            onSwitched: refresh,
+          });
     for (const build of result.results) {
       if (build.outcome !== 'switched') logger.warn({ build }, 'background rebuild did not switch');
     }

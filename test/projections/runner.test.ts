@@ -1,8 +1,13 @@
+import { join } from 'node:path';
 import t from 'tap';
 import { projections } from '../../projections/index.js';
 import { customerStateProjection } from '../../projections/customerState.js';
 import type { Projection } from '../../projections/projection.js';
 import { customerStream } from '../../src/events/streams.js';
+import { openReadModel } from '../../src/projections/readModelStore.js';
+import { rebuildProjections } from '../../src/projections/rebuild.js';
+import { rebuildInThreads } from '../../src/projections/rebuildThreads.js';
+import type { EventStore } from '../../src/store/eventStore.js';
 import {
   findWalletOwners,
   getAlert,
@@ -14,9 +19,12 @@ import {
   createHarness,
   countedEvents,
   countingProjection,
+  dumpReadModel,
   reached,
+  silent,
 } from '../helpers/projectionHarness.js';
 import {
+  appendJourney,
   appendWebhook,
   CUSTOMER_ID,
   detailsBody,
@@ -249,5 +257,53 @@ void t.test(
       [`customers_v2_g${runner.status().projections[0]!.servingGeneration}`],
       'old tables dropped',
     );
+  },
+);
+
+void t.test(
+  'an interrupted rebuild is resumed at start in worker threads, and then served',
+  async (t) => {
+    // Given a log and a rebuild of it that stopped before doing anything
+    const h = createHarness(t);
+    for (let n = 0; n < 10; n++) await appendJourney(h.store, n);
+    const names = projections.map((p) => p.name);
+    const options = {
+      eventStore: { kind: 'sqlite', path: h.storePath } as const,
+      readModelPath: h.readModelPath,
+      logLevel: 'silent' as const,
+    };
+    const stop = new AbortController();
+    stop.abort();
+    const left = await rebuildInThreads({
+      ...options,
+      projections: names,
+      threads: 2,
+      signal: stop.signal,
+    });
+
+    // When the service's runner starts with threads for its background builds (its own store
+    // counts full reads of the log: a build in this thread would make them)
+    let logReads = 0;
+    const store: EventStore = {
+      ...h.store,
+      readAll: (read) => {
+        logReads += 1;
+        return h.store.readAll(read);
+      },
+    };
+    const runner = h.start({ projections, store, rebuildThreads: options });
+    await runner.waitFor((status) =>
+      status.projections.every(
+        (p, i) => p.servingGeneration === left.results[i]!.generation && p.caughtUp,
+      ),
+    );
+
+    // Then the generations left behind serve, equal to a fresh build
+    const fresh = openReadModel(join(h.dir, 'fresh.db'));
+    await rebuildProjections(projections, { store: h.store, db: fresh, logger: silent });
+    t.same(dumpReadModel(h.db, projections), dumpReadModel(fresh, projections));
+    fresh.close();
+    t.match(getCustomer(h.db, 'cust-3'), { customerId: 'cust-3' });
+    t.equal(logReads, 0, 'the build read the log in its threads, not here');
   },
 );
