@@ -2,7 +2,6 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { setImmediate as nextTick } from 'node:timers/promises';
 import t from 'tap';
 import { projections } from '../../projections/index.js';
 import { findByState } from '../../src/projections/generations.js';
@@ -17,6 +16,7 @@ import {
   reached,
   silent,
 } from '../helpers/projectionHarness.js';
+import { startLiveTraffic } from '../helpers/liveTraffic.js';
 import { appendJourney } from '../helpers/projectionEvents.js';
 import type { EventStore } from '../../src/store/eventStore.js';
 
@@ -55,34 +55,15 @@ void t.test(
     const before = runner.status().projections.map((p) => p.servingGeneration);
 
     // When a rebuild of everything runs while more journeys arrive and queries are asked
-    let appending = true;
-    const appender = (async () => {
-      for (let n = 60; n < 140; n++) {
-        await appendJourney(h.store, n);
-        await nextTick();
-      }
-      appending = false;
-    })();
-    let rebuilding = true;
-    let answered = 0;
     const wrong: string[] = [];
-    const asker = (async () => {
-      while (rebuilding || appending) {
-        if (getCustomer(h.db, 'cust-1') === undefined) wrong.push('a known customer was not found');
-        if (listCustomers(h.db, { limit: 500 }).items.length < 60) wrong.push('the list shrank');
-        if (getKycHistory(h.db, 'cust-2').length === 0) wrong.push('a history was empty');
-        answered += 1;
-        await nextTick();
-      }
-    })();
-    const result = await rebuildProjections(all, {
-      store: h.store,
-      db: h.db,
-      logger: silent,
-      batchSize: 25,
+    const traffic = startLiveTraffic(h.store, { from: 60, to: 140 }, () => {
+      if (getCustomer(h.db, 'cust-1') === undefined) wrong.push('a known customer was not found');
+      if (listCustomers(h.db, { limit: 500 }).items.length < 60) wrong.push('the list shrank');
+      if (getKycHistory(h.db, 'cust-2').length === 0) wrong.push('a history was empty');
     });
-    rebuilding = false;
-    await Promise.all([appender, asker]);
+    const { result, asked: answered } = await traffic.during(
+      rebuildProjections(all, { store: h.store, db: h.db, logger: silent, batchSize: 25 }),
+    );
 
     // Then every projection switched to a new generation and caught up with every event once
     t.same(
