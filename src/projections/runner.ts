@@ -196,7 +196,14 @@ export function startProjections(options: StartProjectionsOptions): ProjectionRu
             onSwitched: refresh,
           });
     for (const build of result.results) {
-      if (build.outcome !== 'switched') logger.warn({ build }, 'background rebuild did not switch');
+      if (build.outcome === 'aborted' && signal.aborted) {
+        logger.info(
+          { build },
+          'background rebuild stopped with the service; the next start resumes it',
+        );
+      } else if (build.outcome !== 'switched') {
+        logger.warn({ build }, 'background rebuild did not switch');
+      }
     }
     notify();
   }
