@@ -1,5 +1,5 @@
 # Thin veneer over npm scripts: package.json is the source of truth.
-.PHONY: run test install build typecheck lint format bench-ingress bench-store bench-rebuild bench-rebuild-limits clean
+.PHONY: run test install build typecheck lint format bench-ingress bench-store bench-rebuild bench-rebuild-limits bench-background-rebuild clean
 
 INSTALL_STAMP := node_modules/.install-stamp
 
@@ -43,6 +43,9 @@ bench-rebuild: install
 
 bench-rebuild-limits: install
 	npm run bench:rebuild-limits
+
+bench-background-rebuild: install
+	npm run bench:background-rebuild
 
 clean:
 	rm -rf dist .tap
