@@ -35,12 +35,8 @@ const OPTIONS = {
 
 export async function run(args: string[], deps: CliDeps): Promise<number> {
   const parsed = parseCommandArgs(deps, args, OPTIONS, true, USAGE);
-  if (!parsed) return 2;
+  if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
-  if (values.help) {
-    deps.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
   if (positionals.length !== 1) return usageError(deps, 'give exactly one customer id', USAGE);
   const customerId = positionals[0]!;
   const at: { asOf?: Date; knownAt?: Date } = {};

@@ -19,8 +19,8 @@ export type Parsed<O extends Options, P extends boolean> = ReturnType<
 >;
 
 /**
- * Parses `args`; on a bad option writes the problem and `usage` to stderr and returns undefined
- * (the caller exits 2).
+ * Parses `args`. Returns the exit code instead when there is nothing more to do: 0 after
+ * printing `usage` for --help, 2 after writing a bad option's problem and `usage` to stderr.
  */
 export function parseCommandArgs<O extends Options, P extends boolean>(
   deps: CliDeps,
@@ -28,13 +28,18 @@ export function parseCommandArgs<O extends Options, P extends boolean>(
   options: O,
   allowPositionals: P,
   usage: string,
-): Parsed<O, P> | undefined {
+): Parsed<O, P> | number {
+  let parsed: Parsed<O, P>;
   try {
-    return parseArgs({ args, options, allowPositionals, strict: true });
+    parsed = parseArgs({ args, options, allowPositionals, strict: true });
   } catch (error) {
-    usageError(deps, (error as Error).message, usage);
-    return undefined;
+    return usageError(deps, (error as Error).message, usage);
   }
+  if ((parsed.values as { help?: boolean }).help === true) {
+    deps.stdout.write(`${usage}\n`);
+    return 0;
+  }
+  return parsed;
 }
 
 export function usageError(deps: CliDeps, problem: string, usage: string): number {

@@ -45,12 +45,8 @@ export const CSV_COLUMNS = [
 
 export async function run(args: string[], deps: CliDeps): Promise<number> {
   const parsed = parseCommandArgs(deps, args, OPTIONS, false, USAGE);
-  if (!parsed) return 2;
+  if (typeof parsed === 'number') return parsed;
   const { values } = parsed;
-  if (values.help) {
-    deps.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
   if ((values.stream === undefined) === (values.all !== true)) {
     return usageError(deps, 'give exactly one of --stream NAME or --all', USAGE);
   }

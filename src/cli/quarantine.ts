@@ -36,12 +36,8 @@ const OPTIONS = {
 
 export async function run(args: string[], deps: CliDeps): Promise<number> {
   const parsed = parseCommandArgs(deps, args, OPTIONS, true, USAGE);
-  if (!parsed) return 2;
+  if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
-  if (values.help) {
-    deps.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
   const [action, ...rest] = positionals;
   if ((action !== 'list' && action !== 'replay') || rest.length > 0) {
     return usageError(deps, 'give exactly one action: list or replay', USAGE);
