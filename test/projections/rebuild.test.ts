@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { projections } from '../../projections/index.js';
 import { findByState } from '../../src/projections/generations.js';
 import { openReadModel } from '../../src/projections/readModelStore.js';
@@ -13,6 +13,7 @@ import {
   countingProjection,
   createHarness,
   dumpReadModel,
+  type Harness,
   reached,
   silent,
 } from '../helpers/projectionHarness.js';
@@ -42,6 +43,32 @@ async function eventCount(store: EventStore): Promise<number> {
     count += page.length;
     after = page.at(-1)!.position;
   }
+}
+
+/**
+ * Runs the rebuild child (test/helpers/rebuildChild.ts: batch size, pages before it says
+ * "paused") over the harness's files and SIGKILLs it at the first line `killAt` accepts.
+ */
+async function killChildRebuild(
+  t: Test,
+  h: Harness,
+  args: readonly [batchSize: string, pauseAfter: string],
+  killAt: (line: string) => boolean,
+): Promise<void> {
+  const worker = spawn(
+    process.execPath,
+    ['--import', 'tsx', child, h.storePath, h.readModelPath, ...args],
+    { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const exited = new Promise<void>((resolve) => worker.on('close', () => resolve()));
+  t.teardown(() => void worker.kill('SIGKILL'));
+  await new Promise<void>((resolve) => {
+    createInterface({ input: worker.stdout }).on('line', (line) => {
+      if (killAt(line)) resolve();
+    });
+  });
+  worker.kill('SIGKILL');
+  await exited;
 }
 
 void t.test(
@@ -96,23 +123,7 @@ void t.test('a rebuild process killed mid-way is finished by the next rebuild', 
   const expected = await reference(h.store, h.dir);
 
   // A child rebuilds with small batches and is killed after a few committed batches
-  const worker = spawn(
-    process.execPath,
-    ['--import', 'tsx', child, h.storePath, h.readModelPath, '20', '5'],
-    {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  const exited = new Promise<void>((resolve) => worker.on('close', () => resolve()));
-  t.teardown(() => void worker.kill('SIGKILL'));
-  await new Promise<void>((resolve) => {
-    createInterface({ input: worker.stdout }).on('line', (line) => {
-      if (line === 'paused') resolve();
-    });
-  });
-  worker.kill('SIGKILL');
-  await exited;
+  await killChildRebuild(t, h, ['20', '5'], (line) => line === 'paused');
   const interrupted = findByState(h.db, 'customer-state', 'building');
   t.ok(interrupted?.checkpoint, 'the killed rebuild left a building generation with a checkpoint');
   t.equal(findByState(h.db, 'customer-state', 'live'), undefined, 'nothing was switched in');
@@ -148,24 +159,13 @@ void t.test(
     const h = createHarness(t);
     for (let n = 0; n < 80; n++) await appendJourney(h.store, n);
     const expected = await reference(h.store, h.dir);
-    const worker = spawn(
-      process.execPath,
-      ['--import', 'tsx', child, h.storePath, h.readModelPath, '7', '0'],
-      {
-        cwd: root,
-        stdio: ['ignore', 'pipe', 'inherit'],
-      },
-    );
-    const exited = new Promise<void>((resolve) => worker.on('close', () => resolve()));
-    t.teardown(() => void worker.kill('SIGKILL'));
     // Killed as soon as it has read its first page: mid-batch, possibly mid-transaction.
-    await new Promise<void>((resolve) => {
-      createInterface({ input: worker.stdout }).on('line', (line) => {
-        if (line.startsWith('page ') || line.startsWith('done')) resolve();
-      });
-    });
-    worker.kill('SIGKILL');
-    await exited;
+    await killChildRebuild(
+      t,
+      h,
+      ['7', '0'],
+      (line) => line.startsWith('page ') || line.startsWith('done'),
+    );
     // The service start resumes whatever was left and serves the result.
     const runner = h.start({ projections: all });
     await runner.waitFor(reached(await h.store.headPosition()));
