@@ -11,9 +11,9 @@
  * id ({@link kycEntries}), run by the query and by {@link kycHistoryOf} alike: the history
  * converges whatever the delivery order, and repeats change nothing.
  */
-import { DETAILS_EVENT_TYPE } from '../src/events/types.js';
+import { DETAILS_EVENT_TYPE, NOT_FOUND_EVENT_TYPE } from '../src/events/types.js';
 import type { RecordedEvent } from '../src/store/eventStore.js';
-import { customerIdOf } from './customerState.js';
+import { CUSTOMER_EVENT_TYPES_HANDLED, customerIdOf } from './customerState.js';
 import {
   bodyOf,
   causedByOf,
@@ -55,14 +55,9 @@ export {
   type TrackedField,
 } from './kycObservations.js';
 
-const HANDLED = [
-  'customer.created',
-  'customer.updated',
-  'customer.deleted',
-  'send.scenario',
-  'send.verification.flow',
-  DETAILS_EVENT_TYPE,
-];
+/** What customer-state reads, except not-found answers (they change nothing tracked). */
+const HANDLED = CUSTOMER_EVENT_TYPES_HANDLED.filter((type) => type !== NOT_FOUND_EVENT_TYPE);
+const HANDLED_SET = new Set(HANDLED);
 
 function runKind(type: string): RunKind | undefined {
   if (type === 'send.scenario') return 'scenario';
@@ -75,7 +70,7 @@ function runKind(type: string): RunKind | undefined {
  * `<customerId>|<kind>|<executionId>`, so repeated deliveries of an execution meet.
  */
 export function kycKeyOf(event: RecordedEvent): string | undefined {
-  if (!HANDLED.includes(event.type)) return undefined;
+  if (!HANDLED_SET.has(event.type)) return undefined;
   const customerId = customerIdOf(event);
   if (customerId === undefined) return undefined;
   const kind = runKind(event.type);
@@ -88,7 +83,7 @@ export function evolveKyc(
   event: RecordedEvent,
 ): KycDocument | undefined {
   const customerId = customerIdOf(event);
-  if (customerId === undefined || !HANDLED.includes(event.type)) return doc;
+  if (customerId === undefined || !HANDLED_SET.has(event.type)) return doc;
   const kind = runKind(event.type);
   const observation = kind === undefined ? observeState(event) : observeRun(event, kind);
   // A run delivered again keeps its earliest copy; an observation never changes.
