@@ -9,6 +9,20 @@ const nullable = (schema: Json): Json => ({ oneOf: [schema, { type: 'null' }] })
 const text = { type: 'string' };
 const time = { type: 'string', format: 'date-time' };
 
+/** The customer fields the full customer and the list's summary both carry. */
+const customerCore = {
+  customerId: text,
+  externalCustomerId: nullable(text),
+  status: nullable(text),
+  riskScore: nullable(text),
+  onboardingLevel: nullable(text),
+  type: nullable(text),
+  deleted: { type: 'boolean' },
+  createdAt: nullable(text),
+  updatedAt: nullable(text),
+  openAlertCount: { type: 'integer', minimum: 0 },
+};
+
 /** Schemas of the query API's answers (OpenAPI 3.1 = JSON Schema 2020-12). */
 export function componentSchemas(): Json {
   return {
@@ -95,22 +109,13 @@ export function componentSchemas(): Json {
         'that set it. The current state adds openAlertCount and alertCounts (by alert status).',
       required: ['customerId', 'status', 'riskScore', 'onboardingLevel', 'deleted', 'evidence'],
       properties: {
-        customerId: text,
-        externalCustomerId: nullable(text),
-        status: nullable(text),
-        riskScore: nullable(text),
-        onboardingLevel: nullable(text),
-        type: nullable(text),
+        ...customerCore,
         reason: nullable(text),
         wallets: { type: 'array', items: { type: 'object' } },
         emails: { type: 'array', items: text },
-        createdAt: nullable(text),
-        updatedAt: nullable(text),
-        deleted: { type: 'boolean' },
         deletedAt: nullable(text),
         lastEventPosition: text,
         evidence: { type: 'object' },
-        openAlertCount: { type: 'integer', minimum: 0 },
         alertCounts: { type: 'object', additionalProperties: { type: 'integer' } },
       },
     },
@@ -124,18 +129,7 @@ export function componentSchemas(): Json {
         'deleted',
         'openAlertCount',
       ],
-      properties: {
-        customerId: text,
-        externalCustomerId: nullable(text),
-        status: nullable(text),
-        riskScore: nullable(text),
-        onboardingLevel: nullable(text),
-        type: nullable(text),
-        deleted: { type: 'boolean' },
-        createdAt: nullable(text),
-        updatedAt: nullable(text),
-        openAlertCount: { type: 'integer', minimum: 0 },
-      },
+      properties: customerCore,
     },
     PointInTimeCustomer: {
       type: 'object',
