@@ -52,6 +52,23 @@ export interface SendOptions {
   readonly chunkSize?: number;
 }
 
+/** The whole answer on `res`, once it has ended. */
+export function readResponse(res: IncomingMessage): Promise<HttpResponse> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    res.on('data', (chunk: Buffer) => chunks.push(chunk));
+    res.on('end', () => {
+      const bytes = Buffer.concat(chunks);
+      resolve({
+        status: res.statusCode ?? 0,
+        headers: res.headers,
+        body: bytes,
+        json: <T>() => JSON.parse(bytes.toString('utf8')) as T,
+      });
+    });
+  });
+}
+
 /** One request over a fresh connection; resolves with the whole answer. */
 export function send(port: number, path: string, options: SendOptions = {}): Promise<HttpResponse> {
   const body =
@@ -67,18 +84,8 @@ export function send(port: number, path: string, options: SendOptions = {}): Pro
     const req = request(
       { host: '127.0.0.1', port, path, method: options.method ?? 'POST', headers, agent: false },
       (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
         res.on('error', reject);
-        res.on('end', () => {
-          const bytes = Buffer.concat(chunks);
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            body: bytes,
-            json: <T>() => JSON.parse(bytes.toString('utf8')) as T,
-          });
-        });
+        void readResponse(res).then(resolve);
       },
     );
     req.on('error', reject);

@@ -1,7 +1,7 @@
 import { request } from 'node:http';
 import t from 'tap';
 import { WEBHOOK_PATH } from '../../src/ingress/app.js';
-import { send, type HttpResponse } from '../helpers/httpServer.js';
+import { readResponse, send, type HttpResponse } from '../helpers/httpServer.js';
 import { readWholeLog, startIngress } from '../helpers/ingressHarness.js';
 import { signDelivery } from '../helpers/signWebhook.js';
 
@@ -27,17 +27,9 @@ function declareOnly(
         headers: { ...headers, 'content-length': String(length) },
       },
       (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => {
-          const bytes = Buffer.concat(chunks);
+        void readResponse(res).then((response) => {
           req.destroy();
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            body: bytes,
-            json: <T>() => JSON.parse(bytes.toString('utf8')) as T,
-          });
+          resolve(response);
         });
       },
     );
