@@ -69,7 +69,10 @@ export async function run(args: string[], deps: RebuildDeps): Promise<number> {
   if (values.refetch && deps.refetch === undefined) {
     throw new UsageError('--refetch is not available in this build (no enrichment client wired)');
   }
-  const store = (deps.openStore ?? ((c, l) => openEventStore(c.eventStore, l)))(config, logger);
+  // Threads load projections by name and open the store themselves: only the registered
+  // projections over the configured store can go there.
+  const threadable = deps.projections === undefined && deps.openStore === undefined;
+  const threads = threadable ? (values.threads ?? defaultRebuildThreads(selected.length)) : 1;
   const db = openReadModel(config.readModelPath);
   try {
     if (values.refetch) {
@@ -86,36 +89,43 @@ export async function run(args: string[], deps: RebuildDeps): Promise<number> {
       output: deps.stderr,
       logger,
     });
-    // Threads load projections by name and open the store themselves: only the registered
-    // projections over the configured store can go there.
-    const threadable = deps.projections === undefined && deps.openStore === undefined;
-    const threads = threadable ? (values.threads ?? defaultRebuildThreads(selected.length)) : 1;
+    const options = {
+      batchSize: deps.batchSize,
+      onError: config.projectionOnError,
+      signal: deps.stopSignal,
+      progress,
+    };
     const result =
       threads > 1
         ? await rebuildInThreads({
+            ...options,
             eventStore: config.eventStore,
             readModelPath: config.readModelPath,
             projections: selected.map((p) => p.name),
             threads,
-            batchSize: deps.batchSize,
-            onError: config.projectionOnError,
             logLevel: logger.level as LogLevel,
-            signal: deps.stopSignal,
-            progress,
           })
-        : await rebuildProjections(selected, {
-            store,
-            db,
-            logger,
-            batchSize: deps.batchSize,
-            onError: config.projectionOnError,
-            signal: deps.stopSignal,
-            progress,
-          });
+        : await inThisThread(deps, config, logger, (store) =>
+            rebuildProjections(selected, { ...options, store, db, logger }),
+          );
     report(deps.stdout, result);
     return result.results.every((r) => r.outcome === 'switched') ? 0 : 1;
   } finally {
     db.close();
+  }
+}
+
+/** Runs `rebuild` with the event store opened here (only the in-thread rebuild needs it). */
+async function inThisThread(
+  deps: RebuildDeps,
+  config: Config,
+  logger: Logger,
+  rebuild: (store: EventStore) => Promise<RebuildResult>,
+): Promise<RebuildResult> {
+  const store = (deps.openStore ?? ((c, l) => openEventStore(c.eventStore, l)))(config, logger);
+  try {
+    return await rebuild(store);
+  } finally {
     await store.close();
   }
 }
