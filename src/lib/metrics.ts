@@ -13,32 +13,27 @@ import {
  * two clients): each metric is created on first use and the existing one is reused after.
  */
 
+function reuse<M>(registry: Registry, name: string, create: () => M): M {
+  return (registry.getSingleMetric(name) as M | undefined) ?? create();
+}
+
 export function counter<T extends string>(
   registry: Registry,
   config: Omit<CounterConfiguration<T>, 'registers'>,
 ): Counter<T> {
-  return (
-    (registry.getSingleMetric(config.name) as Counter<T> | undefined) ??
-    new Counter({ ...config, registers: [registry] })
-  );
+  return reuse(registry, config.name, () => new Counter({ ...config, registers: [registry] }));
 }
 
 export function gauge<T extends string>(
   registry: Registry,
   config: Omit<GaugeConfiguration<T>, 'registers'>,
 ): Gauge<T> {
-  return (
-    (registry.getSingleMetric(config.name) as Gauge<T> | undefined) ??
-    new Gauge({ ...config, registers: [registry] })
-  );
+  return reuse(registry, config.name, () => new Gauge({ ...config, registers: [registry] }));
 }
 
 export function histogram<T extends string>(
   registry: Registry,
   config: Omit<HistogramConfiguration<T>, 'registers'>,
 ): Histogram<T> {
-  return (
-    (registry.getSingleMetric(config.name) as Histogram<T> | undefined) ??
-    new Histogram({ ...config, registers: [registry] })
-  );
+  return reuse(registry, config.name, () => new Histogram({ ...config, registers: [registry] }));
 }
