@@ -51,7 +51,12 @@ export interface WebhookMetadata {
   readonly contentType?: string;
 }
 
-export type QuarantineReason = 'not-json' | 'unknown-event-type' | 'schema-invalid';
+/**
+ * Why a verified delivery was quarantined. `svix-id-conflict`: its svix id is already stored
+ * with another body (the entry then also names the stored event in `conflictsWith`).
+ */
+export type QuarantineReason =
+  'not-json' | 'unknown-event-type' | 'schema-invalid' | 'svix-id-conflict';
 
 export interface QuarantineMetadata extends WebhookMetadata {
   readonly quarantineReason: QuarantineReason;
