@@ -88,4 +88,7 @@ export interface RefetchMetadata {
   readonly httpStatus: number;
   /** One id per `rebuild --refetch` run. */
   readonly refetchRunId: string;
+  /** The customer's latest event when the run fetched (there is no causing webhook). */
+  readonly causationId: string;
+  readonly causationPosition: string;
 }
