@@ -1,3 +1,4 @@
+import { idProblem } from '../events/ids.js';
 import { alertStream, customerStream, QUARANTINE_STREAM } from '../events/streams.js';
 import {
   isWebhookEventType,
@@ -38,12 +39,41 @@ export function classifyDelivery(body: ParsedBody, schemas: SchemaSet): Classifi
   }
   const result = schemas.validate(claimed, body.value);
   if (!result.ok) return quarantine('schema-invalid', result.errors, claimed);
-  return { kind: 'event', eventType: claimed, streamName: streamFor(claimed, body.value) };
+  const payload = (body.value as { payload: RoutingFields }).payload;
+  const idErrors = implausibleIds(claimed, payload);
+  if (idErrors.length > 0) return quarantine('invalid-id', idErrors, claimed);
+  return { kind: 'event', eventType: claimed, streamName: streamFor(claimed, payload) };
 }
 
-/** Only called after schema validation, which requires the routing fields. */
-function streamFor(eventType: WebhookEventType, body: unknown): string {
-  const payload = (body as { payload: { id: string; customerId: string } }).payload;
+/** Present and strings once schema validation passed: every schema requires them. */
+interface RoutingFields {
+  readonly id: string;
+  readonly customerId: string;
+}
+
+/**
+ * Every id of the payload that routes the event or names a ComPilot resource must be plausible
+ * (ids.ts): the vendor schemas accept any string for most of them, but a stream name or an API
+ * path cannot be built from `..` or `a/b`. The messages name the field, never the id.
+ */
+function implausibleIds(eventType: WebhookEventType, payload: RoutingFields): ValidationError[] {
+  const fields: (keyof RoutingFields)[] = eventType.startsWith('alert.')
+    ? ['id', 'customerId']
+    : ['customerId'];
+  const errors: ValidationError[] = [];
+  for (const field of fields) {
+    const problem = idProblem(payload[field]);
+    if (problem !== undefined) {
+      errors.push({
+        path: `/payload/${field}`,
+        message: `not a plausible ComPilot id: ${problem}`,
+      });
+    }
+  }
+  return errors;
+}
+
+function streamFor(eventType: WebhookEventType, payload: RoutingFields): string {
   switch (eventType) {
     case 'alert.created':
     case 'alert.updated':
