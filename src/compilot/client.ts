@@ -173,8 +173,9 @@ export function createCompilotClient(options: CompilotClientOptions): CompilotCl
           ? { status: attempt.status, body: attempt.body }
           : { cause: attempt.cause }),
       };
+      // The operation names the endpoint; the path is not logged, its ids come from webhooks.
       logger?.debug(
-        { operation, path, attempt: attempts, status: details.status },
+        { operation, attempt: attempts, status: details.status },
         'compilot api attempt',
       );
       if (attempt.kind === 'response' && attempt.status >= 200 && attempt.status < 300) {
@@ -194,7 +195,7 @@ export function createCompilotClient(options: CompilotClientOptions): CompilotCl
       const reason = attempt.kind === 'response' ? String(attempt.status) : attempt.reason;
       metrics.retried(operation, reason);
       logger?.warn(
-        { operation, path, attempt: attempts, reason, delayMs },
+        { operation, attempt: attempts, reason, delayMs },
         'compilot api request failed, retrying',
       );
       await sleep(delayMs, req.signal);

@@ -67,7 +67,16 @@ export function createHttpApp(deps: HttpAppDeps): Koa {
   router.get('/metrics', metricsEndpoint(deps.registry));
   router.post(
     WEBHOOK_PATH,
-    rawBody({ limit: deps.webhook.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES }),
+    rawBody({
+      limit: deps.webhook.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+      onRefused(error) {
+        metrics.delivery('rejected', error.reason);
+        deps.logger.warn(
+          { outcome: 'rejected', reason: error.reason, status: error.status },
+          'webhook',
+        );
+      },
+    }),
     webhookHandler({
       store: deps.store,
       verify,

@@ -142,8 +142,10 @@ export function startEnrichment(options: EnrichmentOptions): EnrichmentProcessor
     const type = isCompilotApiError(error) ? error.type : errorName(error);
     const message = error instanceof Error ? error.message : String(error);
     update({ lastError: { type, message, at: clock().toISOString() } });
+    // An API error's message holds the request path, and so the customer id: log its status.
+    const detail = isCompilotApiError(error) ? { status: error.status } : { message };
     logger.warn(
-      { processor: name, errorType: type, message, failures, delayMs },
+      { processor: name, errorType: type, ...detail, failures, delayMs },
       'enrichment failed, retrying',
     );
     await sleep(delayMs, signal);
