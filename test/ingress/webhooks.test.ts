@@ -350,6 +350,8 @@ void t.test('refused deliveries (401, 413, 400) are logged at warn', async (t) =
     ],
   );
   t.match(refused[2]?.reason, /^body-(cut-short|unreadable)$/);
+  const errors = ingress.logs.filter((line) => (JSON.parse(line) as LogLine).level >= 50);
+  t.same(errors, [], 'a client hanging up is no service error');
   const metrics = await ingress.registry.metrics();
   t.match(metrics, /webhook_deliveries_total\{outcome="rejected",reason="body-too-large"\} 1/);
 });
