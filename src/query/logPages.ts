@@ -9,9 +9,9 @@
 import type { EventStore, Position, RecordedEvent } from '../store/eventStore.js';
 
 /** Bytes one read of the store aims to stay under (bodies plus metadata). */
-export const DEFAULT_READ_PAGE_BYTES = 4 * 1024 * 1024;
+export const DEFAULT_READ_PAGE_BYTES = 2 * 1024 * 1024;
 /** Events asked for by the first read, before any size is known. */
-const FIRST_READ = 16;
+const FIRST_READ = 8;
 
 export interface LogPagesOptions {
   /** Exclusive start; omitted = from the start of the log. */
@@ -20,7 +20,7 @@ export interface LogPagesOptions {
   readonly until?: Position;
   /** Most events per page. @defaultValue 500 */
   readonly pageSize?: number;
-  /** Bytes a page aims to stay under (at least one event per page). @defaultValue 4 MiB */
+  /** Bytes a page aims to stay under (at least one event per page). @defaultValue 2 MiB */
   readonly maxPageBytes?: number;
 }
 
