@@ -72,17 +72,22 @@ export function eventBytes(event: RecordedEvent): number {
 
 /**
  * How many events to ask for next, from the average size of the events read so far and of the
- * last page (whichever is larger, so a run of large events shrinks the next read at once).
+ * last page (whichever is larger, so a run of large events shrinks the next read at once). A
+ * read asks for at most twice as many as the last one: the store reads by count, so when small
+ * events give way to large ones the overshoot stays within twice the last read.
  */
 function pageSizer(pageSize: number, maxPageBytes = DEFAULT_READ_PAGE_BYTES) {
   let events = 0;
   let bytes = 0;
   let lastAverage = 0;
+  let lastCount = FIRST_READ;
   return {
     next(): number {
       if (events === 0) return Math.min(pageSize, FIRST_READ);
       const average = Math.max(1, bytes / events, lastAverage);
-      return Math.max(1, Math.min(pageSize, Math.floor(maxPageBytes / average)));
+      const fitting = Math.floor(maxPageBytes / average);
+      lastCount = Math.max(1, Math.min(pageSize, fitting, lastCount * 2));
+      return lastCount;
     },
     observe(page: readonly RecordedEvent[]): void {
       let pageBytes = 0;

@@ -7,7 +7,7 @@
  *
  * The server runs with a 96 MiB heap: V8 otherwise lets large garbage strings pile up before a
  * major collection, so the peak would measure the collector's mood rather than what one answer
- * holds at once. Measured in this setup: 35 to 42 MiB of growth now, about 97 MiB before the
+ * holds at once. Measured in this setup: 28 to 42 MiB of growth now, about 97 MiB before the
  * caps (and the unbounded growth of 322 MiB without the heap limit).
  */
 import { spawn } from 'node:child_process';
