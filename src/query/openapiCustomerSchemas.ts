@@ -191,10 +191,15 @@ export function customerSchemas(): Json {
         },
       },
     ),
-    KycHistory: object(['customerId', 'entries', 'nextCursor'], {
-      customerId: text,
-      entries: { type: 'array', items: ref('KycEntry') },
-      nextCursor: nullableText,
-    }),
+    KycHistory: object(
+      ['customerId', 'entries', 'nextCursor'],
+      {
+        customerId: text,
+        entries: { type: 'array', items: ref('KycEntry') },
+        nextCursor: nullableText,
+      },
+      'A page of the history: at most `limit` entries and at most 8 MiB of JSON (at least one ' +
+        'entry); pass nextCursor back to continue, null once the history is complete.',
+    ),
   };
 }
