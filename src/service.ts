@@ -20,6 +20,7 @@ import { startProjections, type ProjectionRunner } from './projections/runner.js
 import { createQueryRouter } from './query/router.js';
 import type { EventStore } from './store/eventStore.js';
 import { openEventStore } from './store/openEventStore.js';
+import { createUiRouter } from './ui/uiRouter.js';
 
 export interface ServiceOptions {
   /** Replaces node-fetch for the ComPilot client (tests). */
@@ -93,6 +94,14 @@ export async function startService(
         readModelDb,
         secrets: config.webhookSecrets,
         tokens: config.queryApiTokens,
+        logger,
+      }),
+      createUiRouter({
+        store,
+        readModelDb,
+        secrets: config.webhookSecrets,
+        tokens: config.queryApiTokens,
+        verifyReportPath: config.verifyReportPath,
         logger,
       }),
     ],
