@@ -77,7 +77,14 @@ export function createUiRouter(deps: UiRouterDeps): Router<UiState> {
   });
   router.post('/ui/sign-in', async (ctx) => {
     if (!enabled) return sendHtml(ctx, 503, SignInPage({ disabled: true }));
-    const form = isSameOrigin(ctx) ? await readForm(ctx) : undefined;
+    if (!isSameOrigin(ctx)) {
+      return sendHtml(
+        ctx,
+        403,
+        SignInPage({ error: 'Sign in from this page, not from another site.' }),
+      );
+    }
+    const form = await readForm(ctx);
     const token = form?.get('token')?.trim() ?? '';
     if (token === '' || !accepts(token)) {
       deps.logger.info('viewer sign-in refused: token not accepted');

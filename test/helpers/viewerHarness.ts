@@ -27,6 +27,10 @@ export const JOURNEY = {
   /** ComPilot times: the review, then the activation. */
   reviewedAt: '2025-03-03T09:00:00.000Z',
   activatedAt: '2025-03-05T10:00:00.000Z',
+  /** The second snapshot: the residence changed. */
+  movedAt: '2025-03-06T12:00:00.000Z',
+  /** The delivery altered after receipt (its reason was rewritten). */
+  tamperedAt: '2025-03-07T08:00:00.000Z',
 } as const;
 
 export const HOSTILE_CUSTOMER_ID = '0e9d8c7b-6a5f-4e3d-9c2b-1a0f9e8d7c6b';
@@ -176,7 +180,7 @@ export async function seedJourney(viewer: Viewer): Promise<void> {
     customerId,
     details(customerId, {
       status: 'Active',
-      updatedAt: JOURNEY.activatedAt,
+      updatedAt: JOURNEY.movedAt,
       customerClaims: [{ name: 'Ada Lovelace', nationality: 'GB', countryOfResidence: 'FR' }],
     }),
     new Date().toISOString(),
@@ -204,10 +208,15 @@ export async function seedJourney(viewer: Viewer): Promise<void> {
 /** A delivery as ingress stores it, but whose stored body is not the one that was signed. */
 async function appendTampered(viewer: Viewer, customerId: string): Promise<void> {
   const signed = JSON.stringify(
-    customerWebhook({ customerId, status: 'Rejected', updatedAt: '2025-03-01T00:00:00.000Z' }),
+    customerWebhook({
+      customerId,
+      status: 'Active',
+      reason: 'Reviewed by J. Doe',
+      updatedAt: JOURNEY.tamperedAt,
+    }),
   );
   const delivery = signDelivery({ secret: viewer.secret, body: signed });
-  const altered = signed.replace('Rejected', 'Active');
+  const altered = signed.replace('J. Doe', 'nobody');
   await viewer.service.store.appendToStream(customerStream(customerId), [
     {
       id: randomUUID(),

@@ -44,7 +44,7 @@ void t.test('the root redirects to the viewer, whose pages carry a strict CSP', 
   t.match(csp, /frame-ancestors 'none'/);
   t.notMatch(csp, /unsafe-inline/);
   t.equal(header(page, 'x-content-type-options'), 'nosniff');
-  t.equal(header(page, 'referrer-policy'), 'no-referrer');
+  t.equal(header(page, 'referrer-policy'), 'same-origin');
   t.notMatch(page.body.toString(), /<script>|style=/, 'no inline script or style');
 
   const css = await send(service.port, '/ui/assets/ui.css', { method: 'GET' });

@@ -22,6 +22,7 @@ export function CustomerPage(props: {
   const checkpoint = context.ledger.checkpoint;
   const proofs = report.events.map((event) => event.signature).filter((proof) => !!proof);
   const failing = proofs.filter((proof) => proof.verdict !== 'valid').length;
+  const proofsByEvent = new Map(report.events.map((event) => [event.id, event.signature]));
   return (
     <Layout title={`Customer ${report.customerId}`} context={context} current="customers">
       <div class="print-only report-header">
@@ -87,6 +88,7 @@ export function CustomerPage(props: {
         {state ? (
           <StateTable
             state={state}
+            proofs={proofsByEvent}
             caption={
               report.current
                 ? 'From the read model, with the event that set each field'

@@ -1,6 +1,8 @@
 /** The customer's state in plain language, each field with the event that set it. */
 import type { CustomerState, Evidence, EvidenceField } from '../../../projections/customerState.js';
 import type { ComponentChildren } from 'preact';
+import type { SignatureProof } from '../../query/signatureProof.js';
+import { SignatureBadge } from './evidence.js';
 import { Time, Value } from './layout.js';
 
 interface Row {
@@ -9,7 +11,15 @@ interface Row {
   readonly evidence: EvidenceField;
 }
 
-export function StateTable({ state, caption }: { state: CustomerState; caption: string }) {
+/** Signature verdicts by event id: shown beside the evidence of the fields that event set. */
+export type ProofsByEvent = ReadonlyMap<string, SignatureProof | null | undefined>;
+
+export function StateTable(props: {
+  state: CustomerState;
+  caption: string;
+  proofs?: ProofsByEvent;
+}) {
+  const { state, caption, proofs } = props;
   const rows: Row[] = [
     { label: 'Status', value: <Value value={state.status} />, evidence: 'status' },
     { label: 'Risk score', value: <Value value={state.riskScore} />, evidence: 'riskScore' },
@@ -71,7 +81,7 @@ export function StateTable({ state, caption }: { state: CustomerState; caption: 
           <tr key={row.label}>
             <th scope="row">{row.label}</th>
             <td>{row.value}</td>
-            <EvidenceCells evidence={state.evidence[row.evidence]} />
+            <EvidenceCells evidence={state.evidence[row.evidence]} proofs={proofs} />
           </tr>
         ))}
       </tbody>
@@ -79,7 +89,8 @@ export function StateTable({ state, caption }: { state: CustomerState; caption: 
   );
 }
 
-function EvidenceCells({ evidence }: { evidence: Evidence | undefined }) {
+function EvidenceCells(props: { evidence: Evidence | undefined; proofs?: ProofsByEvent }) {
+  const { evidence, proofs } = props;
   if (!evidence) {
     return (
       <>
@@ -97,6 +108,12 @@ function EvidenceCells({ evidence }: { evidence: Evidence | undefined }) {
           {evidence.svixId ? <>svix {evidence.svixId}, </> : <>event {evidence.eventId}, </>}
           position {evidence.position}
         </small>
+        {evidence.svixId && proofs?.has(evidence.eventId) && (
+          <>
+            {' '}
+            <SignatureBadge proof={proofs.get(evidence.eventId)} />
+          </>
+        )}
       </td>
       <td>
         <Time value={evidence.at} />
