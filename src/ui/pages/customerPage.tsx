@@ -100,7 +100,11 @@ export function CustomerPage(props: {
         )}
       </section>
 
-      <section id="point-in-time" aria-labelledby="pit-heading" class="no-print-empty">
+      <section
+        id="point-in-time"
+        aria-labelledby="pit-heading"
+        class={report.pointInTime ? undefined : 'no-print'}
+      >
         <h2 id="pit-heading">Point in time</h2>
         <PointInTimeForm customerHref={href} date={props.date} time={props.time} />
         {report.pointInTime && <PointInTimeResult view={report.pointInTime} />}

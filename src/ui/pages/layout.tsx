@@ -115,9 +115,13 @@ export function LedgerStatusBar({ status }: { status: LedgerStatus }) {
   );
 }
 
-/** A time shown as text, or a dash when there is none. */
+/** A time shown as text (`2025-03-05 10:00:00Z`, ISO in `datetime`), or a dash. */
 export function Time({ value }: { value: string | null | undefined }) {
-  return value ? <time dateTime={value}>{value}</time> : <span class="none">—</span>;
+  return value ? (
+    <time dateTime={value}>{value.replace('T', ' ').replace(/\.000Z$/, 'Z')}</time>
+  ) : (
+    <span class="none">—</span>
+  );
 }
 
 /** A value or a dash. */

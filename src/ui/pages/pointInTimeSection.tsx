@@ -54,7 +54,7 @@ function PointColumn(props: {
         {props.applied.length} of {props.total} stored events applied.
       </p>
       {props.state ? (
-        <StateTable state={props.state} caption="State at that moment" />
+        <StateTable state={props.state} caption="State at that moment" compact />
       ) : (
         <p class="notice">No state was recorded at that moment.</p>
       )}

@@ -18,8 +18,10 @@ export function StateTable(props: {
   state: CustomerState;
   caption: string;
   proofs?: ProofsByEvent;
+  /** Value and effective time only (for the narrow point-in-time columns). */
+  compact?: boolean;
 }) {
-  const { state, caption, proofs } = props;
+  const { state, caption, proofs, compact } = props;
   const rows: Row[] = [
     { label: 'Status', value: <Value value={state.status} />, evidence: 'status' },
     { label: 'Risk score', value: <Value value={state.riskScore} />, evidence: 'riskScore' },
@@ -72,7 +74,7 @@ export function StateTable(props: {
         <tr>
           <th scope="col">Field</th>
           <th scope="col">Value</th>
-          <th scope="col">Set by</th>
+          {!compact && <th scope="col">Set by</th>}
           <th scope="col">Effective (ComPilot time)</th>
         </tr>
       </thead>
@@ -81,7 +83,13 @@ export function StateTable(props: {
           <tr key={row.label}>
             <th scope="row">{row.label}</th>
             <td>{row.value}</td>
-            <EvidenceCells evidence={state.evidence[row.evidence]} proofs={proofs} />
+            {compact ? (
+              <td>
+                <Time value={state.evidence[row.evidence]?.at} />
+              </td>
+            ) : (
+              <EvidenceCells evidence={state.evidence[row.evidence]} proofs={proofs} />
+            )}
           </tr>
         ))}
       </tbody>
