@@ -9,16 +9,16 @@ import { readAuditTrail } from '../query/auditTrail.js';
 import type { AuditEventView } from '../query/eventView.js';
 import {
   customerAt,
+  customerEventsAt,
   isWithin,
-  readCustomerStream,
-  type PointInTimeState,
+  type PointInTimeFold,
 } from '../query/pointInTime.js';
 import type { QueryReadModel } from '../query/readModel.js';
 import type { SignatureProver } from '../query/signatureProof.js';
-import { buildTimeline, type TimelineRow } from '../query/timeline.js';
+import { timelineBuilder, type TimelineRow } from '../query/timeline.js';
 import type { AlertRecord, CustomerRecord } from '../readmodel/queries.js';
-import type { EventStore, RecordedEvent } from '../store/eventStore.js';
-import { snapshotChanges, type SnapshotChanges } from './snapshotDiff.js';
+import type { EventStore } from '../store/eventStore.js';
+import { snapshotTracker, type SnapshotChanges } from './snapshotDiff.js';
 
 /** Stored events listed on the page at most; the export has them all. */
 export const MAX_EVENTS_SHOWN = 1000;
@@ -36,8 +36,8 @@ export interface AppliedEvent {
 
 export interface PointInTimeView {
   readonly at: string;
-  readonly byEffectiveTime: PointInTimeState;
-  readonly byReceivedTime: PointInTimeState;
+  readonly byEffectiveTime: PointInTimeFold;
+  readonly byReceivedTime: PointInTimeFold;
   readonly appliedByEffectiveTime: readonly AppliedEvent[];
   readonly appliedByReceivedTime: readonly AppliedEvent[];
 }
@@ -63,56 +63,65 @@ export interface CustomerReportDeps {
   readonly prove: SignatureProver;
 }
 
-/** Undefined when no event of the customer is stored. */
+/**
+ * Undefined when no event of the customer is stored. The stream is read page by page (as the
+ * CLI's audit does): only rows, diffs and states stay in memory, never the bodies; the events
+ * list is the audit trail's first page, bounded in count and bytes.
+ */
 export async function customerReport(
   deps: CustomerReportDeps,
   customerId: string,
   at: Date | undefined,
 ): Promise<CustomerReport | undefined> {
-  const events = await readCustomerStream(deps.store, customerId);
-  if (events.length === 0) return undefined;
+  const timeline = timelineBuilder();
+  const snapshots = snapshotTracker();
+  const appliedByEffectiveTime: AppliedEvent[] = [];
+  const appliedByReceivedTime: AppliedEvent[] = [];
+  let inStream = 0;
+  for await (const { event } of customerEventsAt(deps.store, customerId, {})) {
+    inStream += 1;
+    timeline.add(event);
+    snapshots.add(event);
+    if (at === undefined) continue;
+    const applied = { position: event.position, type: event.type, id: event.id };
+    if (isWithin(event, { asOf: at })) appliedByEffectiveTime.push(applied);
+    if (isWithin(event, { knownAt: at })) appliedByReceivedTime.push(applied);
+  }
+  if (inStream === 0) return undefined;
   const trail = await readAuditTrail(deps.store, {
     customerId,
     limit: MAX_EVENTS_SHOWN,
     prove: deps.prove,
   });
-  const timeline = buildTimeline(events);
+  const { rows, state } = timeline.finish();
   const alerts = deps.readModel.listAlerts({ customerId, limit: 500 });
+  let pointInTime: PointInTimeView | undefined;
+  if (at !== undefined) {
+    const [byEffectiveTime, byReceivedTime] = await Promise.all([
+      customerAt(deps.store, customerId, { asOf: at }),
+      customerAt(deps.store, customerId, { knownAt: at }),
+    ]);
+    if (byEffectiveTime && byReceivedTime) {
+      pointInTime = {
+        at: at.toISOString(),
+        byEffectiveTime,
+        byReceivedTime,
+        appliedByEffectiveTime,
+        appliedByReceivedTime,
+      };
+    }
+  }
   return {
     customerId,
     current: deps.readModel.getCustomer(customerId) as CustomerRecord | undefined,
-    folded: timeline.state,
-    timeline: markLate(timeline.rows),
+    folded: state,
+    timeline: markLate(rows),
     events: trail?.events ?? [],
     eventsTruncated: (trail?.nextCursor ?? null) !== null,
-    kycHistory: (deps.readModel.getKycHistory(customerId) ?? []) as KycHistoryEntry[],
+    kycHistory: (deps.readModel.getKycHistory(customerId) ?? []),
     alerts: alerts.items as AlertRecord[],
-    snapshots: snapshotChanges(events),
-    pointInTime: at && (await pointInTime(deps.store, customerId, events, at)),
-  };
-}
-
-async function pointInTime(
-  store: EventStore,
-  customerId: string,
-  events: readonly RecordedEvent[],
-  at: Date,
-): Promise<PointInTimeView | undefined> {
-  const [byEffectiveTime, byReceivedTime] = await Promise.all([
-    customerAt(store, customerId, { asOf: at }),
-    customerAt(store, customerId, { knownAt: at }),
-  ]);
-  if (!byEffectiveTime || !byReceivedTime) return undefined;
-  const applied = (point: { asOf?: Date; knownAt?: Date }) =>
-    events
-      .filter((event) => isWithin(event, point))
-      .map((event) => ({ position: event.position, type: event.type, id: event.id }));
-  return {
-    at: at.toISOString(),
-    byEffectiveTime,
-    byReceivedTime,
-    appliedByEffectiveTime: applied({ asOf: at }),
-    appliedByReceivedTime: applied({ knownAt: at }),
+    snapshots: snapshots.finish(),
+    pointInTime,
   };
 }
 

@@ -80,6 +80,25 @@ export function createPageRoutes(
     ctx.body = exportCustomerTrail(deps.store, customerId, format);
   });
 
+  router.get('/ui/streams/:streamName/events/:revision/raw', requireSession, async (ctx) => {
+    const streamName = ctx.params.streamName ?? '';
+    const rawRevision = ctx.params.revision ?? '';
+    if (!/^\d{1,19}$/.test(rawRevision)) throw badParameter('revision', 'must be a whole number');
+    const revision = BigInt(rawRevision);
+    const [event] = await deps.store.readStream(streamName, {
+      fromRevision: revision,
+      maxCount: 1,
+    });
+    if (event === undefined || event.revision !== revision) {
+      throw notFound(`No event ${rawRevision} is stored in stream ${streamName}.`);
+    }
+    // The exact stored bytes as text to read, never a document to render.
+    ctx.set('Content-Security-Policy', "sandbox; default-src 'none'");
+    ctx.set('Cache-Control', 'no-store');
+    ctx.type = 'text/plain; charset=utf-8';
+    ctx.body = event.data;
+  });
+
   router.get('/ui/alerts', requireSession, (ctx) => {
     const statusParam = text(ctx, 'status') ?? 'open';
     const status = ['open', 'all'].includes(statusParam)

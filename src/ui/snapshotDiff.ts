@@ -25,21 +25,30 @@ export interface SnapshotChanges {
 const MAX_VALUE = 200;
 
 /** Every details snapshot of the stream, in stored order, with its changes since the previous. */
-export function snapshotChanges(events: readonly RecordedEvent[]): SnapshotChanges[] {
+export function snapshotChanges(events: Iterable<RecordedEvent>): SnapshotChanges[] {
+  const tracker = snapshotTracker();
+  for (const event of events) tracker.add(event);
+  return tracker.finish();
+}
+
+/** The same, fed one event at a time (only the previous snapshot's fields are kept). */
+export function snapshotTracker() {
   const result: SnapshotChanges[] = [];
   let previous: Map<string, string> | undefined;
-  for (const event of events) {
-    if (event.type !== DETAILS_EVENT_TYPE) continue;
-    const fields = flattenBody(event.data);
-    result.push({
-      eventId: event.id,
-      position: event.position,
-      fetchedAt: receivedAt(event).toISOString(),
-      changes: previous && fields ? compare(previous, fields) : null,
-    });
-    if (fields) previous = fields;
-  }
-  return result;
+  return {
+    add(event: RecordedEvent): void {
+      if (event.type !== DETAILS_EVENT_TYPE) return;
+      const fields = flattenBody(event.data);
+      result.push({
+        eventId: event.id,
+        position: event.position,
+        fetchedAt: receivedAt(event).toISOString(),
+        changes: previous && fields ? compare(previous, fields) : null,
+      });
+      if (fields) previous = fields;
+    },
+    finish: (): SnapshotChanges[] => result,
+  };
 }
 
 function compare(before: Map<string, string>, after: Map<string, string>): FieldChange[] {

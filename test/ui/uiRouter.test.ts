@@ -204,3 +204,48 @@ void t.test('a bad point in time is a 400 page naming the parameter', async (t) 
   t.equal(unknown.status, 404);
   t.match(header(unknown, 'content-type'), /text\/html/);
 });
+
+void t.test(
+  'a body too large to inline links to its exact bytes, served as sandboxed text',
+  async (t) => {
+    const viewer = await startViewer(t);
+    await seedJourney(viewer);
+    const padding = 'x'.repeat(70 * 1024);
+    await viewer.appendDetails(
+      JOURNEY.customerId,
+      { id: JOURNEY.customerId, updatedAt: JOURNEY.movedAt, note: padding },
+      new Date().toISOString(),
+    );
+    const stream = `customer-${JOURNEY.customerId}`;
+    const [last] = await viewer.service.store.readStream(stream, {
+      direction: 'backwards',
+      maxCount: 1,
+    });
+    const cookie = sessionOf(await signIn(viewer.service.port));
+    const page = (
+      await send(viewer.service.port, `/ui/customers/${JOURNEY.customerId}`, {
+        method: 'GET',
+        headers: { cookie },
+      })
+    ).body.toString();
+    const href = `/ui/streams/${stream}/events/${last!.revision}/raw`;
+    t.ok(page.includes(`href="${href}"`), 'the page links to the raw body');
+    t.notOk(page.includes(padding), 'and does not inline it');
+
+    const raw = await send(viewer.service.port, href, { method: 'GET', headers: { cookie } });
+    t.equal(raw.status, 200);
+    t.ok(raw.body.equals(last!.data), 'byte for byte what is stored');
+    t.match(header(raw, 'content-type'), /^text\/plain/);
+    t.match(header(raw, 'content-security-policy'), /sandbox/);
+    const missing = await send(viewer.service.port, `/ui/streams/${stream}/events/999/raw`, {
+      method: 'GET',
+      headers: { cookie },
+    });
+    t.equal(missing.status, 404);
+    t.equal(
+      (await send(viewer.service.port, href, { method: 'GET' })).status,
+      303,
+      'and needs a session',
+    );
+  },
+);

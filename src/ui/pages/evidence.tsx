@@ -51,15 +51,25 @@ export function EventsList(props: { events: readonly AuditEventView[]; truncated
                 </>
               )}
             </dl>
-            <details class="raw">
-              <summary>
-                Raw body{event.bodyEncoding === 'base64' ? ' (base64: not UTF-8)' : ''} of event #
-                {event.revision}
-              </summary>
-              <pre tabIndex={0} aria-label={`Raw body of event ${event.revision}`}>
-                {event.body}
-              </pre>
-            </details>
+            {event.body === null ? (
+              <p>
+                The raw body ({event.bodyBytes} bytes) is too large to show inline:{' '}
+                <a href={rawHref(event.streamName, event.revision)}>
+                  open the raw body of event #{event.revision}
+                </a>
+                .
+              </p>
+            ) : (
+              <details class="raw">
+                <summary>
+                  Raw body{event.bodyEncoding === 'base64' ? ' (base64: not UTF-8)' : ''} of event #
+                  {event.revision}
+                </summary>
+                <pre tabIndex={0} aria-label={`Raw body of event ${event.revision}`}>
+                  {event.body}
+                </pre>
+              </details>
+            )}
           </li>
         ))}
       </ol>
@@ -70,6 +80,11 @@ export function EventsList(props: { events: readonly AuditEventView[]; truncated
       )}
     </>
   );
+}
+
+/** The viewer's page of one event's exact stored bytes. */
+export function rawHref(streamName: string, revision: number): string {
+  return `/ui/streams/${encodeURIComponent(streamName)}/events/${revision}/raw`;
 }
 
 export function SnapshotsList({ snapshots }: { snapshots: readonly SnapshotChanges[] }) {
