@@ -118,7 +118,7 @@ export async function customerReport(
     timeline: markLate(rows),
     events: trail?.events ?? [],
     eventsTruncated: (trail?.nextCursor ?? null) !== null,
-    kycHistory: (deps.readModel.getKycHistory(customerId) ?? []),
+    kycHistory: deps.readModel.getKycHistory(customerId) ?? [],
     alerts: alerts.items as AlertRecord[],
     snapshots: snapshots.finish(),
     pointInTime,
