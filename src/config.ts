@@ -37,6 +37,8 @@ export interface Config {
     readonly maxConcurrency: number;
   };
   readonly shutdownTimeoutMs: number;
+  /** VERIFY_REPORT: where `verify` leaves its summary; the audit viewer shows it. */
+  readonly verifyReportPath: string;
 }
 
 export class ConfigError extends Error {
@@ -130,6 +132,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
       maxConcurrency: integer('COMPILOT_API_MAX_CONCURRENCY', 4, 1, 256),
     },
     shutdownTimeoutMs: integer('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
+    verifyReportPath: text('VERIFY_REPORT', 'data/verify-report.json'),
   };
   const tooShort = config.queryApiTokens.filter((token) => token.length < 16);
   if (tooShort.length > 0) {

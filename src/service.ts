@@ -21,6 +21,7 @@ import { createQueryRouter } from './query/router.js';
 import { recordPreLedgerEvents } from './ledger/backfill.js';
 import { StoreUnavailableError, type EventStore } from './store/eventStore.js';
 import { openEventStore } from './store/openEventStore.js';
+import { createUiRouter } from './ui/uiRouter.js';
 
 export interface ServiceOptions {
   /** Replaces node-fetch for the ComPilot client (tests). */
@@ -95,6 +96,14 @@ export async function startService(
         readModelDb,
         secrets: config.webhookSecrets,
         tokens: config.queryApiTokens,
+        logger,
+      }),
+      createUiRouter({
+        store,
+        readModelDb,
+        secrets: config.webhookSecrets,
+        tokens: config.queryApiTokens,
+        verifyReportPath: config.verifyReportPath,
         logger,
       }),
     ],

@@ -87,6 +87,9 @@ function printBanner(
   print(`  webhook endpoint   POST ${webhookUrl}`);
   print(`  webhook secret     ${config.webhookSecrets[0]}  (from .env or the environment)`);
   print(`  query API token    ${config.queryApiTokens[0] ?? '(none: query API disabled)'}`);
+  if (config.queryApiTokens.length > 0) {
+    print(`  audit viewer       ${service.url}/ui/  (sign in with the query API token)`);
+  }
   print(`  event store        ${config.eventStore.kind}`);
   print();
   print('Send a signed test delivery (signed with svix, the secret is read from .env):');

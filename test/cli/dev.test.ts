@@ -41,6 +41,7 @@ void t.test(
     );
     t.match(out, /status Active, risk Low, onboarding Onboarded/, 'the demo customer is Active');
     t.match(out, /status - -> Active\s+Rules engine verification passed/, 'KYC history shown');
+    t.match(out, /audit viewer\s+http:\/\/127\.0\.0\.1:\d+\/ui\//, 'prints the viewer address');
     t.match(out, /simulate send --target http:\/\/127\.0\.0\.1:\d+\/webhooks\/compilot/);
     cli.child.kill('SIGINT');
     t.equal(await cli.exited, 0, 'stops cleanly');
