@@ -44,6 +44,10 @@ export async function run(args: string[], deps: CliDeps): Promise<number> {
     const api = await startSimulatorApi({ apiKey, state, logger });
     simulator = { api, state };
     config = { ...config, compilotApi: { ...config.compilotApi, url: api.url, key: apiKey } };
+    // The demo shows reconciliation too: on every 15 s unless RECONCILE_INTERVAL_MS says otherwise.
+    if (env.RECONCILE_INTERVAL_MS === undefined) {
+      config = { ...config, reconcile: { ...config.reconcile, intervalMs: 15_000 } };
+    }
     logger.warn(
       { url: api.url },
       'COMPILOT_API_KEY is not set: enrichment talks to the built-in ComPilot SIMULATOR',

@@ -62,6 +62,40 @@ export function causedByOf(event: RecordedEvent): { id: string; position: string
   );
 }
 
+/** What caused a snapshot: the first of `causedBy` is its causation. */
+export interface SnapshotCausation {
+  readonly causedBy: readonly { readonly id: string; readonly position: string }[];
+  /** Further metadata naming the cause, e.g. a reconciliation run and what differed. */
+  readonly extra?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * The details/not-found event recording `fetched`: the one place a snapshot's evidence is laid
+ * out, whether enrichment (a webhook) or reconciliation (a run's start record) caused it.
+ */
+export function snapshotEvent(
+  id: string,
+  fetched: FetchedDetails,
+  causation: SnapshotCausation,
+): NewEvent {
+  const first = causation.causedBy[0];
+  if (first === undefined) throw new TypeError('a snapshot needs at least one cause');
+  const metadata: DetailsMetadata = {
+    fetchedAt: fetched.fetchedAt,
+    apiPath: fetched.apiPath,
+    httpStatus: fetched.httpStatus,
+    causationId: first.id,
+    causationPosition: first.position,
+    causedBy: causation.causedBy.map((cause) => ({ id: cause.id, position: cause.position })),
+  };
+  return {
+    id,
+    type: fetched.type,
+    data: fetched.body,
+    metadata: { ...causation.extra, ...metadata },
+  };
+}
+
 /**
  * Accounts for `causes` (events of `streamName`, in log order). One fetch serves every cause
  * still pending, and is reused when an append has to be retried after a conflict: it was made
@@ -98,20 +132,9 @@ export async function enrichCustomer(
       fetches += 1;
     }
     const first = pending[0]!;
-    const metadata: DetailsMetadata = {
-      fetchedAt: fetched.fetchedAt,
-      apiPath: fetched.apiPath,
-      httpStatus: fetched.httpStatus,
-      causationId: first.id,
-      causationPosition: first.position,
-      causedBy: pending.map((cause) => ({ id: cause.id, position: cause.position })),
-    };
-    const event: NewEvent = {
-      id: enrichmentEventId(streamName, first.id),
-      type: fetched.type,
-      data: fetched.body,
-      metadata: { ...metadata },
-    };
+    const event = snapshotEvent(enrichmentEventId(streamName, first.id), fetched, {
+      causedBy: pending,
+    });
     try {
       const result = await store.appendToStream(streamName, [event], { expected: last.revision });
       if (!result.duplicate) {

@@ -13,6 +13,7 @@ import { globalFeedHandler } from './globalFeed.js';
 import { queryErrorMiddleware } from './httpErrors.js';
 import { openApiDocument } from './openapi.js';
 import { openQueryReadModel } from './readModelAdapter.js';
+import { reconciliationsHandler } from './reconciliations.js';
 import type { QueryReadModel } from './readModel.js';
 import {
   alertHandler,
@@ -66,5 +67,6 @@ export function createQueryRouter(deps: QueryRouterDeps): Router {
   router.get('/alerts/:alertId', auth, alertHandler(routeDeps));
   router.get('/wallets/:address/customer', auth, walletOwnerHandler(routeDeps));
   router.get('/events', auth, globalFeedHandler(routeDeps));
+  router.get('/reconciliations', auth, reconciliationsHandler(routeDeps));
   return router;
 }

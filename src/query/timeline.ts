@@ -7,7 +7,7 @@
 import { foldCustomer, type CustomerState } from '../../projections/customerState.js';
 import { kycHistoryOf, type KycHistoryEntry } from '../../projections/kycHistory.js';
 import type { RecordedEvent } from '../store/eventStore.js';
-import { comPilotTimeOf, receivedAt } from './eventView.js';
+import { comPilotTimeOf, eventOrigin, receivedAt, type EventOrigin } from './eventView.js';
 import { isWebhookDelivery, type SignatureProof, type SignatureProver } from './signatureProof.js';
 
 export interface TimelineRow {
@@ -19,6 +19,10 @@ export interface TimelineRow {
   readonly position: string;
   readonly revision: number;
   readonly svixId: string | null;
+  /** `reconciliation` marks a snapshot recorded because the webhooks had missed a change. */
+  readonly origin: EventOrigin;
+  /** For a reconciliation snapshot: the run, and what differed between ComPilot and the ledger. */
+  readonly reconciliation?: { readonly runId: string; readonly differed: readonly string[] };
   /** e.g. `status: To be reviewed -> Active`, `scenario: valid`. Empty when nothing changed. */
   readonly changes: readonly string[];
   readonly reason: string | null;
@@ -76,6 +80,8 @@ function row(
     position: event.position,
     revision: Number(event.revision),
     svixId,
+    origin: eventOrigin(event),
+    ...reconciliationOf(event),
     changes: entries.map(describeChange),
     reason: entries.find((entry) => entry.reason !== null)?.reason ?? null,
     evidence: describeEvidence(event, svixId, svixIds),
@@ -108,9 +114,23 @@ function describeEvidence(
   const parts = [`snapshot ${event.id}`, at];
   const { fetchedAt, causationId } = event.metadata;
   if (typeof fetchedAt === 'string') parts.push(`fetched ${fetchedAt}`);
-  if (typeof causationId === 'string') {
+  const reconciled = reconciliationOf(event).reconciliation;
+  if (reconciled) {
+    parts.push(
+      `by reconciliation run ${reconciled.runId} (differed: ${reconciled.differed.join(', ')})`,
+    );
+  } else if (typeof causationId === 'string') {
     const causeSvixId = svixIds.get(causationId);
     parts.push(causeSvixId ? `for svix ${causeSvixId}` : `for event ${causationId}`);
   }
   return parts.join(', ');
+}
+
+function reconciliationOf(event: RecordedEvent): Pick<TimelineRow, 'reconciliation'> {
+  const meta = event.metadata.reconciliation as
+    { runId?: unknown; differences?: unknown } | undefined;
+  if (typeof meta?.runId !== 'string') return {};
+  const differences = Array.isArray(meta.differences) ? (meta.differences as unknown[]) : [];
+  const differed = differences.map((d) => String((d as { field?: unknown } | null)?.field));
+  return { reconciliation: { runId: meta.runId, differed } };
 }

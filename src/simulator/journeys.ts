@@ -43,6 +43,13 @@ export interface DeliveryOptions {
   readonly outOfOrder?: boolean;
   /** Add a message of a type ComPilot may send but this service does not know. */
   readonly unknownEventType?: boolean;
+  /**
+   * Share of messages never delivered, in [0, 1]: the state changes, the webhook is lost (as
+   * when Svix gives up on an endpoint), so only reconciliation can bring the ledger up to date.
+   */
+  readonly dropWebhooks?: number;
+  /** In [0, 1), decides which messages are dropped. @defaultValue Math.random */
+  readonly random?: () => number;
 }
 
 export interface RunJourneysOptions extends DeliveryOptions {
@@ -65,6 +72,8 @@ export interface JourneyReport {
   readonly customerIds: readonly string[];
   /** Deliveries that did not get a 2xx. */
   readonly failed: number;
+  /** Messages dropped on purpose (`dropWebhooks`), never sent. */
+  readonly dropped: number;
 }
 
 type Step = () => object;
@@ -174,12 +183,18 @@ async function runOne(
   name: JourneyName,
   options: RunJourneysOptions,
   now: () => Date,
-): Promise<{ deliveries: DeliveryResult[]; customerId: string }> {
+): Promise<{ deliveries: DeliveryResult[]; customerId: string; dropped: number }> {
   const { sender, state, signal } = options;
   const steps = journeySteps(name, state, now);
   const deliveries: DeliveryResult[] = [];
   const sent: WebhookMessage[] = [];
+  let dropped = 0;
+  const random = options.random ?? Math.random;
   const deliver = async (message: WebhookMessage): Promise<void> => {
+    if (options.dropWebhooks !== undefined && random() < options.dropWebhooks) {
+      dropped += 1;
+      return;
+    }
     deliveries.push(await sender.deliver(message, signal));
     sent.push(message);
   };
@@ -201,7 +216,7 @@ async function runOne(
   if (options.redeliver) {
     for (const message of [...sent]) deliveries.push(await sender.deliver(message, signal));
   }
-  return { deliveries, customerId };
+  return { deliveries, customerId, dropped };
 }
 
 /** Plays journeys for `customers` customers and delivers their webhooks. */
@@ -210,7 +225,7 @@ export async function runJourneys(options: RunJourneysOptions): Promise<JourneyR
   if (names.length === 0) throw new RangeError('at least one journey is needed');
   const total = options.customers ?? names.length;
   const now = options.now ?? (() => new Date());
-  const results: { deliveries: DeliveryResult[]; customerId: string }[] = [];
+  const results: { deliveries: DeliveryResult[]; customerId: string; dropped: number }[] = [];
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < total) {
@@ -225,9 +240,11 @@ export async function runJourneys(options: RunJourneysOptions): Promise<JourneyR
   const failed = deliveries.filter(
     (delivery) => typeof delivery.status !== 'number' || delivery.status >= 300,
   ).length;
-  const report = { deliveries, customerIds: results.map((result) => result.customerId), failed };
+  const dropped = results.reduce((sum, result) => sum + result.dropped, 0);
+  const customerIds = results.map((result) => result.customerId);
+  const report = { deliveries, customerIds, failed, dropped };
   options.logger?.info(
-    { customers: total, deliveries: deliveries.length, failed },
+    { customers: total, deliveries: deliveries.length, failed, dropped },
     'simulated journeys delivered',
   );
   return report;
@@ -242,6 +259,8 @@ export interface DemoJourneyOptions {
   readonly state: SimulatorState;
   readonly logger?: Logger;
   readonly signal?: AbortSignal;
+  /** See {@link DeliveryOptions.dropWebhooks}. */
+  readonly dropWebhooks?: number;
 }
 
 /**
@@ -259,6 +278,7 @@ export async function runDemoJourney(options: DemoJourneyOptions): Promise<Journ
     state: options.state,
     journeys: ['onboarding', 'alert', 'scenario', 'verification-flow', 'deletion'],
     concurrency: 1,
+    ...(options.dropWebhooks ? { dropWebhooks: options.dropWebhooks } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   });

@@ -1,0 +1,164 @@
+import t from 'tap';
+import { customerStream } from '../../src/events/streams.js';
+import { DETAILS_EVENT_TYPE } from '../../src/events/types.js';
+import { createSignatureProver } from '../../src/query/signatureProof.js';
+import { verifyStore } from '../../src/query/storeVerification.js';
+import { reconcile } from '../../src/reconcile/reconcileRun.js';
+import {
+  recordOf,
+  RUN_FINISHED,
+  RUN_PAGE,
+  RUN_STARTED,
+  type FinishedRecord,
+} from '../../src/reconcile/runRecords.js';
+import { scriptedRandom } from '../helpers/simulatorHarness.js';
+import { silent, startReconcileWorld } from '../helpers/reconcileHarness.js';
+
+void t.test(
+  'after a run every customer the webhooks left stale equals the simulator, and a second run appends nothing',
+  async (t) => {
+    const world = await startReconcileWorld(t);
+    const journeys = await world.send(21, 0.3);
+    t.ok(journeys.dropped > 0, 'some webhooks were dropped');
+    await world.settle();
+    // Enrichment repairs a dropped webhook whenever a later one of the customer arrives; what
+    // only reconciliation can find is a change whose every webhook was lost (an endpoint down
+    // over a weekend): a review, a new customer, a deletion.
+    const live = world.sim.state.customers();
+    for (const customer of live.slice(0, 3)) {
+      world.sim.state.updateCustomer(customer.id, { status: 'To be reviewed', riskScore: 'High' });
+    }
+    world.sim.state.updateCustomer(world.sim.state.addCustomer().id, {
+      onboardingLevel: 'Sign-up',
+    });
+    world.sim.state.deleteCustomer(live[3]!.id);
+    const stale = world.mismatches();
+    t.ok(stale.length > 0, `the ledger missed changes of ${stale.length} customers`);
+
+    const signal = new AbortController().signal;
+    const run = (pageSize: number) =>
+      reconcile({
+        store: world.service.store,
+        readModelDb: world.service.readModelDb,
+        client: world.client(),
+        logger: silent,
+        signal,
+        trigger: 'cli',
+        pageSize,
+      });
+    const first = await run(4);
+    await world.settle();
+    t.same(world.mismatches(), [], 'every live customer now equals the simulator');
+    const { counts } = first.record;
+    t.equal(first.record.outcome, 'completed');
+    t.equal(counts.listed, world.sim.state.customers().length, 'every listed customer counted');
+    t.equal(counts.compared, counts.listed, 'no --since: every entry compared');
+    t.ok(counts.differing >= stale.length, 'every stale customer was found');
+    t.equal(counts.failed, 0);
+    t.equal(
+      counts.appended + counts.unconfirmed,
+      counts.differing,
+      'each difference accounted for',
+    );
+    t.equal(first.record.pages, Math.ceil(counts.listed / 4));
+
+    // Deleted in ComPilot, the deletion webhook lost: reported, not deleted.
+    const deletedInSim = [...new Set([...journeys.customerIds, live[3]!.id])].filter(
+      (id) => !world.sim.state.customer(id),
+    );
+    const missing = deletedInSim.filter((id) => !isDeletedInLedger(world, id)).sort();
+    t.same(first.record.missing, missing, 'customers ComPilot no longer returns are reported');
+    t.equal(counts.missing, missing.length);
+    for (const id of missing) {
+      t.equal(
+        (await world.service.store.readStream(customerStream(id))).some(
+          (e) => e.metadata.reconciliation !== undefined,
+        ),
+        false,
+        'nothing is written for a missing customer',
+      );
+    }
+
+    const records = await world.reconciliationRecords();
+    t.same(
+      records.map((event) => event.type),
+      [RUN_STARTED, ...Array<string>(first.record.pages).fill(RUN_PAGE), RUN_FINISHED],
+      'the run is a start record, a checkpoint per page and an end record',
+    );
+    const start = records[0]!;
+    t.same(recordOf<FinishedRecord>(records.at(-1)!), first.record, 'the end record is the report');
+
+    const snapshots = (await world.ledgerEvents()).filter(
+      (event) => event.metadata.reconciliation !== undefined,
+    );
+    t.equal(snapshots.length, counts.appended, 'the end record counts the snapshots appended');
+    for (const snapshot of snapshots) {
+      t.equal(snapshot.type, DETAILS_EVENT_TYPE);
+      t.equal(snapshot.metadata.causation, `reconcile-${first.record.runId}`);
+      t.equal(snapshot.metadata.causationId, start.id, 'caused by the run start record');
+      t.equal(snapshot.metadata.causationPosition, start.position);
+      const cause = snapshot.metadata.reconciliation as {
+        listEntry: { id: string };
+        differences: unknown[];
+      };
+      t.equal(`customer-${cause.listEntry.id}`, snapshot.streamName, 'names the list entry');
+      t.ok(cause.differences.length > 0, 'names what differed');
+    }
+    const summary = await verifyStore(world.service.store, {
+      prove: createSignatureProver(world.config.webhookSecrets),
+    });
+    t.equal(summary.snapshots.unlinked, 0, 'verify resolves every snapshot causation');
+
+    const before = (await world.ledgerEvents()).length;
+    const second = await run(100);
+    t.equal(second.record.counts.differing, 0, 'the second run finds nothing');
+    t.equal(second.record.counts.appended, 0);
+    t.equal((await world.ledgerEvents()).length, before, 'and appends no snapshot');
+    t.same(second.record.missing, missing, 'missing customers are reported again');
+  },
+);
+
+void t.test('429 and 503 from the list endpoint are retried after their Retry-After', async (t) => {
+  // First list call 429, second 503 (both with Retry-After: 1), then no more faults.
+  const world = await startReconcileWorld(t, {
+    seedCustomers: 3,
+    simRandom: scriptedRandom([0.1, 0.9, 0.1]),
+  });
+  world.sim.api.setFaults({
+    rate429: 0.5,
+    rate5xx: 0.5,
+    retryAfterSeconds: 1,
+    retryAfterOn5xx: true,
+  });
+  const report = await reconcile({
+    store: world.service.store,
+    readModelDb: world.service.readModelDb,
+    client: world.client(),
+    logger: silent,
+    signal: new AbortController().signal,
+    trigger: 'cli',
+    since: new Date('2020-01-01T00:00:00Z'),
+  });
+  const lists = world.sim.api.requests.filter((request) => request.path.startsWith('/customers?'));
+  t.same(
+    lists.map((request) => request.status),
+    [429, 503, 200],
+    'the list call was retried',
+  );
+  t.ok(lists[1]!.at - lists[0]!.answeredAt! >= 1000, 'no sooner than Retry-After after the 429');
+  t.ok(lists[2]!.at - lists[1]!.answeredAt! >= 1000, 'no sooner than Retry-After after the 503');
+  t.equal(report.record.outcome, 'completed');
+  t.equal(report.record.counts.listed, 3);
+  t.equal(report.record.counts.skippedBySince, 0, 'the list carries no update time to skip by');
+  t.equal(report.record.counts.appended, 3, 'the three customers unknown to the ledger recorded');
+});
+
+function isDeletedInLedger(
+  world: Awaited<ReturnType<typeof startReconcileWorld>>,
+  id: string,
+): boolean {
+  const row = world.service.readModelDb
+    .prepare('SELECT deleted FROM customers WHERE customer_id = ?')
+    .get(id) as { deleted: number } | undefined;
+  return row?.deleted === 1;
+}
