@@ -124,6 +124,8 @@ void t.test('real answers validate against the documented schemas', async (t) =>
   await check(`/wallets/${WALLET}/customer`, 200);
   await check('/events', 200);
   await check('/events', 200, 'application/x-ndjson');
+  await check('/reconciliations', 200);
+  await check('/reconciliations?limit=0', 400);
   await check('/customers?status=bad', 400);
   await check('/customers/nobody', 404);
   await check('/events', 406, 'text/html');

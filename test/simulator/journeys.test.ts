@@ -214,3 +214,20 @@ void t.test('runDemoJourney delivers the demo customers to the target', async (t
   t.ok(receiver.received.some((delivery) => delivery.eventType === 'alert.updated'));
   t.ok(receiver.received.some((delivery) => delivery.eventType === 'customer.deleted'));
 });
+
+void t.test(
+  '--drop-webhooks loses that share of webhooks while the state still changes',
+  async (t) => {
+    let dice = 0;
+    // Every other message is dropped.
+    const random = () => (dice++ % 2 === 0 ? 0.1 : 0.9);
+    const { receiver, state, report } = await play(t, ['onboarding'], {
+      dropWebhooks: 0.5,
+      random,
+    });
+    t.equal(report.dropped, 3, 'created, KYC and Active dropped of the five');
+    t.equal(receiver.received.length, 2, 'only the others were sent');
+    t.equal(report.deliveries.length, 2);
+    t.equal(state.customer(report.customerIds[0]!)?.status, 'Active', 'the change happened anyway');
+  },
+);
