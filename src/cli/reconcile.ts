@@ -90,7 +90,10 @@ function print(out: NodeJS.WritableStream, report: ReconcileReport): void {
     );
     line(`  differs  ${customerId}  ${what.join(', ')}`);
   }
-  for (const customerId of record.missing) line(`  missing  ${customerId}  (ComPilot answers 404)`);
+  const why = report.dryRun
+    ? 'not listed; a dry run does not confirm with a 404'
+    : 'ComPilot answers 404';
+  for (const customerId of record.missing) line(`  missing  ${customerId}  (${why})`);
   if (record.error !== undefined) line(`  error: ${record.error}`);
 }
 

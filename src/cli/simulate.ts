@@ -49,8 +49,9 @@ Webhook options (send, demo):
   --redeliver           deliver every webhook a second time with the same svix-id
   --out-of-order        deliver each journey's webhooks in reverse order
   --unknown-event-type  also send an event type the service does not know
-  --drop-webhooks R     share of webhooks never delivered (state still changes), 0..1:
-                        the ledger then misses them until \`compilot-ledger reconcile\` runs
+  --drop-webhooks R     share of webhooks never delivered, 0..1, as after an outage: each
+                        journey's last ones are lost (their changes still happen, 1 s later),
+                        so the ledger misses them until \`compilot-ledger reconcile\` runs
   --serve-api           (send) also serve the API with the same state, until interrupted
 
   -h, --help            show this help

@@ -5,6 +5,7 @@
  * types the receiver does not know.
  */
 import type { Logger } from '../lib/logger.js';
+import { sleep } from '../lib/sleep.js';
 import {
   alertWebhook,
   customerWebhook,
@@ -44,11 +45,16 @@ export interface DeliveryOptions {
   /** Add a message of a type ComPilot may send but this service does not know. */
   readonly unknownEventType?: boolean;
   /**
-   * Share of messages never delivered, in [0, 1]: the state changes, the webhook is lost (as
-   * when Svix gives up on an endpoint), so only reconciliation can bring the ledger up to date.
+   * Share of messages never delivered, in [0, 1], as after an outage Svix gave up on: each
+   * journey loses its last messages (R × its length, rounded at random), and their changes
+   * happen `outageMs` later, once enrichment has fetched for what did arrive. A lost webhook
+   * followed by a delivered one would be repaired by enrichment's details fetch anyway; a
+   * lost tail is what only reconciliation finds.
    */
   readonly dropWebhooks?: number;
-  /** In [0, 1), decides which messages are dropped. @defaultValue Math.random */
+  /** How long the changes of a lost tail wait. @defaultValue 1000 */
+  readonly outageMs?: number;
+  /** In [0, 1), rounds each journey's share of lost messages. @defaultValue Math.random */
   readonly random?: () => number;
 }
 
@@ -188,21 +194,18 @@ async function runOne(
   const steps = journeySteps(name, state, now);
   const deliveries: DeliveryResult[] = [];
   const sent: WebhookMessage[] = [];
-  let dropped = 0;
-  const random = options.random ?? Math.random;
   const deliver = async (message: WebhookMessage): Promise<void> => {
-    if (options.dropWebhooks !== undefined && random() < options.dropWebhooks) {
-      dropped += 1;
-      return;
-    }
     deliveries.push(await sender.deliver(message, signal));
     sent.push(message);
   };
+  const lostFrom = steps.length - lostTail(steps.length, options);
   let customerId = '';
   const messages: WebhookMessage[] = [];
   for (const [index, step] of steps.entries()) {
+    if (index === lostFrom) await sleep(options.outageMs ?? 1000, signal);
     const body = step() as { payload: { customerId: string } };
     customerId = body.payload.customerId;
+    if (index >= lostFrom) continue;
     const message = webhookMessage(body);
     if (options.outOfOrder) messages.push(message);
     else await deliver(message);
@@ -216,7 +219,15 @@ async function runOne(
   if (options.redeliver) {
     for (const message of [...sent]) deliveries.push(await sender.deliver(message, signal));
   }
-  return { deliveries, customerId, dropped };
+  return { deliveries, customerId, dropped: steps.length - lostFrom };
+}
+
+/** How many of a journey's last messages an outage loses: `dropWebhooks` × n on average. */
+function lostTail(steps: number, options: RunJourneysOptions): number {
+  if (!options.dropWebhooks) return 0;
+  const exact = options.dropWebhooks * steps;
+  const random = options.random ?? Math.random;
+  return Math.min(steps, Math.floor(exact) + (random() < exact - Math.floor(exact) ? 1 : 0));
 }
 
 /** Plays journeys for `customers` customers and delivers their webhooks. */

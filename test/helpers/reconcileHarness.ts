@@ -104,6 +104,7 @@ export async function startReconcileWorld(
         state: sim.state,
         customers,
         dropWebhooks,
+        outageMs: 200,
         random: seededRandom(seed),
       });
     },
