@@ -3,7 +3,7 @@ import { customerStream } from '../../src/events/streams.js';
 import { DETAILS_EVENT_TYPE } from '../../src/events/types.js';
 import { createSignatureProver } from '../../src/query/signatureProof.js';
 import { verifyStore } from '../../src/query/storeVerification.js';
-import { reconcile } from '../../src/reconcile/reconcileRun.js';
+import { reconcile, ReconcileBusyError } from '../../src/reconcile/reconcileRun.js';
 import {
   recordOf,
   RUN_FINISHED,
@@ -11,7 +11,7 @@ import {
   RUN_STARTED,
   type FinishedRecord,
 } from '../../src/reconcile/runRecords.js';
-import { scriptedRandom } from '../helpers/simulatorHarness.js';
+import { scriptedRandom, waitFor } from '../helpers/simulatorHarness.js';
 import { silent, startReconcileWorld } from '../helpers/reconcileHarness.js';
 
 void t.test(
@@ -162,3 +162,64 @@ function isDeletedInLedger(
     .get(id) as { deleted: number } | undefined;
   return row?.deleted === 1;
 }
+
+void t.test(
+  'two runs started at once never overlap: the second finds the stream taken and writes nothing',
+  async (t) => {
+    const world = await startReconcileWorld(t, { seedCustomers: 4 });
+    world.sim.api.setFaults({ latencyMs: 20 });
+    const options = {
+      store: world.service.store,
+      readModelDb: world.service.readModelDb,
+      client: world.client(),
+      logger: silent,
+      signal: new AbortController().signal,
+      trigger: 'cli' as const,
+      pageSize: 2,
+    };
+    const results = await Promise.allSettled([reconcile(options), reconcile(options)]);
+    const done = results.filter((result) => result.status === 'fulfilled');
+    const refused = results.filter((result) => result.status === 'rejected');
+    t.equal(done.length, 1, 'one run completed');
+    t.equal(refused.length, 1, 'the other was refused');
+    t.type((refused[0] as PromiseRejectedResult).reason, ReconcileBusyError);
+    const records = await world.reconciliationRecords();
+    t.equal(records.filter((event) => event.type === RUN_STARTED).length, 1, 'one start record');
+    t.equal(new Set(records.map((event) => event.metadata.runId)).size, 1, 'all of one run');
+  },
+);
+
+void t.test(
+  'a stopped run ends with an aborted end record, and the next run starts afresh',
+  async (t) => {
+    const world = await startReconcileWorld(t, { seedCustomers: 6 });
+    world.sim.api.setFaults({ latencyMs: 30 });
+    const stop = new AbortController();
+    const options = {
+      store: world.service.store,
+      readModelDb: world.service.readModelDb,
+      client: world.client(),
+      logger: silent,
+      trigger: 'cli' as const,
+      pageSize: 2,
+    };
+    const running = reconcile({ ...options, signal: stop.signal });
+    await waitFor(
+      async () => (await world.reconciliationRecords()).some((event) => event.type === RUN_PAGE),
+      'a first page checkpoint',
+    );
+    stop.abort();
+    const stopped = await running;
+    t.equal(stopped.record.outcome, 'aborted');
+    t.ok(stopped.record.counts.listed < 6, 'it stopped part-way');
+    const last = (await world.reconciliationRecords()).at(-1)!;
+    t.equal(last.type, RUN_FINISHED);
+    t.equal(recordOf<FinishedRecord>(last).outcome, 'aborted');
+    const next = await reconcile({ ...options, signal: new AbortController().signal });
+    t.not(next.record.runId, stopped.record.runId, 'a new run');
+    t.equal(next.resumedFromPage, null);
+    t.equal(next.record.outcome, 'completed');
+    await world.settle();
+    t.same(world.mismatches(), [], 'and it completed the work');
+  },
+);
