@@ -92,6 +92,10 @@ function printBanner(
   print(`  webhook secret     ${config.webhookSecrets[0]}  (from .env or the environment)`);
   print(`  query API token    ${config.queryApiTokens[0] ?? '(none: query API disabled)'}`);
   print(`  event store        ${config.eventStore.kind}`);
+  const every = config.reconcile.intervalMs;
+  print(
+    `  reconciliation     ${every > 0 ? `every ${every / 1000} s (GET /reconciliations)` : 'off'}`,
+  );
   print();
   print('Send a signed test delivery (signed with svix, the secret is read from .env):');
   print(`  node dist/src/cli/main.js simulate send --target ${webhookUrl} --journey onboarding`);
