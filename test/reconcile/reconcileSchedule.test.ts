@@ -3,7 +3,7 @@ import addFormatsPlugin from 'ajv-formats';
 import t from 'tap';
 import { customerStream } from '../../src/events/streams.js';
 import { openApiDocument } from '../../src/query/openapi.js';
-import { buildTimeline } from '../../src/query/timeline.js';
+import { timelineBuilder } from '../../src/query/timeline.js';
 import {
   recordOf,
   RUN_FINISHED,
@@ -79,9 +79,11 @@ void t.test(
     t.equal(bad.status, 400, 'a cursor it did not issue is refused');
 
     const customerId = world.sim.state.customers()[0]!.id;
-    const timeline = buildTimeline(
-      await world.service.store.readStream(customerStream(customerId)),
-    );
+    const builder = timelineBuilder();
+    for (const event of await world.service.store.readStream(customerStream(customerId))) {
+      builder.add(event);
+    }
+    const timeline = builder.finish();
     const row = timeline.rows.find((candidate) => candidate.origin === 'reconciliation');
     t.ok(row, 'the timeline marks the snapshot as coming from reconciliation');
     t.same(row?.reconciliation, { runId: finished.runId, differed: ['unknown'] });
