@@ -235,7 +235,9 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
     if (error instanceof ReconcileBusyError) throw error;
     outcome = signal.aborted ? 'aborted' : 'failed';
     failure = error instanceof Error ? error.message : String(error);
-    logger.warn({ runId, outcome, error: failure }, 'reconciliation did not complete');
+    // The message stays in the end record; the log gets its kind only (no paths, no ids).
+    const errorType = error instanceof Error ? error.name : 'Error';
+    logger.warn({ runId, outcome, errorType }, 'reconciliation did not complete');
   }
   const finishedAt = clock();
   const record: FinishedRecord = {

@@ -40,10 +40,12 @@ export function startReconcileSchedule(options: ReconcileScheduleOptions): Recon
         last = await reconcile({ ...options, trigger: 'schedule' });
       } catch (error) {
         if (signal.aborted) break;
-        const message = error instanceof Error ? error.message : String(error);
-        if (error instanceof ReconcileBusyError)
-          logger.info({ reason: message }, 'reconciliation skipped');
-        else logger.error({ error: message }, 'reconciliation failed');
+        if (error instanceof ReconcileBusyError) {
+          logger.info({ reason: error.message }, 'reconciliation skipped: another run holds it');
+        } else {
+          const errorType = error instanceof Error ? error.name : 'Error';
+          logger.error({ errorType }, 'reconciliation failed');
+        }
       }
       await sleep(options.intervalMs, signal).catch(() => undefined);
     }

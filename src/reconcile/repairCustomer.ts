@@ -6,7 +6,7 @@
  */
 import { foldCustomer, type CustomerState } from '../../projections/customerState.js';
 import type { CustomersApi } from '../compilot/customers.js';
-import { CompilotNotFoundError } from '../compilot/errors.js';
+import { CompilotNotFoundError, isCompilotApiError } from '../compilot/errors.js';
 import type { CustomerListItem } from '../compilot/types.js';
 import { customerStream } from '../events/streams.js';
 import { DETAILS_EVENT_TYPE } from '../events/types.js';
@@ -77,7 +77,7 @@ export function createRepairer(deps: RepairerDeps): Repairer {
       signal.throwIfAborted();
       // Gone between the list and the details call: nothing to record; the next run sees it.
       if (error instanceof CompilotNotFoundError) counts.unconfirmed += 1;
-      else fail(customerId, error);
+      else fail(error);
       return;
     }
     const event = snapshotEvent(reconcileSnapshotId(runId, customerId), fetched, {
@@ -92,17 +92,20 @@ export function createRepairer(deps: RepairerDeps): Repairer {
       if (!result.duplicate) counts.appended += 1;
     } catch (error) {
       signal.throwIfAborted();
-      fail(customerId, error);
+      fail(error);
     }
   }
 
-  function fail(customerId: string, error: unknown): void {
+  function fail(error: unknown): void {
     counts.failed += 1;
-    const message = error instanceof Error ? error.message : String(error);
-    logger.warn(
-      { runId, customerId, error: message },
-      'reconciliation could not repair a customer',
-    );
+    // Neither the customer id nor the error message (it holds the path) goes into the log.
+    const errorType = isCompilotApiError(error)
+      ? error.type
+      : error instanceof Error
+        ? error.name
+        : 'Error';
+    const status = isCompilotApiError(error) ? error.status : undefined;
+    logger.warn({ runId, errorType, status }, 'reconciliation could not repair a customer');
   }
 
   function found(customerId: string, fields: Difference[]): void {
@@ -145,7 +148,7 @@ export function createRepairer(deps: RepairerDeps): Repairer {
           counts.missing += 1;
           return 'missing';
         }
-        fail(customerId, error);
+        fail(error);
         return 'failed';
       }
       // Still there: an offset-paged list skipped it while customers were removed meanwhile.

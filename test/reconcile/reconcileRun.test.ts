@@ -1,4 +1,5 @@
 import t from 'tap';
+import { createCompilotClient } from '../../src/compilot/client.js';
 import { customerStream } from '../../src/events/streams.js';
 import { DETAILS_EVENT_TYPE } from '../../src/events/types.js';
 import { createSignatureProver } from '../../src/query/signatureProof.js';
@@ -11,7 +12,7 @@ import {
   RUN_STARTED,
   type FinishedRecord,
 } from '../../src/reconcile/runRecords.js';
-import { scriptedRandom, waitFor } from '../helpers/simulatorHarness.js';
+import { captureLogger, scriptedRandom, waitFor } from '../helpers/simulatorHarness.js';
 import { silent, startReconcileWorld } from '../helpers/reconcileHarness.js';
 
 void t.test(
@@ -221,5 +222,44 @@ void t.test(
     t.equal(next.record.outcome, 'completed');
     await world.settle();
     t.same(world.mismatches(), [], 'and it completed the work');
+  },
+);
+
+void t.test(
+  'a details call that fails counts as failed, is logged without the customer, and the next run retries it',
+  async (t) => {
+    // The list call passes, both details calls get a 503, then nothing fails any more.
+    const world = await startReconcileWorld(t, {
+      seedCustomers: 2,
+      simRandom: scriptedRandom([0.9, 0.1, 0.1]),
+    });
+    world.sim.api.setFaults({ rate5xx: 0.5 });
+    const { logger, lines } = captureLogger('info');
+    const options = {
+      store: world.service.store,
+      readModelDb: world.service.readModelDb,
+      client: createCompilotClient({
+        baseUrl: world.sim.api.url,
+        apiKey: world.sim.apiKey,
+        maxRetries: 0,
+      }),
+      logger,
+      signal: new AbortController().signal,
+      trigger: 'cli' as const,
+    };
+    const first = await reconcile(options);
+    t.equal(first.record.outcome, 'completed');
+    t.match(first.record.counts, { differing: 2, fetched: 2, failed: 2, appended: 0 });
+    const logged = lines.join('');
+    t.match(logged, /reconciliation could not repair a customer/);
+    for (const customer of world.sim.state.customers()) {
+      t.notOk(logged.includes(customer.id), 'no customer id in the log');
+    }
+    const second = await reconcile(options);
+    t.match(
+      second.record.counts,
+      { differing: 2, appended: 2, failed: 0 },
+      'the next run repairs them',
+    );
   },
 );
