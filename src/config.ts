@@ -36,6 +36,14 @@ export interface Config {
     readonly ratePerMinute: number;
     readonly maxConcurrency: number;
   };
+  /** Reconciliation with ComPilot's customer list (src/reconcile/). */
+  readonly reconcile: {
+    /** How often `serve` runs it; 0 = never (the default). */
+    readonly intervalMs: number;
+    readonly pageSize: number;
+    /** An unfinished run whose last record is older than this is resumed as crashed. */
+    readonly leaseMs: number;
+  };
   readonly shutdownTimeoutMs: number;
   /** VERIFY_REPORT: where `verify` leaves its summary; the audit viewer shows it. */
   readonly verifyReportPath: string;
@@ -130,6 +138,11 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
       ratePerSecond: integer('COMPILOT_API_RATE_PER_SECOND', 15, 1, 10_000),
       ratePerMinute: integer('COMPILOT_API_RATE_PER_MINUTE', 300, 1, 600_000),
       maxConcurrency: integer('COMPILOT_API_MAX_CONCURRENCY', 4, 1, 256),
+    },
+    reconcile: {
+      intervalMs: integer('RECONCILE_INTERVAL_MS', 0, 0, 7 * 24 * 3_600_000),
+      pageSize: integer('RECONCILE_PAGE_SIZE', 100, 1, 100),
+      leaseMs: integer('RECONCILE_LEASE_MS', 300_000, 0, 24 * 3_600_000),
     },
     shutdownTimeoutMs: integer('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     verifyReportPath: text('VERIFY_REPORT', 'data/verify-report.json'),

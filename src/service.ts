@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { projections } from '../projections/index.js';
-import type { FetchLike } from './compilot/client.js';
+import type { CompilotClient, FetchLike } from './compilot/client.js';
 import { compilotClientFromConfig } from './compilot/fromConfig.js';
 import type { Config } from './config.js';
 import { createHttpApp } from './ingress/app.js';
@@ -19,6 +19,9 @@ import { openReadModel, type ReadModelDb } from './projections/readModelStore.js
 import { startProjections, type ProjectionRunner } from './projections/runner.js';
 import { createQueryRouter } from './query/router.js';
 import { recordPreLedgerEvents } from './ledger/backfill.js';
+import { createReconcileMetrics } from './reconcile/reconcileMetrics.js';
+import { startReconcileSchedule, type ReconcileSchedule } from './reconcile/reconcileSchedule.js';
+import { latestFinishedRun } from './reconcile/runHistory.js';
 import { StoreUnavailableError, type EventStore } from './store/eventStore.js';
 import { openEventStore } from './store/openEventStore.js';
 import { createUiRouter } from './ui/uiRouter.js';
@@ -36,6 +39,8 @@ export interface RunningService {
   readonly readModelDb: ReadModelDb;
   readonly projections: ProjectionRunner;
   readonly enrichment: EnrichmentProcessor | undefined;
+  /** The scheduled reconciliation (RECONCILE_INTERVAL_MS), when on. */
+  readonly reconciliation: ReconcileSchedule | undefined;
   /** Stops accepting, finishes in-flight requests and commits, stops processors, closes stores. */
   close(): Promise<void>;
 }
@@ -70,12 +75,25 @@ export async function startService(
       logLevel: config.logLevel,
     },
   });
+  // One client for enrichment and reconciliation: they share its rate limit.
+  const client = compilotClientFromConfig(config.compilotApi, {
+    logger,
+    registry,
+    fetch: options.fetch,
+  });
   const enrichment = startEnrichmentIfConfigured(config, logger, {
     store,
     readModelDb,
     registry,
     signal: stop.signal,
-    fetch: options.fetch,
+    client,
+  });
+  const reconciliation = startReconcileScheduleIfConfigured(config, logger, {
+    store,
+    readModelDb,
+    registry,
+    signal: stop.signal,
+    client,
   });
 
   const readinessChecks: ReadinessCheck[] = [
@@ -124,6 +142,7 @@ export async function startService(
       host: config.host,
       eventStore: config.eventStore.kind,
       enrichment: enrichment ? 'on' : 'off',
+      reconciliation: reconciliation ? `every ${config.reconcile.intervalMs} ms` : 'off',
       queryApi: config.queryApiTokens.length > 0 ? 'on' : 'off',
     },
     'listening',
@@ -135,7 +154,7 @@ export async function startService(
       logger.info('shutting down: no new requests, finishing in-flight ones');
       await closeServer(server, config.shutdownTimeoutMs);
       stop.abort();
-      await Promise.all([projectionRunner.done, enrichment?.done]);
+      await Promise.all([projectionRunner.done, enrichment?.done, reconciliation?.done]);
       await store.close();
       readModelDb.close();
       logger.info('stopped');
@@ -150,6 +169,7 @@ export async function startService(
     readModelDb,
     projections: projectionRunner,
     enrichment,
+    reconciliation,
     close,
   };
 }
@@ -172,34 +192,51 @@ async function recordPreLedgerEventsOnStart(store: EventStore, logger: Logger): 
   }
 }
 
+interface ProcessorDeps {
+  readonly store: EventStore;
+  readonly readModelDb: ReadModelDb;
+  readonly registry: Registry;
+  readonly signal: AbortSignal;
+  readonly client: CompilotClient | undefined;
+}
+
 function startEnrichmentIfConfigured(
   config: Config,
   logger: Logger,
-  deps: {
-    store: EventStore;
-    readModelDb: ReadModelDb;
-    registry: Registry;
-    signal: AbortSignal;
-    fetch: FetchLike | undefined;
-  },
+  deps: ProcessorDeps,
 ): EnrichmentProcessor | undefined {
-  const client = compilotClientFromConfig(config.compilotApi, {
-    logger,
-    registry: deps.registry,
-    fetch: deps.fetch,
-  });
-  if (client === undefined) {
+  if (deps.client === undefined) {
     logger.warn('enrichment off: COMPILOT_API_KEY is not set, customer details are not fetched');
     return undefined;
   }
   return startEnrichment({
     store: deps.store,
-    client,
+    client: deps.client,
     checkpoints: createCheckpointStore(deps.readModelDb),
     logger,
     registry: deps.registry,
     signal: deps.signal,
     concurrency: config.compilotApi.maxConcurrency,
+  });
+}
+
+function startReconcileScheduleIfConfigured(
+  config: Config,
+  logger: Logger,
+  deps: ProcessorDeps,
+): ReconcileSchedule | undefined {
+  const metrics = createReconcileMetrics(deps.registry, () => latestFinishedRun(deps.store));
+  if (config.reconcile.intervalMs === 0 || deps.client === undefined) return undefined;
+  return startReconcileSchedule({
+    store: deps.store,
+    readModelDb: deps.readModelDb,
+    client: deps.client,
+    logger,
+    metrics,
+    signal: deps.signal,
+    intervalMs: config.reconcile.intervalMs,
+    pageSize: config.reconcile.pageSize,
+    leaseMs: config.reconcile.leaseMs,
   });
 }
 

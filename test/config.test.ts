@@ -18,6 +18,11 @@ void t.test('loadConfig gives documented defaults for an empty environment', asy
   t.equal(config.compilotApi.ratePerSecond, 15);
   t.equal(config.compilotApi.ratePerMinute, 300);
   t.same(config.queryApiTokens, []);
+  t.same(
+    config.reconcile,
+    { intervalMs: 0, pageSize: 100, leaseMs: 300_000 },
+    'reconciliation off',
+  );
   t.ok(Object.isFrozen(config), 'the config is frozen');
 });
 
@@ -99,4 +104,13 @@ void t.test('readEnvironment fills in from .env but the real environment wins', 
 void t.test('a missing .env file is fine', async (t) => {
   const dir = t.testdir({});
   t.equal(readEnvironment(dir).LEDGER_TEST_ONLY_IN_FILE, undefined);
+});
+
+void t.test('reconciliation settings are read and checked', async (t) => {
+  const config = loadConfig({ RECONCILE_INTERVAL_MS: '60000', RECONCILE_PAGE_SIZE: '50' });
+  t.same(config.reconcile, { intervalMs: 60_000, pageSize: 50, leaseMs: 300_000 });
+  t.throws(
+    () => loadConfig({ RECONCILE_PAGE_SIZE: '500', RECONCILE_INTERVAL_MS: 'hourly' }),
+    /RECONCILE_INTERVAL_MS must be a whole number[\s\S]*RECONCILE_PAGE_SIZE must be a whole number from 1 to 100/,
+  );
 });

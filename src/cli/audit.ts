@@ -130,7 +130,7 @@ async function printTimeline(
 
 function describeRow(row: TimelineRow): string[] {
   const lines = [
-    `${row.at ?? '(no ComPilot time)'}  ${row.eventType}  (received ${row.receivedAt})`,
+    `${row.at ?? '(no ComPilot time)'}  ${row.eventType}${row.origin === 'reconciliation' ? ' [reconciliation]' : ''}  (received ${row.receivedAt})`,
   ];
   for (const change of row.changes) lines.push(`    change:    ${change}`);
   if (row.changes.length === 0) lines.push('    change:    (none)');

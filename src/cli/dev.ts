@@ -44,6 +44,10 @@ export async function run(args: string[], deps: CliDeps): Promise<number> {
     const api = await startSimulatorApi({ apiKey, state, logger });
     simulator = { api, state };
     config = { ...config, compilotApi: { ...config.compilotApi, url: api.url, key: apiKey } };
+    // The demo shows reconciliation too: on every 15 s unless RECONCILE_INTERVAL_MS says otherwise.
+    if (env.RECONCILE_INTERVAL_MS === undefined) {
+      config = { ...config, reconcile: { ...config.reconcile, intervalMs: 15_000 } };
+    }
     logger.warn(
       { url: api.url },
       'COMPILOT_API_KEY is not set: enrichment talks to the built-in ComPilot SIMULATOR',
@@ -91,6 +95,10 @@ function printBanner(
     print(`  audit viewer       ${service.url}/ui/  (sign in with the query API token)`);
   }
   print(`  event store        ${config.eventStore.kind}`);
+  const every = config.reconcile.intervalMs;
+  print(
+    `  reconciliation     ${every > 0 ? `every ${every / 1000} s (GET /reconciliations)` : 'off'}`,
+  );
   print();
   print('Send a signed test delivery (signed with svix, the secret is read from .env):');
   print(`  node dist/src/cli/main.js simulate send --target ${webhookUrl} --journey onboarding`);

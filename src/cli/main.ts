@@ -26,6 +26,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: Cli
     summary: "a customer's audit timeline (--as-of, --known-at, --verify)",
     load: () => import('./audit.js'),
   },
+  reconcile: {
+    summary: "compare ComPilot's customer list with the ledger and record what differs",
+    load: () => import('./reconcile.js'),
+  },
   verify: {
     summary: 'check every signature, revision and snapshot link in the store',
     load: () => import('./verify.js'),

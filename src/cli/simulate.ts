@@ -49,6 +49,9 @@ Webhook options (send, demo):
   --redeliver           deliver every webhook a second time with the same svix-id
   --out-of-order        deliver each journey's webhooks in reverse order
   --unknown-event-type  also send an event type the service does not know
+  --drop-webhooks R     share of webhooks never delivered, 0..1, as after an outage: each
+                        journey's last ones are lost (their changes still happen, 1 s later),
+                        so the ledger misses them until \`compilot-ledger reconcile\` runs
   --serve-api           (send) also serve the API with the same state, until interrupted
 
   -h, --help            show this help
@@ -73,6 +76,7 @@ const OPTIONS = {
   redeliver: { type: 'boolean' },
   'out-of-order': { type: 'boolean' },
   'unknown-event-type': { type: 'boolean' },
+  'drop-webhooks': { type: 'string' },
   'serve-api': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -131,7 +135,8 @@ export async function run(args: string[], io: CliDeps): Promise<number> {
   const summary = (report: JourneyReport): void => {
     io.stdout.write(
       `delivered ${report.deliveries.length} webhooks for ${report.customerIds.length} ` +
-        `customers to ${target} (${report.failed} failed)\n`,
+        `customers to ${target} (${report.failed} failed` +
+        `${report.dropped > 0 ? `, ${report.dropped} dropped on purpose` : ''})\n`,
     );
   };
 
@@ -144,7 +149,13 @@ export async function run(args: string[], io: CliDeps): Promise<number> {
   if (mode === 'demo') {
     const api = await serveApi();
     try {
-      const report = await runDemoJourney({ targetUrl: target, secret: secret!, state, logger });
+      const report = await runDemoJourney({
+        targetUrl: target,
+        secret: secret!,
+        state,
+        logger,
+        ...(values.dropWebhooks ? { dropWebhooks: values.dropWebhooks } : {}),
+      });
       summary(report);
       await stopped(io.stopSignal);
       return report.failed > 0 ? 1 : 0;
@@ -163,6 +174,7 @@ export async function run(args: string[], io: CliDeps): Promise<number> {
       redeliver: values.redeliver,
       outOfOrder: values.outOfOrder,
       unknownEventType: values.unknownEventType,
+      ...(values.dropWebhooks ? { dropWebhooks: values.dropWebhooks } : {}),
       logger,
       signal: io.stopSignal,
     });
@@ -225,6 +237,7 @@ function parse(args: string[]) {
       redeliver: raw.redeliver ?? false,
       outOfOrder: raw['out-of-order'] ?? false,
       unknownEventType: raw['unknown-event-type'] ?? false,
+      dropWebhooks: share(raw['drop-webhooks'], '--drop-webhooks'),
       serveApi: raw['serve-api'] ?? false,
     },
   };

@@ -23,6 +23,8 @@ export interface SimulatorFaults {
   readonly rate5xx?: number;
   /** @defaultValue 503 */
   readonly status5xx?: number;
+  /** Send `Retry-After` (`retryAfterSeconds`) with a 5xx too, as a server in maintenance does. */
+  readonly retryAfterOn5xx?: boolean;
   /** Added before every answer. */
   readonly latencyMs?: number;
   /** Share of requests whose connection is destroyed without an answer, in [0, 1]. */
@@ -103,16 +105,17 @@ export async function startSimulatorApi(options: SimulatorApiOptions): Promise<S
     }
     if (current.latencyMs) await sleep(current.latencyMs);
     if (!authorized(req)) return send(res, record, 401, { error: 'Unauthorized' });
+    const seconds = current.retryAfterSeconds ?? 1;
+    const retryAfter =
+      current.retryAfterFormat === 'date'
+        ? new Date(Date.now() + seconds * 1000).toUTCString()
+        : String(seconds);
     if (chance(current.rate429)) {
-      const seconds = current.retryAfterSeconds ?? 1;
-      const retryAfter =
-        current.retryAfterFormat === 'date'
-          ? new Date(Date.now() + seconds * 1000).toUTCString()
-          : String(seconds);
       return send(res, record, 429, { error: 'Too many requests' }, { 'retry-after': retryAfter });
     }
     if (chance(current.rate5xx)) {
-      return send(res, record, current.status5xx ?? 503, { error: 'Service unavailable' });
+      const headers = current.retryAfterOn5xx ? { 'retry-after': retryAfter } : undefined;
+      return send(res, record, current.status5xx ?? 503, { error: 'Service unavailable' }, headers);
     }
     if (req.method !== 'GET') return send(res, record, 405, { error: 'Method not allowed' });
     route(new URL(record.path, 'http://simulator'), res, record);

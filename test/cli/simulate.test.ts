@@ -39,6 +39,7 @@ void t.test('bad invocations print the usage and exit 2', async (t) => {
     ['bogus'],
     ['send', '--nope'],
     ['api', '--rate-429', '2'],
+    ['send', '--drop-webhooks', '1.5', '--secret', generateSecret()],
     ['api', '--port', 'x'],
     ['send', '--journey', 'nope', '--secret', generateSecret()],
     ['send', '--target', 'ftp://x', '--secret', generateSecret()],
@@ -69,6 +70,27 @@ void t.test('send delivers signed journeys to the target and summarises', async 
   t.equal(receiver.received.length, 5 + 4 + 5);
   t.ok(receiver.received.every((delivery) => delivery.verified));
   t.match(out.join(''), /delivered 14 webhooks for 3 customers to .* \(0 failed\)/);
+});
+
+void t.test('send --drop-webhooks 1 delivers nothing and says how many it dropped', async (t) => {
+  const secret = generateSecret();
+  const receiver = await startWebhookReceiver(t, secret);
+  const { deps, out } = io({ COMPILOT_WEBHOOK_SECRET: secret });
+  const args = [
+    'send',
+    '--target',
+    receiver.url,
+    '--journey',
+    'kyc-failure',
+    '--drop-webhooks',
+    '1',
+  ];
+  t.equal(await run(args, deps), 0);
+  t.equal(receiver.received.length, 0);
+  t.match(
+    out.join(''),
+    /delivered 0 webhooks for 1 customers to .* \(0 failed, 3 dropped on purpose\)/,
+  );
 });
 
 void t.test('send exits 1 when the target refuses deliveries', async (t) => {

@@ -14,6 +14,7 @@ function row(at: string, receivedAt: string, svixId: string | null = `msg_${at}`
     changes: [],
     reason: null,
     evidence: '',
+    origin: 'webhook',
   };
 }
 
