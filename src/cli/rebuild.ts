@@ -7,7 +7,7 @@
 import { parseArgs } from 'node:util';
 import { projections as allProjections } from '../../projections/index.js';
 import type { Projection } from '../../projections/projection.js';
-import { loadConfig, type Config, type LogLevel } from '../config.js';
+import { COMMAND_SETTINGS, loadConfig, type Config, type LogLevel } from '../config.js';
 import { createLogger, type Logger } from '../lib/logger.js';
 import { createProgress } from '../projections/progress.js';
 import { openReadModel } from '../projections/readModelStore.js';
@@ -28,7 +28,7 @@ export type Refetch = (
 ) => Promise<void>;
 
 export interface RebuildDeps extends CliDeps {
-  /** Defaults to `loadConfig(deps.env)`. */
+  /** Defaults to the rebuild's settings from `deps.env`. */
   readonly config?: Config;
   readonly logger?: Logger;
   /** Defaults to the store EVENT_STORE_URL names. */
@@ -64,7 +64,7 @@ export async function run(args: string[], deps: RebuildDeps): Promise<number> {
   }
   const available = deps.projections ?? allProjections;
   const selected = select(available, positionals);
-  const config = deps.config ?? loadConfig(deps.env);
+  const config = deps.config ?? loadConfig(deps.env, { settings: COMMAND_SETTINGS.rebuild });
   const logger = deps.logger ?? createLogger(config.logLevel);
   if (values.refetch && deps.refetch === undefined) {
     throw new UsageError('--refetch is not available in this build (no enrichment client wired)');

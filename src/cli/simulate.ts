@@ -4,7 +4,7 @@
  * webhooks said.
  */
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../config.js';
+import { COMMAND_SETTINGS, loadConfig } from '../config.js';
 import { WEBHOOK_PATH } from '../ingress/app.js';
 import { createLogger } from '../lib/logger.js';
 import { startSimulatorApi, type SimulatorFaults } from '../simulator/apiServer.js';
@@ -96,7 +96,7 @@ export async function run(args: string[], io: CliDeps): Promise<number> {
     return 0;
   }
   const { mode, values } = parsed;
-  const config = loadConfig(io.env);
+  const config = loadConfig(io.env, { settings: COMMAND_SETTINGS.simulate });
   const logger = createLogger(config.logLevel);
   const state = createSimulatorState();
 
