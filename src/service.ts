@@ -13,6 +13,7 @@ import { createHttpApp } from './ingress/app.js';
 import type { ReadinessCheck } from './ingress/health.js';
 import { createIngressMetrics } from './ingress/metrics.js';
 import type { Logger } from './lib/logger.js';
+import { METRIC_PREFIX } from './lib/metrics.js';
 import { createCheckpointStore } from './processing/checkpointStore.js';
 import { startEnrichment, type EnrichmentProcessor } from './processing/enrichment.js';
 import { openReadModel, type ReadModelDb } from './projections/readModelStore.js';
@@ -44,7 +45,8 @@ export async function startService(
   options: ServiceOptions = {},
 ): Promise<RunningService> {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'compilot_ledger_process_' });
+  // Node's default metrics are already named process_* and nodejs_*: add the prefix only.
+  collectDefaultMetrics({ register: registry, prefix: METRIC_PREFIX });
   const ingressMetrics = createIngressMetrics(registry);
   const store = openEventStore(config.eventStore, logger, {
     onCommit: ingressMetrics.observeCommit,

@@ -42,6 +42,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: Cli
     summary: 'print stored events as NDJSON (--stream NAME | --all)',
     load: () => import('./events.js'),
   },
+  version: {
+    summary: 'print the version (also --version)',
+    load: () => import('./version.js'),
+  },
 };
 
 const USAGE = `usage: compilot-ledger <command> [options]
@@ -65,7 +69,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return name === undefined ? 2 : 0;
   }
-  const command = COMMANDS[name];
+  const command = COMMANDS[name === '--version' || name === '-V' ? 'version' : name];
   if (!command) {
     process.stderr.write(`unknown command "${name}"\n\n${USAGE}\n`);
     return 2;
