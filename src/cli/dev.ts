@@ -14,6 +14,7 @@ import { startService, type RunningService } from '../service.js';
 import { startSimulatorApi, type SimulatorApi } from '../simulator/apiServer.js';
 import { runDemoJourney } from '../simulator/journeys.js';
 import { createSimulatorState, type SimulatorState } from '../simulator/state.js';
+import { count } from '../lib/plural.js';
 import { UsageError, type CliDeps } from './deps.js';
 import { ensureDevEnv } from './devEnv.js';
 import { waitForAbort } from './serve.js';
@@ -114,7 +115,10 @@ async function playDemo(
     logger,
     signal,
   });
-  print(`  ${report.deliveries.length} deliveries sent, ${report.failed} not acknowledged`);
+  print(
+    `  ${count(report.deliveries.length, 'delivery', 'deliveries')} sent, ` +
+      `${report.failed} not acknowledged`,
+  );
   // Enrichment appends snapshots after the webhooks; projections apply both. Wait for both.
   await waitUntil(
     () => (service.enrichment?.status().caughtUp ?? true) && service.projections.status().ready,
@@ -155,7 +159,9 @@ async function describeLog(service: RunningService): Promise<string> {
       counts.set(kind, (counts.get(kind) ?? 0) + 1);
     }
   }
-  return [...counts].map(([kind, count]) => `${count} ${kind}`).join(', ');
+  return [...counts]
+    .map(([kind, n]) => (kind === 'webhooks' ? count(n, 'webhook') : `${n} ${kind}`))
+    .join(', ');
 }
 
 async function waitUntil(condition: () => boolean, signal: AbortSignal): Promise<void> {

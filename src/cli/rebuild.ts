@@ -19,6 +19,7 @@ import {
 import { defaultRebuildThreads, rebuildInThreads } from '../projections/rebuildThreads.js';
 import type { EventStore } from '../store/eventStore.js';
 import { openEventStore } from '../store/openEventStore.js';
+import { count } from '../lib/plural.js';
 import { UsageError, type CliDeps } from './deps.js';
 
 /** Re-pulls the details of these customers (one fetch each, rate limited) into the log. */
@@ -169,14 +170,14 @@ function select(available: readonly Projection[], names: readonly string[]): rea
 function report(out: NodeJS.WritableStream, result: RebuildResult): void {
   const rate = result.seconds > 0 ? Math.round(result.eventsRead / result.seconds) : 0;
   out.write(
-    `read ${result.eventsRead} events in ${result.seconds.toFixed(1)} s (${rate} events/s)\n`,
+    `read ${count(result.eventsRead, 'event')} in ${result.seconds.toFixed(1)} s (${rate} events/s)\n`,
   );
   for (const r of result.results) {
     const poison = r.poison
       ? ` at ${r.poison.position} (event ${r.poison.eventId}): ${r.poison.error}`
       : '';
     out.write(
-      `${r.projection} v${r.version}: ${r.outcome} (generation ${r.generation}, ${r.eventsApplied} events applied, checkpoint ${r.checkpoint ?? 'none'})${poison}\n`,
+      `${r.projection} v${r.version}: ${r.outcome} (generation ${r.generation}, ${count(r.eventsApplied, 'event')} applied, checkpoint ${r.checkpoint ?? 'none'})${poison}\n`,
     );
   }
 }

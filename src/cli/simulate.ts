@@ -18,6 +18,7 @@ import {
 } from '../simulator/journeys.js';
 import { createWebhookSender } from '../simulator/sender.js';
 import { createSimulatorState } from '../simulator/state.js';
+import { count } from '../lib/plural.js';
 import type { CliDeps } from './deps.js';
 
 export const USAGE = `usage: compilot-ledger simulate <mode> [options]
@@ -130,8 +131,8 @@ export async function run(args: string[], io: CliDeps): Promise<number> {
   }
   const summary = (report: JourneyReport): void => {
     io.stdout.write(
-      `delivered ${report.deliveries.length} webhooks for ${report.customerIds.length} ` +
-        `customers to ${target} (${report.failed} failed)\n`,
+      `delivered ${count(report.deliveries.length, 'webhook')} for ` +
+        `${count(report.customerIds.length, 'customer')} to ${target} (${report.failed} failed)\n`,
     );
   };
 

@@ -74,9 +74,10 @@ void t.test('send delivers signed journeys to the target and summarises', async 
 void t.test('send exits 1 when the target refuses deliveries', async (t) => {
   const secret = generateSecret();
   const receiver = await startWebhookReceiver(t, secret, () => 400);
-  const { deps } = io();
+  const { deps, out } = io();
   const args = ['send', '--target', receiver.url, '--secret', secret, '--journey', 'kyc-failure'];
   t.equal(await run(args, deps), 1);
+  t.match(out.join(''), /delivered 3 webhooks for 1 customer to /, 'one customer, singular');
 });
 
 void t.test('api serves the simulator until stopped', async (t) => {
