@@ -51,7 +51,13 @@ export async function run(args: string[], deps: CliDeps): Promise<number> {
     );
   }
 
-  const service = await startService(config, logger);
+  let service: RunningService;
+  try {
+    service = await startService(config, logger);
+  } catch (error) {
+    await simulator?.api.close(); // a failed start leaves nothing running
+    throw error;
+  }
   try {
     printBanner(print, config, service);
     if (simulator && !values['no-demo']) {

@@ -145,7 +145,13 @@ export async function run(args: string[], io: CliDeps): Promise<number> {
   if (mode === 'demo') {
     const api = await serveApi();
     try {
-      const report = await runDemoJourney({ targetUrl: target, secret: secret!, state, logger });
+      const report = await runDemoJourney({
+        targetUrl: target,
+        secret: secret!,
+        state,
+        logger,
+        signal: io.stopSignal,
+      });
       summary(report);
       await stopped(io.stopSignal);
       return report.failed > 0 ? 1 : 0;
