@@ -1,8 +1,11 @@
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import t from 'tap';
 import type { CliDeps } from '../../src/cli/deps.js';
 import { run } from '../../src/cli/simulate.js';
 import { send } from '../helpers/httpServer.js';
+import { notBuilt, spawnCli } from '../helpers/serviceProcess.js';
 import { generateSecret } from '../helpers/signWebhook.js';
 import { startWebhookReceiver, waitFor } from '../helpers/simulatorHarness.js';
 
@@ -111,3 +114,32 @@ void t.test('demo serves the API, sends the demo journey, and serves until stopp
   stop();
   t.equal(await running, 0);
 });
+
+void t.test(
+  'SIGINT while the demo is delivering stops it and exits 0',
+  { skip: notBuilt },
+  async (t) => {
+    // A target that takes the request and never answers: the demo is mid-delivery for sure.
+    const held: ServerResponse[] = [];
+    const target = createServer((_req, res) => void held.push(res));
+    await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', resolve));
+    t.teardown(() => {
+      target.closeAllConnections();
+      target.close();
+    });
+    const url = `http://127.0.0.1:${(target.address() as AddressInfo).port}/webhooks/compilot`;
+    const dir = t.testdir({});
+    const cli = spawnCli(
+      ['simulate', 'demo', '--port', '0', '--target', url, '--secret', generateSecret()],
+      { LOG_LEVEL: 'silent' },
+      dir,
+    );
+    t.teardown(() => {
+      if (cli.child.exitCode === null) cli.child.kill('SIGKILL');
+    });
+    await waitFor(() => held.length > 0, 'the first delivery to arrive');
+    cli.child.kill('SIGINT');
+    t.equal(await cli.exited, 0, 'a stop the user asked for is not a failure');
+    t.notMatch(cli.stderr(), /failed|aborted/);
+  },
+);
