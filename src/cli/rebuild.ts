@@ -66,7 +66,8 @@ export async function run(args: string[], deps: RebuildDeps): Promise<number> {
   const available = deps.projections ?? allProjections;
   const selected = select(available, positionals);
   const config = deps.config ?? loadConfig(deps.env, { settings: COMMAND_SETTINGS.rebuild });
-  const logger = deps.logger ?? createLogger(config.logLevel);
+  // JSON logs go to stderr: stdout carries the rebuild's report.
+  const logger = deps.logger ?? createLogger(config.logLevel, deps.stderr);
   if (values.refetch && deps.refetch === undefined) {
     throw new UsageError('--refetch is not available in this build (no enrichment client wired)');
   }
@@ -105,6 +106,7 @@ export async function run(args: string[], deps: RebuildDeps): Promise<number> {
             projections: selected.map((p) => p.name),
             threads,
             logLevel: logger.level as LogLevel,
+            logFd: 2,
           })
         : await inThisThread(deps, config, logger, (store) =>
             rebuildProjections(selected, { ...options, store, db, logger }),

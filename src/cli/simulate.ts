@@ -16,10 +16,18 @@ import {
   type JourneyName,
   type JourneyReport,
 } from '../simulator/journeys.js';
-import { createWebhookSender } from '../simulator/sender.js';
+import { createRegistrar, observeCustomers } from '../simulator/registration.js';
+import {
+  createWebhookSender,
+  TargetUnreachableError,
+  type WebhookSender,
+} from '../simulator/sender.js';
 import { createSimulatorState } from '../simulator/state.js';
 import { count } from '../lib/plural.js';
 import type { CliDeps } from './deps.js';
+
+/** How long the webhook target may answer nothing before send and demo give up. */
+const GIVE_UP_MS = 5000;
 
 export const USAGE = `usage: compilot-ledger simulate <mode> [options]
 
@@ -51,6 +59,11 @@ Webhook options (send, demo):
   --out-of-order        deliver each journey's webhooks in reverse order
   --unknown-event-type  also send an event type the service does not know
   --serve-api           (send) also serve the API with the same state, until interrupted
+  --simulator URL       also tell the simulator at URL (the one \`dev\` prints) about every
+                        customer made up, with --api-key, so its API knows them
+
+A target that has not answered for ${GIVE_UP_MS / 1000} s ends the run; the summary lists the customer
+ids made up.
 
   -h, --help            show this help
 
@@ -75,6 +88,7 @@ const OPTIONS = {
   'out-of-order': { type: 'boolean' },
   'unknown-event-type': { type: 'boolean' },
   'serve-api': { type: 'boolean' },
+  simulator: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -98,8 +112,22 @@ export async function run(args: string[], io: CliDeps): Promise<number> {
   }
   const { mode, values } = parsed;
   const config = loadConfig(io.env, { settings: COMMAND_SETTINGS.simulate });
-  const logger = createLogger(config.logLevel);
-  const state = createSimulatorState();
+  // JSON logs go to stderr: stdout carries the summary.
+  const logger = createLogger(config.logLevel, io.stderr);
+  const base = createSimulatorState();
+  // Customers made up here, in creation order; each change is told to --simulator, if given.
+  const created = new Set<string>();
+  const registrar =
+    values.simulator === undefined
+      ? undefined
+      : createRegistrar({
+          url: values.simulator,
+          apiKey: values.apiKey ?? config.compilotApi.key ?? 'sim_dev_key',
+        });
+  const state = observeCustomers(base, (customer) => {
+    created.add(customer.id);
+    registrar?.register(customer);
+  });
 
   const serveApi = async () => {
     const api = await startSimulatorApi({
@@ -107,12 +135,12 @@ export async function run(args: string[], io: CliDeps): Promise<number> {
       host: values.host,
       apiKey: values.apiKey ?? config.compilotApi.key ?? 'sim_dev_key',
       faults: values.faults,
-      state,
+      state: base,
       logger,
     });
     for (let i = 0; i < values.seedCustomers; i += 1) {
-      const customer = state.addCustomer();
-      state.updateCustomer(customer.id, {
+      const customer = base.addCustomer();
+      base.updateCustomer(customer.id, {
         onboardingLevel: 'Onboarded',
         status: 'Active',
         riskScore: 'Low',
@@ -132,8 +160,38 @@ export async function run(args: string[], io: CliDeps): Promise<number> {
   const summary = (report: JourneyReport): void => {
     io.stdout.write(
       `delivered ${count(report.deliveries.length, 'webhook')} for ` +
-        `${count(report.customerIds.length, 'customer')} to ${target} (${report.failed} failed)\n`,
+        `${count(report.customerIds.length, 'customer')} to ${target} (${report.failed} failed)\n` +
+        `customers: ${report.customerIds.join(' ')}\n`,
     );
+  };
+  const deliver = async (
+    play: (sender: WebhookSender) => Promise<JourneyReport>,
+  ): Promise<number> => {
+    const plain = createWebhookSender({
+      targetUrl: target,
+      secret: secret!,
+      logger,
+      giveUpAfterMs: GIVE_UP_MS,
+    });
+    // The simulator must know a customer before the webhook that makes enrichment ask about it.
+    const sender: WebhookSender = registrar
+      ? {
+          deliver: (message, signal) =>
+            registrar.flush().then(() => plain.deliver(message, signal)),
+        }
+      : plain;
+    try {
+      const report = await play(sender);
+      summary(report);
+      return report.failed > 0 ? 1 : 0;
+    } catch (error) {
+      if (!(error instanceof TargetUnreachableError)) throw error;
+      io.stdout.write(
+        `stopped: ${error.message}; ${count(created.size, 'customer')} made up before that\n` +
+          `customers: ${[...created].join(' ')}\n`,
+      );
+      return 1;
+    }
   };
 
   if (mode === 'api') {
@@ -145,37 +203,40 @@ export async function run(args: string[], io: CliDeps): Promise<number> {
   if (mode === 'demo') {
     const api = await serveApi();
     try {
-      const report = await runDemoJourney({
-        targetUrl: target,
-        secret: secret!,
-        state,
-        logger,
-        signal: io.stopSignal,
-      });
-      summary(report);
+      const code = await deliver((sender) =>
+        runDemoJourney({
+          targetUrl: target,
+          secret: secret!,
+          state,
+          sender,
+          logger,
+          signal: io.stopSignal,
+        }),
+      );
       await stopped(io.stopSignal);
-      return report.failed > 0 ? 1 : 0;
+      return code;
     } finally {
       await api.close();
     }
   }
   const api = values.serveApi ? await serveApi() : undefined;
   try {
-    const report = await runJourneys({
-      sender: createWebhookSender({ targetUrl: target, secret: secret!, logger }),
-      state,
-      journeys: values.journeys,
-      customers: values.customers ?? values.journeys.length,
-      concurrency: values.concurrency,
-      redeliver: values.redeliver,
-      outOfOrder: values.outOfOrder,
-      unknownEventType: values.unknownEventType,
-      logger,
-      signal: io.stopSignal,
-    });
-    summary(report);
+    const code = await deliver((sender) =>
+      runJourneys({
+        sender,
+        state,
+        journeys: values.journeys,
+        customers: values.customers ?? values.journeys.length,
+        concurrency: values.concurrency,
+        redeliver: values.redeliver,
+        outOfOrder: values.outOfOrder,
+        unknownEventType: values.unknownEventType,
+        logger,
+        signal: io.stopSignal,
+      }),
+    );
     if (api) await stopped(io.stopSignal);
-    return report.failed > 0 ? 1 : 0;
+    return code;
   } finally {
     await api?.close();
   }
@@ -215,6 +276,9 @@ function parse(args: string[]) {
   if (raw.target !== undefined && !/^https?:\/\/\S+$/.test(raw.target)) {
     throw new Usage('--target must be an http(s) URL');
   }
+  if (raw.simulator !== undefined && !/^https?:\/\/\S+$/.test(raw.simulator)) {
+    throw new Usage('--simulator must be an http(s) URL');
+  }
   return {
     help: false as const,
     mode,
@@ -233,6 +297,7 @@ function parse(args: string[]) {
       outOfOrder: raw['out-of-order'] ?? false,
       unknownEventType: raw['unknown-event-type'] ?? false,
       serveApi: raw['serve-api'] ?? false,
+      simulator: raw.simulator,
     },
   };
 }
