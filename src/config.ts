@@ -59,7 +59,52 @@ export class ConfigError extends Error {
 export interface LoadConfigOptions {
   /** `serve` cannot run without a webhook secret; read-only commands can. */
   readonly requireWebhookSecret?: boolean;
+  /**
+   * The settings the caller uses (e.g. `COMMAND_SETTINGS.audit`); only these are validated, and
+   * every other field keeps its default. Omitted: every setting (the service uses them all).
+   */
+  readonly settings?: readonly string[];
 }
+
+/**
+ * The settings each offline command reads, so a setting it never uses cannot stop it
+ * (`PORT=abc compilot-ledger audit <id>` works). A command reads only the Config fields these
+ * name; commands that start the service (serve, dev) are not listed and validate everything.
+ */
+export const COMMAND_SETTINGS = {
+  /** audit, verify, export and quarantine (the secrets prove signatures). */
+  ledger: ['LOG_LEVEL', 'EVENT_STORE_URL', 'COMPILOT_WEBHOOK_SECRET'],
+  events: ['EVENT_STORE_URL'],
+  rebuild: ['LOG_LEVEL', 'EVENT_STORE_URL', 'READ_MODEL_URL', 'PROJECTION_ON_ERROR'],
+  /** `rebuild --refetch`: the rebuild's settings plus the ComPilot client's. */
+  refetch: [
+    'LOG_LEVEL',
+    'EVENT_STORE_URL',
+    'COMPILOT_API_URL',
+    'COMPILOT_API_KEY',
+    'COMPILOT_API_TIMEOUT_MS',
+    'COMPILOT_API_MAX_RETRIES',
+    'COMPILOT_API_RATE_PER_SECOND',
+    'COMPILOT_API_RATE_PER_MINUTE',
+    'COMPILOT_API_MAX_CONCURRENCY',
+  ],
+  simulate: ['LOG_LEVEL', 'PORT', 'COMPILOT_WEBHOOK_SECRET', 'COMPILOT_API_KEY'],
+  /** `reconcile`: the ComPilot client's settings, both stores and the run's own. */
+  reconcile: [
+    'LOG_LEVEL',
+    'EVENT_STORE_URL',
+    'READ_MODEL_URL',
+    'COMPILOT_API_URL',
+    'COMPILOT_API_KEY',
+    'COMPILOT_API_TIMEOUT_MS',
+    'COMPILOT_API_MAX_RETRIES',
+    'COMPILOT_API_RATE_PER_SECOND',
+    'COMPILOT_API_RATE_PER_MINUTE',
+    'COMPILOT_API_MAX_CONCURRENCY',
+    'RECONCILE_PAGE_SIZE',
+    'RECONCILE_LEASE_MS',
+  ],
+} as const satisfies Record<string, readonly string[]>;
 
 const LOG_LEVELS: readonly LogLevel[] = [
   'fatal',
@@ -79,8 +124,14 @@ export function readEnvironment(cwd: string = process.cwd()): Env {
   return { ...fromFile, ...process.env };
 }
 
-export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
+export function loadConfig(fullEnv: Env, options: LoadConfigOptions = {}): Config {
   const problems: string[] = [];
+  const { settings } = options;
+  // A setting the caller does not use is not read at all: it keeps its default.
+  const env: Env =
+    settings === undefined
+      ? fullEnv
+      : Object.fromEntries(settings.map((name) => [name, fullEnv[name]]));
   const text = (name: string, fallback: string): string => {
     const value = env[name]?.trim();
     return value === undefined || value === '' ? fallback : value;

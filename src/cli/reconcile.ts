@@ -5,7 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { compilotClientFromConfig } from '../compilot/fromConfig.js';
-import { loadConfig } from '../config.js';
+import { COMMAND_SETTINGS, loadConfig } from '../config.js';
 import { createLogger } from '../lib/logger.js';
 import { openReadModel } from '../projections/readModelStore.js';
 import { reconcile, ReconcileBusyError, type ReconcileReport } from '../reconcile/reconcileRun.js';
@@ -34,7 +34,7 @@ export async function run(args: string[], deps: CliDeps): Promise<number> {
     deps.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  const config = loadConfig(deps.env);
+  const config = loadConfig(deps.env, { settings: COMMAND_SETTINGS.reconcile });
   const since = parseSince(values.since);
   const pageSize = parsePageSize(values['page-size']) ?? config.reconcile.pageSize;
   const logger = createLogger(config.logLevel, process.stderr);

@@ -9,6 +9,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../lib/logger.js';
 import { sleep } from '../lib/sleep.js';
+import { acceptRegistration, REGISTRATION_PATH } from './registration.js';
 import { customerBody, customerDetailsBody, customerListItem, walletsBody } from './bodies.js';
 import type { SimulatorState } from './state.js';
 
@@ -96,6 +97,16 @@ export async function startSimulatorApi(options: SimulatorApiOptions): Promise<S
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse, record: RecordedRequest) {
+    // Registrations from another simulator process (registration.ts): never faulted.
+    if (req.method === 'PUT' && record.path.startsWith(REGISTRATION_PATH)) {
+      if (!authorized(req)) return send(res, record, 401, { error: 'Unauthorized' });
+      const status = await acceptRegistration(req, state);
+      if (status !== 204) return send(res, record, status, { error: 'Bad registration' });
+      record.status = 204;
+      record.answeredAt = performance.now();
+      res.writeHead(204).end();
+      return;
+    }
     const current = faults;
     if (chance(current.dropRate)) {
       record.status = 'dropped';

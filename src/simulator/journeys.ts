@@ -261,6 +261,15 @@ export async function runJourneys(options: RunJourneysOptions): Promise<JourneyR
   return report;
 }
 
+/** The journeys of the demo, one customer each. */
+export const DEMO_JOURNEYS: readonly JourneyName[] = [
+  'onboarding',
+  'alert',
+  'scenario',
+  'verification-flow',
+  'deletion',
+];
+
 export interface DemoJourneyOptions {
   /** The service's webhook URL. */
   readonly targetUrl: string;
@@ -272,6 +281,8 @@ export interface DemoJourneyOptions {
   readonly signal?: AbortSignal;
   /** See {@link DeliveryOptions.dropWebhooks}. */
   readonly dropWebhooks?: number;
+  /** Delivers instead of a plain sender to `targetUrl` signed with `secret`. */
+  readonly sender?: WebhookSender;
 }
 
 /**
@@ -279,15 +290,17 @@ export interface DemoJourneyOptions {
  * investigation, a scenario, a verification flow and a deletion.
  */
 export async function runDemoJourney(options: DemoJourneyOptions): Promise<JourneyReport> {
-  const sender = createWebhookSender({
-    targetUrl: options.targetUrl,
-    secret: options.secret,
-    ...(options.logger ? { logger: options.logger } : {}),
-  });
+  const sender =
+    options.sender ??
+    createWebhookSender({
+      targetUrl: options.targetUrl,
+      secret: options.secret,
+      ...(options.logger ? { logger: options.logger } : {}),
+    });
   return runJourneys({
     sender,
     state: options.state,
-    journeys: ['onboarding', 'alert', 'scenario', 'verification-flow', 'deletion'],
+    journeys: DEMO_JOURNEYS,
     concurrency: 1,
     ...(options.dropWebhooks ? { dropWebhooks: options.dropWebhooks } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
