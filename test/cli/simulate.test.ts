@@ -92,7 +92,7 @@ void t.test('send --drop-webhooks 1 delivers nothing and says how many it droppe
   t.equal(receiver.received.length, 0);
   t.match(
     out.join(''),
-    /delivered 0 webhooks for 1 customers to .* \(0 failed, 3 dropped on purpose\)/,
+    /delivered 0 webhooks for 1 customer to .* \(0 failed, 3 dropped on purpose\)/,
   );
 });
 
