@@ -26,6 +26,8 @@ export interface Config {
   readonly readModelPath: string;
   readonly projectionOnError: 'stop' | 'skip';
   readonly projectionBatchSize: number;
+  /** REBUILD_MEMORY_MB: the documents a rebuild keeps in memory before writing them out. */
+  readonly rebuildMemoryMb: number;
   readonly queryApiTokens: readonly string[];
   readonly compilotApi: {
     readonly url: string;
@@ -115,6 +117,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
     ),
     projectionOnError: oneOf('PROJECTION_ON_ERROR', 'stop', ['stop', 'skip'] as const),
     projectionBatchSize: integer('PROJECTION_BATCH_SIZE', 1000, 1, 100_000),
+    rebuildMemoryMb: integer('REBUILD_MEMORY_MB', 256, 1, 65_536),
     queryApiTokens: splitList(env.QUERY_API_TOKENS),
     compilotApi: {
       url: parseHttpUrl(

@@ -92,6 +92,7 @@ export async function run(args: string[], deps: RebuildDeps): Promise<number> {
     const options = {
       batchSize: deps.batchSize,
       onError: config.projectionOnError,
+      memoryBudgetMb: config.rebuildMemoryMb,
       signal: deps.stopSignal,
       progress,
     };

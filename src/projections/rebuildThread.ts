@@ -52,6 +52,7 @@ async function run(): Promise<void> {
           logger,
           batchSize: data.batchSize,
           onError: data.onError,
+          memoryBudgetMb: data.memoryBudgetMb,
           signal: abort.signal,
           progress: {
             update: (done, total) => send({ type: 'progress', done, total }),

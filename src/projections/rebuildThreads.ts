@@ -12,7 +12,7 @@ import type { Worker } from 'node:worker_threads';
 import type { EventStoreLocation, LogLevel } from '../config.js';
 import { startWorker } from '../lib/startWorker.js';
 import type { Progress } from './progress.js';
-import type { RebuildResult } from './rebuild.js';
+import { DEFAULT_MEMORY_BUDGET_MB, type RebuildResult } from './rebuild.js';
 import type { OnError } from './target.js';
 
 export interface RebuildThreadData {
@@ -24,6 +24,8 @@ export interface RebuildThreadData {
   readonly onError: OnError;
   readonly logLevel: LogLevel;
   readonly aborted: boolean;
+  /** This thread's share of the memory budget. */
+  readonly memoryBudgetMb: number;
 }
 
 export type ToRebuildThread = { readonly type: 'abort' };
@@ -42,6 +44,8 @@ export interface RebuildInThreadsOptions {
   readonly batchSize?: number;
   /** @defaultValue 'stop' */
   readonly onError?: OnError;
+  /** REBUILD_MEMORY_MB for all threads together (each gets its share). */
+  readonly memoryBudgetMb?: number;
   readonly logLevel: LogLevel;
   readonly signal?: AbortSignal;
   readonly progress?: Progress;
@@ -89,6 +93,7 @@ export async function rebuildInThreads(options: RebuildInThreadsOptions): Promis
           onError: options.onError ?? 'stop',
           logLevel: options.logLevel,
           aborted: options.signal?.aborted ?? false,
+          memoryBudgetMb: (options.memoryBudgetMb ?? DEFAULT_MEMORY_BUDGET_MB) / shares.length,
         };
         const worker = startWorker(ENTRY, import.meta.url, data);
         workers.push(worker);
@@ -112,6 +117,7 @@ export async function rebuildInThreads(options: RebuildInThreadsOptions): Promis
       // Every thread read the same log: the events of the log, not the sum of the reads.
       eventsRead: Math.max(...results.map((r) => r.eventsRead)),
       seconds: (performance.now() - started) / 1000,
+      spills: results.reduce((sum, r) => sum + r.spills, 0),
     };
   } finally {
     options.signal?.removeEventListener('abort', abortAll);

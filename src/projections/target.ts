@@ -94,6 +94,8 @@ export interface Pending {
   checkpoint: Position | undefined;
   lastRecordedAt: Date | undefined;
   applied: number;
+  /** Staged documents declared new (isNewKey): history rows nothing will touch again. */
+  appended: number;
   poison: PoisonRecord | undefined;
 }
 
@@ -123,6 +125,7 @@ export function begin(target: Target, after: Position | undefined): BeginOutcome
       checkpoint: stored,
       lastRecordedAt: undefined,
       applied: 0,
+      appended: 0,
       poison: undefined,
     },
   };
@@ -264,12 +267,15 @@ function loadMissing(
     if (typeof key !== 'string' || pending.touched.has(key)) continue;
     if (projection.isNewKey?.(key, events[index]!) === true) {
       pending.touched.set(key, { before: EMPTY_DOC, state: undefined });
+      pending.appended += 1;
       continue;
     }
     const cached = target.cache.get(key);
     pending.touched.set(key, { before: cached ?? EMPTY_DOC, state: cached?.state });
     if (cached === undefined) missing.push(key);
   }
+  // A generation without a checkpoint has no documents yet: nothing to look up.
+  if (pending.base === undefined) return;
   for (const [key, doc] of target.documents.load(missing.sort())) {
     pending.touched.set(key, { before: doc, state: doc.state });
   }
