@@ -3,9 +3,8 @@
  * order: customer-state + alerts, kyc-history + wallet-index on two threads), and each thread
  * runs the ordinary rebuild (rebuild.ts) of its share with its own connections, reading the log
  * itself. Generations, checkpoints, resumption and switches are per projection, so nothing
- * changes but where the work runs. On this 2-vCPU machine two threads rebuild ~1.4x faster
- * than one at 1,000,000 events (bench:rebuild); only registered projections can be sent to a
- * thread, since a thread loads them by name.
+ * changes but where the work runs. Only registered projections can be sent to a thread, since
+ * a thread loads them by name.
  */
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
@@ -53,8 +52,18 @@ export interface RebuildInThreadsOptions {
 
 const ENTRY = new URL('./rebuildThread.js', import.meta.url);
 
-/** One thread per core, no more threads than projections. */
-export function defaultRebuildThreads(projections: number): number {
+/**
+ * The thread count of `rebuild` (and of the service's background builds) when none is asked
+ * for: one. On the bulk path a second thread reads and parses the whole log again and competes
+ * for the write lock; bench:rebuild measures one thread against {@link parallelRebuildThreads}
+ * in the same run (README, Performance).
+ */
+export function defaultRebuildThreads(): number {
+  return 1;
+}
+
+/** One thread per core, no more threads than projections: what `--threads` can usefully ask. */
+export function parallelRebuildThreads(projections: number): number {
   return Math.max(1, Math.min(availableParallelism(), projections));
 }
 
