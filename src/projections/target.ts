@@ -96,7 +96,10 @@ export interface Pending {
   applied: number;
   /** Staged documents declared new (isNewKey): history rows nothing will touch again. */
   appended: number;
+  /** The last poison event met (a stopped one ends the staging). */
   poison: PoisonRecord | undefined;
+  /** Every poison event met, skipped ones included: each gets its record. */
+  readonly poisons: PoisonRecord[];
 }
 
 export type BeginOutcome =
@@ -127,6 +130,7 @@ export function begin(target: Target, after: Position | undefined): BeginOutcome
       applied: 0,
       appended: 0,
       poison: undefined,
+      poisons: [],
     },
   };
 }
@@ -165,6 +169,7 @@ export function stage(
       }
     } catch (error) {
       pending.poison = poisonRecord(target, event, error, options);
+      pending.poisons.push(pending.poison);
       if (pending.poison.action === 'stopped') return false;
     }
     pending.checkpoint = event.position;
@@ -207,8 +212,7 @@ export function flush(
     sql.checkpoint.run(checkpoint ?? null, applied, projection.name, target.generation);
     sql.resolvePoison.run(projection.name, target.generation, checkpoint!);
   }
-  if (poison !== undefined) {
-    const p = poison;
+  for (const p of pending.poisons) {
     sql.poison.run(
       p.projection,
       p.generation,

@@ -20,6 +20,8 @@ import {
 import { startLiveTraffic } from '../helpers/liveTraffic.js';
 import { appendJourney } from '../helpers/projectionEvents.js';
 import type { EventStore } from '../../src/store/eventStore.js';
+import { customerStream } from '../../src/events/streams.js';
+import { uuidv5 } from '../../src/lib/uuidv5.js';
 
 const all = [...projections, countingProjection()];
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -272,3 +274,32 @@ void t.test(
     t.same(dumpReadModel(h.db, all), (await reference(h.store, h.dir)).dump);
   },
 );
+
+void t.test('every poison event a rebuild skips is recorded, not only the last', async (t) => {
+  // Given two customer webhooks whose bodies are not JSON among good journeys
+  const h = createHarness(t);
+  await appendJourney(h.store, 1);
+  for (const n of [1, 2]) {
+    await h.store.appendToStream(customerStream('cust-1'), [
+      { id: uuidv5(`poison-${n}`), type: 'customer.updated', data: Buffer.from('{'), metadata: {} },
+    ]);
+  }
+  await appendJourney(h.store, 2);
+
+  // When everything is rebuilt, skipping poison events
+  await rebuildProjections(all, { store: h.store, db: h.db, logger: silent, onError: 'skip' });
+
+  // Then both are recorded as skipped for each projection that reads customer webhooks
+  const records = h.db
+    .prepare(
+      "SELECT projection, event_id FROM projection_poison WHERE action = 'skipped' ORDER BY 1, 2",
+    )
+    .all() as { projection: string; event_id: string }[];
+  for (const projection of ['customer-state', 'kyc-history']) {
+    t.same(
+      records.filter((r) => r.projection === projection).map((r) => r.event_id),
+      [uuidv5('poison-1'), uuidv5('poison-2')].sort(),
+      projection,
+    );
+  }
+});
