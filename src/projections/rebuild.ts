@@ -164,8 +164,10 @@ export async function buildGenerations(
     });
     if (entries.length === 0) return;
     for (const entry of entries) pending.delete(entry.target);
-    for (const [staged, outcome] of flushAll(db, entries)) {
-      const target = entries.find((entry) => entry.pending === staged)!.target;
+    // A transaction per projection: each commits its documents with its own checkpoint, and
+    // the write lock is let go between them (bulk writes are large; the live runner waits).
+    for (const { target, pending: staged } of entries) {
+      const outcome = flushAll(db, [{ target, pending: staged }]).get(staged);
       if (outcome === 'gone') finish(target, 'superseded');
       else if (target.poisoned !== undefined) {
         logger.error({ poison: target.poisoned }, 'rebuild stopped at a poison event');
