@@ -117,7 +117,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
     ),
     projectionOnError: oneOf('PROJECTION_ON_ERROR', 'stop', ['stop', 'skip'] as const),
     projectionBatchSize: integer('PROJECTION_BATCH_SIZE', 1000, 1, 100_000),
-    rebuildMemoryMb: integer('REBUILD_MEMORY_MB', 256, 1, 65_536),
+    rebuildMemoryMb: integer('REBUILD_MEMORY_MB', 128, 1, 65_536),
     queryApiTokens: splitList(env.QUERY_API_TOKENS),
     compilotApi: {
       url: parseHttpUrl(

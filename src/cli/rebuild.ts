@@ -53,7 +53,7 @@ resumed by the next rebuild or service start.
   --threads N rebuild on N threads, the projections dealt out between them (default 1, which
               rebuilds in this thread: on the machines measured more threads were not faster)
 
-REBUILD_MEMORY_MB (default 256) bounds the documents a rebuild keeps in memory; above it they
+REBUILD_MEMORY_MB (default 128) bounds the documents a rebuild keeps in memory; above it they
 are written out early and read back as needed.
 
 Shows a progress bar on a terminal, log lines otherwise. Exit status 0 when every projection

@@ -57,7 +57,7 @@ export interface BuildOptions {
   readonly maxDirtyDocuments?: number;
   /**
    * REBUILD_MEMORY_MB: write every projection's staged documents out once they are estimated
-   * above this many MiB (stagingBudget.ts). @defaultValue 256
+   * above this many MiB (stagingBudget.ts). @defaultValue 128
    */
   readonly memoryBudgetMb?: number;
   /** Flush every projection at least every this many events read. @defaultValue never */
@@ -68,7 +68,7 @@ export interface BuildOptions {
 }
 
 /** REBUILD_MEMORY_MB's default. */
-export const DEFAULT_MEMORY_BUDGET_MB = 256;
+export const DEFAULT_MEMORY_BUDGET_MB = 128;
 
 export type BuildOutcome = 'switched' | 'poisoned' | 'aborted' | 'superseded';
 
