@@ -51,7 +51,12 @@ export interface WebhookMetadata {
   readonly contentType?: string;
 }
 
-export type QuarantineReason = 'not-json' | 'unknown-event-type' | 'schema-invalid';
+/**
+ * Why a verified delivery was quarantined: its body is not JSON, names no event type this service
+ * handles, fails its event type's schema, or routes by an id that is not a plausible ComPilot id
+ * (see ids.ts).
+ */
+export type QuarantineReason = 'not-json' | 'unknown-event-type' | 'schema-invalid' | 'invalid-id';
 
 export interface QuarantineMetadata extends WebhookMetadata {
   readonly quarantineReason: QuarantineReason;

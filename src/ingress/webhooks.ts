@@ -1,6 +1,8 @@
 import { hash } from 'node:crypto';
 import type { Middleware } from 'koa';
+import { streamCategory } from '../events/streams.js';
 import {
+  isWebhookEventType,
   QUARANTINED_EVENT_TYPE,
   type QuarantineMetadata,
   type WebhookMetadata,
@@ -49,8 +51,8 @@ export function webhookHandler(deps: WebhookHandlerDeps): Middleware {
     } catch (error) {
       if (error instanceof WebhookRejectedError) {
         deps.metrics.delivery('rejected', error.reason);
-        deps.logger.info(
-          { outcome: 'rejected', reason: error.reason, bytes: raw.length },
+        deps.logger.warn(
+          { outcome: 'rejected', reason: error.reason, status: 401, bytes: raw.length },
           'webhook',
         );
       }
@@ -87,14 +89,16 @@ export function webhookHandler(deps: WebhookHandlerDeps): Middleware {
     const outcome = result.duplicate ? 'duplicate' : quarantined ? 'quarantined' : 'stored';
     const reason = quarantined ? classification.reason : undefined;
     deps.metrics.delivery(outcome, reason);
+    // Nothing taken from the body is logged but known enum values: the stream name holds the
+    // customer or alert id, so only its category is; eventId and position find the event.
     deps.logger.info(
       {
         outcome,
         reason,
         svixId: delivery.svixId,
         eventId: event.id,
-        eventType: classification.eventType,
-        stream: classification.streamName,
+        ...loggableEventType(classification.eventType),
+        streamCategory: streamCategory(classification.streamName),
         position: result.position,
         bytes: raw.length,
         ...(quarantined ? { errorCount: classification.errors.length } : {}),
@@ -110,6 +114,19 @@ export function webhookHandler(deps: WebhookHandlerDeps): Middleware {
       position: result.position,
     };
   };
+}
+
+/**
+ * The claimed event type as it may be logged: one of the eight as is; anything else, which can
+ * be any text the sender chose (an email address, say), only as `unknown` and its length.
+ */
+function loggableEventType(claimed: string | undefined): {
+  eventType?: string;
+  eventTypeLength?: number;
+} {
+  if (claimed === undefined) return {};
+  if (isWebhookEventType(claimed)) return { eventType: claimed };
+  return { eventType: 'unknown', eventTypeLength: claimed.length };
 }
 
 function toNewEvent(
