@@ -5,6 +5,7 @@
 import { createSignatureProver } from '../query/signatureProof.js';
 import { verifyStore, type StoreVerificationSummary } from '../query/storeVerification.js';
 import { parseCommandArgs, usageError, withLedger } from './auditSupport.js';
+import { count } from '../lib/plural.js';
 import type { CliDeps } from './deps.js';
 import { writeLine } from './output.js';
 
@@ -58,11 +59,13 @@ export async function run(args: string[], deps: CliDeps): Promise<number> {
 function describe(summary: StoreVerificationSummary): string[] {
   const { signatures, snapshots } = summary;
   return [
-    `checked ${summary.events} events in ${summary.streams} streams`,
+    `checked ${count(summary.events, 'event')} in ${count(summary.streams, 'stream')}`,
     `signatures: ${signatures.valid} valid, ${signatures.invalid} invalid, ` +
       `${signatures['no-matching-secret']} no-matching-secret`,
     `revisions: ${summary.revisionProblems === 0 ? 'contiguous in every stream' : `${summary.revisionProblems} out of sequence`}`,
     `details snapshots: ${snapshots.linked} linked, ${snapshots.unlinked} unlinked`,
-    summary.problems === 0 ? 'verify: OK' : `verify: FAILED (${summary.problems} problems)`,
+    summary.problems === 0
+      ? 'verify: OK'
+      : `verify: FAILED (${count(summary.problems, 'problem')})`,
   ];
 }

@@ -53,10 +53,12 @@ export interface WebhookMetadata {
 
 /**
  * Why a verified delivery was quarantined: its body is not JSON, names no event type this service
- * handles, fails its event type's schema, or routes by an id that is not a plausible ComPilot id
- * (see ids.ts).
+ * handles, fails its event type's schema, routes by an id that is not a plausible ComPilot id
+ * (see ids.ts), or (`svix-id-conflict`) its svix id is already stored with another body (the
+ * entry then also names the stored event in `conflictsWith`).
  */
-export type QuarantineReason = 'not-json' | 'unknown-event-type' | 'schema-invalid' | 'invalid-id';
+export type QuarantineReason =
+  'not-json' | 'unknown-event-type' | 'schema-invalid' | 'invalid-id' | 'svix-id-conflict';
 
 export interface QuarantineMetadata extends WebhookMetadata {
   readonly quarantineReason: QuarantineReason;
@@ -88,4 +90,7 @@ export interface RefetchMetadata {
   readonly httpStatus: number;
   /** One id per `rebuild --refetch` run. */
   readonly refetchRunId: string;
+  /** The customer's latest event when the run fetched (there is no causing webhook). */
+  readonly causationId: string;
+  readonly causationPosition: string;
 }

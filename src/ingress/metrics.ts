@@ -1,5 +1,5 @@
 import type { Registry } from 'prom-client';
-import { counter, histogram } from '../lib/metrics.js';
+import { counter, histogram, METRIC_PREFIX } from '../lib/metrics.js';
 import type { Middleware } from 'koa';
 
 /** What became of one delivery: the `outcome` label of `deliveries_total`. */
@@ -8,6 +8,8 @@ export type DeliveryOutcome = 'stored' | 'duplicate' | 'quarantined' | 'rejected
 export interface IngressMetrics {
   /** `reason`: the rejection or quarantine reason, or the failure class; omitted otherwise. */
   delivery(outcome: DeliveryOutcome, reason?: string): void;
+  /** A delivery whose svix id was already stored with another body (kept in quarantine). */
+  svixIdConflict(): void;
   /** Wall time of one `appendToStream` as seen by the handler (includes waiting for the commit). */
   observeAppend(seconds: number): void;
   /**
@@ -24,7 +26,7 @@ export interface CommitObservation {
   readonly durationMs: number;
 }
 
-const PREFIX = 'compilot_ledger_';
+const PREFIX = METRIC_PREFIX;
 
 /**
  * Registers the ingress metrics on `registry`, or reuses them when already registered (one
@@ -35,6 +37,10 @@ export function createIngressMetrics(registry: Registry): IngressMetrics {
     name: `${PREFIX}webhook_deliveries_total`,
     help: 'Webhook deliveries by outcome (stored, duplicate, quarantined, rejected, failed) and reason',
     labelNames: ['outcome', 'reason'] as const,
+  });
+  const conflicts = counter(registry, {
+    name: `${PREFIX}svix_id_conflicts_total`,
+    help: 'Deliveries whose svix id was already stored with another body (kept in quarantine as svix-id-conflict)',
   });
   const append = histogram(registry, {
     name: `${PREFIX}webhook_append_duration_seconds`,
@@ -54,6 +60,9 @@ export function createIngressMetrics(registry: Registry): IngressMetrics {
   return {
     delivery(outcome, reason) {
       deliveries.inc(reason === undefined ? { outcome } : { outcome, reason });
+    },
+    svixIdConflict() {
+      conflicts.inc();
     },
     observeAppend(seconds) {
       append.observe(seconds);

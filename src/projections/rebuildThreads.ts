@@ -22,6 +22,8 @@ export interface RebuildThreadData {
   readonly batchSize: number | undefined;
   readonly onError: OnError;
   readonly logLevel: LogLevel;
+  /** Where the thread's JSON log lines go: 1 (stdout, the service) or 2 (stderr, the CLI). */
+  readonly logFd: 1 | 2;
   readonly aborted: boolean;
   /** This thread's share of the memory budget. */
   readonly memoryBudgetMb: number;
@@ -46,6 +48,8 @@ export interface RebuildInThreadsOptions {
   /** REBUILD_MEMORY_MB for all threads together (each gets its share). */
   readonly memoryBudgetMb?: number;
   readonly logLevel: LogLevel;
+  /** @defaultValue 1 (stdout) */
+  readonly logFd?: 1 | 2;
   readonly signal?: AbortSignal;
   readonly progress?: Progress;
 }
@@ -101,6 +105,7 @@ export async function rebuildInThreads(options: RebuildInThreadsOptions): Promis
           batchSize: options.batchSize,
           onError: options.onError ?? 'stop',
           logLevel: options.logLevel,
+          logFd: options.logFd ?? 1,
           aborted: options.signal?.aborted ?? false,
           memoryBudgetMb: (options.memoryBudgetMb ?? DEFAULT_MEMORY_BUDGET_MB) / shares.length,
         };

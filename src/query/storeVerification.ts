@@ -3,12 +3,15 @@
  * - every webhook delivery's signature (see signatureProof.ts for the verdicts),
  * - every stream's revisions contiguous from 0 (a gap or repeat means lost or forged events),
  * - every details snapshot linked to the webhook event(s) that caused it, by id and position,
- *   in the same stream (DetailsMetadata.causationId/causationPosition/causedBy).
+ *   in the same stream (DetailsMetadata.causationId/causationPosition/causedBy), or to the start
+ *   record of the reconciliation run that appended it.
  *
  * Memory grows with the number of streams and of customer webhook events (a key per event,
  * to resolve causation links), never with the size of bodies.
  */
 import { CUSTOMER_EVENT_TYPES, DETAILS_EVENT_TYPE, NOT_FOUND_EVENT_TYPE } from '../events/types.js';
+import { RECONCILIATION_STREAM } from '../events/streams.js';
+import { RUN_STARTED } from '../reconcile/runRecords.js';
 import type { EventStore, RecordedEvent } from '../store/eventStore.js';
 import { readLogPages } from './logPages.js';
 import {
@@ -100,7 +103,7 @@ export async function verifyStore(
           );
         }
       }
-      if (CAUSE_TYPES.has(event.type))
+      if (CAUSE_TYPES.has(event.type) || isRunStart(event))
         causes.set(causeKey(event.position, event.id), event.streamName);
       if (SNAPSHOT_TYPES.has(event.type)) {
         const missing = missingCauses(event, causes);
@@ -120,6 +123,11 @@ export async function verifyStore(
     snapshots: { linked, unlinked },
     problems,
   };
+}
+
+/** A reconciliation run's start record causes the snapshots the run appends (src/reconcile/). */
+function isRunStart(event: RecordedEvent): boolean {
+  return event.streamName === RECONCILIATION_STREAM && event.type === RUN_STARTED;
 }
 
 function causeKey(position: string, id: string): string {
@@ -151,9 +159,9 @@ function missingCauses(event: RecordedEvent, causes: ReadonlyMap<string, string>
     const stream = causes.get(causeKey(link.position, link.id));
     if (stream === undefined) {
       problems.push(
-        `caused by ${link.id} at ${link.position}, which is not an earlier webhook event`,
+        `caused by ${link.id} at ${link.position}, which is not an earlier webhook event or run start`,
       );
-    } else if (stream !== event.streamName) {
+    } else if (stream !== event.streamName && stream !== RECONCILIATION_STREAM) {
       problems.push(`caused by ${link.id} of another stream (${stream})`);
     }
   }

@@ -83,7 +83,7 @@ void t.test('verify detects a tampered stored body', async (t) => {
     `FAIL signature: ${stream} revision 1 (position ${updated.position}, event ${updated.id}): signature invalid (body-sha256-mismatch)`,
   );
   t.match(out, 'signatures: 5 valid, 1 invalid, 0 no-matching-secret');
-  t.match(out, /verify: FAILED \(1 problems\)\n$/);
+  t.match(out, /verify: FAILED \(1 problem\)\n$/);
 });
 
 void t.test('verify detects a signature made with a secret not configured here', async (t) => {
