@@ -26,6 +26,8 @@ export interface Config {
   readonly readModelPath: string;
   readonly projectionOnError: 'stop' | 'skip';
   readonly projectionBatchSize: number;
+  /** REBUILD_MEMORY_MB: the documents a rebuild keeps in memory before writing them out. */
+  readonly rebuildMemoryMb: number;
   readonly queryApiTokens: readonly string[];
   readonly compilotApi: {
     readonly url: string;
@@ -75,7 +77,13 @@ export const COMMAND_SETTINGS = {
   /** audit, verify, export and quarantine (the secrets prove signatures). */
   ledger: ['LOG_LEVEL', 'EVENT_STORE_URL', 'COMPILOT_WEBHOOK_SECRET'],
   events: ['EVENT_STORE_URL'],
-  rebuild: ['LOG_LEVEL', 'EVENT_STORE_URL', 'READ_MODEL_URL', 'PROJECTION_ON_ERROR'],
+  rebuild: [
+    'LOG_LEVEL',
+    'EVENT_STORE_URL',
+    'READ_MODEL_URL',
+    'PROJECTION_ON_ERROR',
+    'REBUILD_MEMORY_MB',
+  ],
   /** `rebuild --refetch`: the rebuild's settings plus the ComPilot client's. */
   refetch: [
     'LOG_LEVEL',
@@ -176,6 +184,7 @@ export function loadConfig(fullEnv: Env, options: LoadConfigOptions = {}): Confi
     ),
     projectionOnError: oneOf('PROJECTION_ON_ERROR', 'stop', ['stop', 'skip'] as const),
     projectionBatchSize: integer('PROJECTION_BATCH_SIZE', 1000, 1, 100_000),
+    rebuildMemoryMb: integer('REBUILD_MEMORY_MB', 128, 1, 65_536),
     queryApiTokens: splitList(env.QUERY_API_TOKENS),
     compilotApi: {
       url: parseHttpUrl(

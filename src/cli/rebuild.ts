@@ -51,8 +51,11 @@ resumed by the next rebuild or service start.
 
   --refetch   first re-pull current details of every known customer through the enrichment
               path (one fetch per customer, rate limited), then rebuild
-  --threads N rebuild on N threads, the projections dealt out between them (default: one per
-              CPU core, at most one per projection; 1 rebuilds in this thread)
+  --threads N rebuild on N threads, the projections dealt out between them (default 1, which
+              rebuilds in this thread: on the machines measured more threads were not faster)
+
+REBUILD_MEMORY_MB (default 128) bounds the documents a rebuild keeps in memory; above it they
+are written out early and read back as needed.
 
 Shows a progress bar on a terminal, log lines otherwise. Exit status 0 when every projection
 was switched in, 1 otherwise.`;
@@ -74,7 +77,7 @@ export async function run(args: string[], deps: RebuildDeps): Promise<number> {
   // Threads load projections by name and open the store themselves: only the registered
   // projections over the configured store can go there.
   const threadable = deps.projections === undefined && deps.openStore === undefined;
-  const threads = threadable ? (values.threads ?? defaultRebuildThreads(selected.length)) : 1;
+  const threads = threadable ? (values.threads ?? defaultRebuildThreads()) : 1;
   const db = openReadModel(config.readModelPath);
   try {
     if (values.refetch) {
@@ -94,6 +97,7 @@ export async function run(args: string[], deps: RebuildDeps): Promise<number> {
     const options = {
       batchSize: deps.batchSize,
       onError: config.projectionOnError,
+      memoryBudgetMb: config.rebuildMemoryMb,
       signal: deps.stopSignal,
       progress,
     };

@@ -119,6 +119,15 @@ export function createDocumentStore(
         for (const row of rows[rowTable!.name] ?? []) table.upsert.run(values(table.columns, row));
         return { state, rows };
       }
+      if (before === EMPTY_DOC) {
+        // A document new to this generation (the bulk path's usual case): nothing to diff.
+        for (const table of projection.tables) {
+          const sql = tables.get(table.name)!;
+          for (const row of rows[table.name] ?? []) sql.upsert.run(values(sql.columns, row));
+        }
+        if (state !== undefined) saveState?.run(key, storage.encode(state));
+        return { state, rows };
+      }
       // Rows of a loaded document are derived only now, when it changed.
       const old =
         before.rows ?? (before.state === undefined ? {} : projection.rows(key, before.state));

@@ -1,9 +1,14 @@
 /**
- * Zero-downtime rebuilds. A building generation is filled from position zero in large batches
- * (one transaction and one checkpoint per batch) while the live generation keeps serving and,
- * when it has the same version, keeps being updated. Once the build has read the log to its
- * head it gets its indexes and is switched in atomically (generations.ts). A crash leaves the
- * building generation at its last committed checkpoint; the next rebuild or start resumes it.
+ * Zero-downtime rebuilds, on the bulk path. A building generation is filled from position zero
+ * while the live generation keeps serving and, when it has the same version, keeps being
+ * updated. Unlike the live runner, which writes every batch, a build keeps each document in
+ * memory from the first event that touches it and writes it once: when the build reaches the
+ * head, or when the staged documents outgrow the memory budget (a spill, stagingBudget.ts).
+ * History documents nothing touches again (isNewKey) are written in large transactions as they
+ * accumulate. Each write commits the projection's checkpoint with it; once the build has read
+ * the log to its head it gets its indexes and is switched in atomically (generations.ts). A
+ * crash leaves the building generation at its last committed checkpoint; the next rebuild or
+ * start resumes it.
  */
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { Projection } from '../../projections/projection.js';
@@ -21,6 +26,7 @@ import {
 import { eventsBetween, type Progress } from './progress.js';
 import type { ReadModelDb } from './readModelStore.js';
 import { flushAll } from './batch.js';
+import { createStagingBudget } from './stagingBudget.js';
 import {
   begin,
   createTarget,
@@ -44,17 +50,25 @@ export interface BuildOptions {
   /** Documents kept in memory per projection between flushes. @defaultValue 5000 */
   readonly cacheSize?: number;
   /**
-   * Flush a projection (write its staged documents and checkpoint) once it has this many
-   * documents staged, the others staying staged: the memory bound of a rebuild.
+   * Flush a projection (write its staged documents and checkpoint) once this many of its staged
+   * documents are new history documents (isNewKey), the others staying staged.
    * @defaultValue 10000
    */
   readonly maxDirtyDocuments?: number;
-  /** Flush every projection at least every this many events read. @defaultValue 50000 */
+  /**
+   * REBUILD_MEMORY_MB: write every projection's staged documents out once they are estimated
+   * above this many MiB (stagingBudget.ts). @defaultValue 128
+   */
+  readonly memoryBudgetMb?: number;
+  /** Flush every projection at least every this many events read. @defaultValue never */
   readonly flushEveryEvents?: number;
   readonly clock?: () => Date;
   /** Told after each switch (the live runner re-reads its generations). */
   readonly onSwitched?: (projection: string, generation: number) => void;
 }
+
+/** REBUILD_MEMORY_MB's default. */
+export const DEFAULT_MEMORY_BUDGET_MB = 128;
 
 export type BuildOutcome = 'switched' | 'poisoned' | 'aborted' | 'superseded';
 
@@ -73,6 +87,8 @@ export interface RebuildResult {
   /** Events read from the log (each read once, whatever the number of projections). */
   readonly eventsRead: number;
   readonly seconds: number;
+  /** Times the staged documents outgrew the memory budget and were written out early. */
+  readonly spills: number;
 }
 
 /**
@@ -113,7 +129,9 @@ export async function buildGenerations(
   const { store, db, logger, signal } = options;
   const batchSize = options.batchSize ?? 5000;
   const maxDirty = options.maxDirtyDocuments ?? 10_000;
-  const flushEvery = options.flushEveryEvents ?? 50_000;
+  const flushEvery = options.flushEveryEvents ?? Number.POSITIVE_INFINITY;
+  const budget = createStagingBudget(options.memoryBudgetMb ?? DEFAULT_MEMORY_BUDGET_MB);
+  let spills = 0;
   const clock = options.clock ?? (() => new Date());
   const onError = options.onError ?? 'stop';
   const started = performance.now();
@@ -146,8 +164,10 @@ export async function buildGenerations(
     });
     if (entries.length === 0) return;
     for (const entry of entries) pending.delete(entry.target);
-    for (const [staged, outcome] of flushAll(db, entries)) {
-      const target = entries.find((entry) => entry.pending === staged)!.target;
+    // A transaction per projection: each commits its documents with its own checkpoint, and
+    // the write lock is let go between them (bulk writes are large; the live runner waits).
+    for (const { target, pending: staged } of entries) {
+      const outcome = flushAll(db, [{ target, pending: staged }]).get(staged);
       if (outcome === 'gone') finish(target, 'superseded');
       else if (target.poisoned !== undefined) {
         logger.error({ poison: target.poisoned }, 'rebuild stopped at a poison event');
@@ -191,7 +211,15 @@ export async function buildGenerations(
     if (caughtUp || stopped || sinceFlush >= flushEvery) {
       flushPending();
       sinceFlush = 0;
-    } else flushPending((staged) => staged.touched.size >= maxDirty);
+    } else if (budget.exceeded(pending)) {
+      logger.debug(
+        { estimatedMb: Math.round(budget.estimatedBytes / 2 ** 20), eventsRead },
+        'staged documents above the rebuild memory budget: writing them out',
+      );
+      spills += 1;
+      flushPending();
+      sinceFlush = 0;
+    } else flushPending((staged) => staged.appended >= maxDirty);
     if (page.length > 0) {
       options.progress?.update(
         eventsRead,
@@ -203,7 +231,7 @@ export async function buildGenerations(
     await yieldToEventLoop();
   }
   options.progress?.finish();
-  return { results, eventsRead, seconds: (performance.now() - started) / 1000 };
+  return { results, eventsRead, seconds: (performance.now() - started) / 1000, spills };
 }
 
 /** The build has read to the head: index and switch each target that is not behind. */

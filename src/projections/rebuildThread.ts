@@ -55,6 +55,7 @@ async function run(): Promise<void> {
           logger,
           batchSize: data.batchSize,
           onError: data.onError,
+          memoryBudgetMb: data.memoryBudgetMb,
           signal: abort.signal,
           progress: {
             update: (done, total) => send({ type: 'progress', done, total }),

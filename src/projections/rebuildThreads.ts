@@ -3,16 +3,15 @@
  * order: customer-state + alerts, kyc-history + wallet-index on two threads), and each thread
  * runs the ordinary rebuild (rebuild.ts) of its share with its own connections, reading the log
  * itself. Generations, checkpoints, resumption and switches are per projection, so nothing
- * changes but where the work runs. On this 2-vCPU machine two threads rebuild ~1.4x faster
- * than one at 1,000,000 events (bench:rebuild); only registered projections can be sent to a
- * thread, since a thread loads them by name.
+ * changes but where the work runs. Only registered projections can be sent to a thread, since
+ * a thread loads them by name.
  */
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import type { EventStoreLocation, LogLevel } from '../config.js';
 import { startWorker } from '../lib/startWorker.js';
 import type { Progress } from './progress.js';
-import type { RebuildResult } from './rebuild.js';
+import { DEFAULT_MEMORY_BUDGET_MB, type RebuildResult } from './rebuild.js';
 import type { OnError } from './target.js';
 
 export interface RebuildThreadData {
@@ -26,6 +25,8 @@ export interface RebuildThreadData {
   /** Where the thread's JSON log lines go: 1 (stdout, the service) or 2 (stderr, the CLI). */
   readonly logFd: 1 | 2;
   readonly aborted: boolean;
+  /** This thread's share of the memory budget. */
+  readonly memoryBudgetMb: number;
 }
 
 export type ToRebuildThread = { readonly type: 'abort' };
@@ -44,6 +45,8 @@ export interface RebuildInThreadsOptions {
   readonly batchSize?: number;
   /** @defaultValue 'stop' */
   readonly onError?: OnError;
+  /** REBUILD_MEMORY_MB for all threads together (each gets its share). */
+  readonly memoryBudgetMb?: number;
   readonly logLevel: LogLevel;
   /** @defaultValue 1 (stdout) */
   readonly logFd?: 1 | 2;
@@ -53,8 +56,18 @@ export interface RebuildInThreadsOptions {
 
 const ENTRY = new URL('./rebuildThread.js', import.meta.url);
 
-/** One thread per core, no more threads than projections. */
-export function defaultRebuildThreads(projections: number): number {
+/**
+ * The thread count of `rebuild` (and of the service's background builds) when none is asked
+ * for: one. On the bulk path a second thread reads and parses the whole log again and competes
+ * for the write lock; bench:rebuild measures one thread against {@link parallelRebuildThreads}
+ * in the same run (README, Performance).
+ */
+export function defaultRebuildThreads(): number {
+  return 1;
+}
+
+/** One thread per core, no more threads than projections: what `--threads` can usefully ask. */
+export function parallelRebuildThreads(projections: number): number {
   return Math.max(1, Math.min(availableParallelism(), projections));
 }
 
@@ -94,6 +107,7 @@ export async function rebuildInThreads(options: RebuildInThreadsOptions): Promis
           logLevel: options.logLevel,
           logFd: options.logFd ?? 1,
           aborted: options.signal?.aborted ?? false,
+          memoryBudgetMb: (options.memoryBudgetMb ?? DEFAULT_MEMORY_BUDGET_MB) / shares.length,
         };
         const worker = startWorker(ENTRY, import.meta.url, data);
         workers.push(worker);
@@ -117,6 +131,7 @@ export async function rebuildInThreads(options: RebuildInThreadsOptions): Promis
       // Every thread read the same log: the events of the log, not the sum of the reads.
       eventsRead: Math.max(...results.map((r) => r.eventsRead)),
       seconds: (performance.now() - started) / 1000,
+      spills: results.reduce((sum, r) => sum + r.spills, 0),
     };
   } finally {
     options.signal?.removeEventListener('abort', abortAll);

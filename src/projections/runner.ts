@@ -179,7 +179,7 @@ export function startProjections(options: StartProjectionsOptions): ProjectionRu
             ...threads,
             // The threads resume the building generations prepared above.
             projections: building.map((p) => p.name),
-            threads: defaultRebuildThreads(building.length),
+            threads: defaultRebuildThreads(),
             batchSize: options.rebuildBatchSize,
             onError,
             signal,

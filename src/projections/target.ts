@@ -94,7 +94,12 @@ export interface Pending {
   checkpoint: Position | undefined;
   lastRecordedAt: Date | undefined;
   applied: number;
+  /** Staged documents declared new (isNewKey): history rows nothing will touch again. */
+  appended: number;
+  /** The last poison event met (a stopped one ends the staging). */
   poison: PoisonRecord | undefined;
+  /** Every poison event met, skipped ones included: each gets its record. */
+  readonly poisons: PoisonRecord[];
 }
 
 export type BeginOutcome =
@@ -123,7 +128,9 @@ export function begin(target: Target, after: Position | undefined): BeginOutcome
       checkpoint: stored,
       lastRecordedAt: undefined,
       applied: 0,
+      appended: 0,
       poison: undefined,
+      poisons: [],
     },
   };
 }
@@ -162,6 +169,7 @@ export function stage(
       }
     } catch (error) {
       pending.poison = poisonRecord(target, event, error, options);
+      pending.poisons.push(pending.poison);
       if (pending.poison.action === 'stopped') return false;
     }
     pending.checkpoint = event.position;
@@ -204,8 +212,7 @@ export function flush(
     sql.checkpoint.run(checkpoint ?? null, applied, projection.name, target.generation);
     sql.resolvePoison.run(projection.name, target.generation, checkpoint!);
   }
-  if (poison !== undefined) {
-    const p = poison;
+  for (const p of pending.poisons) {
     sql.poison.run(
       p.projection,
       p.generation,
@@ -264,12 +271,15 @@ function loadMissing(
     if (typeof key !== 'string' || pending.touched.has(key)) continue;
     if (projection.isNewKey?.(key, events[index]!) === true) {
       pending.touched.set(key, { before: EMPTY_DOC, state: undefined });
+      pending.appended += 1;
       continue;
     }
     const cached = target.cache.get(key);
     pending.touched.set(key, { before: cached ?? EMPTY_DOC, state: cached?.state });
     if (cached === undefined) missing.push(key);
   }
+  // A generation without a checkpoint has no documents yet: nothing to look up.
+  if (pending.base === undefined) return;
   for (const [key, doc] of target.documents.load(missing.sort())) {
     pending.touched.set(key, { before: doc, state: doc.state });
   }

@@ -7,10 +7,12 @@ import { UsageError } from '../../src/cli/deps.js';
 import { loadConfig } from '../../src/config.js';
 import { findByState } from '../../src/projections/generations.js';
 import { openReadModel } from '../../src/projections/readModelStore.js';
+import { startProjections } from '../../src/projections/runner.js';
+import { customerStream } from '../../src/events/streams.js';
 import { getCustomer } from '../../src/readmodel/queries.js';
 import { openSqliteEventStore } from '../../src/store/sqliteEventStore.js';
-import { appendJourney } from '../helpers/projectionEvents.js';
-import { dumpReadModel, silent } from '../helpers/projectionHarness.js';
+import { appendJourney, detailsBody, detailsEvent } from '../helpers/projectionEvents.js';
+import { dumpReadModel, reached, silent } from '../helpers/projectionHarness.js';
 
 function output(): PassThrough & { text(): string } {
   const stream = new PassThrough();
@@ -97,6 +99,53 @@ void t.test('rebuild --refetch re-pulls every known customer first', async (t) =
   t.equal(code, 0);
   t.same(asked, [['cust-0', 'cust-1', 'cust-2', 'cust-3', 'cust-4']]);
 });
+
+void t.test(
+  'rebuild --refetch ends with the read model the live runner builds from the same log',
+  async (t) => {
+    // Given a built read model
+    const { dir, deps } = await setup(t);
+    t.equal(await run([], deps), 0);
+    // When a refetch records a newer snapshot of every known customer before the rebuild
+    const store = openSqliteEventStore({ path: join(dir, 'events.db') });
+    t.teardown(() => store.close());
+    const code = await run(['--refetch', '--threads', '1'], {
+      ...deps,
+      refetch: async (ids) => {
+        for (const id of ids) {
+          const body = detailsBody({
+            id,
+            riskScore: 'High',
+            updatedAt: '2025-03-04T10:00:00.000Z',
+          });
+          const event = detailsEvent(body, [], '2025-03-04T10:01:00.000Z');
+          await store.appendToStream(customerStream(id), [event]);
+        }
+      },
+    });
+    t.equal(code, 0);
+    const db = openReadModel(join(dir, 'readmodel.db'));
+    t.teardown(() => db.close());
+    t.match(getCustomer(db, 'cust-2'), { riskScore: 'High' }, 'the rebuild saw the snapshots');
+
+    // Then the live runner, applying the same log in small batches, builds the same rows
+    const live = openReadModel(join(dir, 'live.db'));
+    const stop = new AbortController();
+    t.teardown(() => live.close());
+    const runner = startProjections({
+      store,
+      db: live,
+      projections,
+      logger: silent,
+      signal: stop.signal,
+      batchSize: 3,
+    });
+    await runner.waitFor(reached(await store.headPosition()));
+    stop.abort();
+    await runner.done;
+    t.same(dumpReadModel(db, projections), dumpReadModel(live, projections));
+  },
+);
 
 void t.test('rebuild --threads 1 and --threads 2 build the same read model', async (t) => {
   const { dir, deps } = await setup(t);

@@ -20,6 +20,8 @@ import {
 import { startLiveTraffic } from '../helpers/liveTraffic.js';
 import { appendJourney } from '../helpers/projectionEvents.js';
 import type { EventStore } from '../../src/store/eventStore.js';
+import { customerStream } from '../../src/events/streams.js';
+import { uuidv5 } from '../../src/lib/uuidv5.js';
 
 const all = [...projections, countingProjection()];
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -215,3 +217,89 @@ void t.test(
     );
   },
 );
+
+void t.test(
+  'a rebuild over a tiny memory budget spills its documents and ends with the same rows',
+  async (t) => {
+    // Given a log of 60 customer journeys
+    const h = createHarness(t);
+    for (let n = 0; n < 60; n++) await appendJourney(h.store, n);
+    const expected = await reference(h.store, h.dir);
+
+    // When it is rebuilt with room for almost nothing in memory, in pages of 20 events
+    const result = await rebuildProjections(all, {
+      store: h.store,
+      db: h.db,
+      logger: silent,
+      batchSize: 20,
+      memoryBudgetMb: 0.01,
+    });
+
+    // Then it wrote its documents out early, more than once, and read them back as needed
+    t.ok(result.spills > 1, `${result.spills} spills`);
+    t.same(dumpReadModel(h.db, all), expected.dump, 'equal to a build that never spilled');
+    t.equal(countedEvents(h.db).total, expected.eventsRead, 'no event applied twice');
+  },
+);
+
+void t.test(
+  'a rebuild within its memory budget writes each document once, at the head',
+  async (t) => {
+    // Given a log of 30 customer journeys
+    const h = createHarness(t);
+    for (let n = 0; n < 30; n++) await appendJourney(h.store, n);
+    const checkpoints: (string | null)[] = [];
+
+    // When it is rebuilt in pages of 10 events with the default budget
+    const result = await rebuildProjections(all, {
+      store: h.store,
+      db: h.db,
+      logger: silent,
+      batchSize: 10,
+      progress: {
+        update() {
+          checkpoints.push(findByState(h.db, 'customer-state', 'building')?.checkpoint ?? null);
+        },
+        finish() {},
+      },
+    });
+
+    // Then customer-state committed nothing before the last page: one write per document
+    t.equal(result.spills, 0);
+    t.ok(checkpoints.length > 5, `${checkpoints.length} pages`);
+    t.same(
+      checkpoints.slice(0, -1),
+      checkpoints.slice(0, -1).map(() => null),
+    );
+    t.same(dumpReadModel(h.db, all), (await reference(h.store, h.dir)).dump);
+  },
+);
+
+void t.test('every poison event a rebuild skips is recorded, not only the last', async (t) => {
+  // Given two customer webhooks whose bodies are not JSON among good journeys
+  const h = createHarness(t);
+  await appendJourney(h.store, 1);
+  for (const n of [1, 2]) {
+    await h.store.appendToStream(customerStream('cust-1'), [
+      { id: uuidv5(`poison-${n}`), type: 'customer.updated', data: Buffer.from('{'), metadata: {} },
+    ]);
+  }
+  await appendJourney(h.store, 2);
+
+  // When everything is rebuilt, skipping poison events
+  await rebuildProjections(all, { store: h.store, db: h.db, logger: silent, onError: 'skip' });
+
+  // Then both are recorded as skipped for each projection that reads customer webhooks
+  const records = h.db
+    .prepare(
+      "SELECT projection, event_id FROM projection_poison WHERE action = 'skipped' ORDER BY 1, 2",
+    )
+    .all() as { projection: string; event_id: string }[];
+  for (const projection of ['customer-state', 'kyc-history']) {
+    t.same(
+      records.filter((r) => r.projection === projection).map((r) => r.event_id),
+      [uuidv5('poison-1'), uuidv5('poison-2')].sort(),
+      projection,
+    );
+  }
+});
