@@ -8,10 +8,12 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import { projections } from '../projections/index.js';
 import type { FetchLike } from './compilot/client.js';
 import { compilotClientFromConfig } from './compilot/fromConfig.js';
-import type { Config } from './config.js';
+import type { Config, LedgerConfig } from './config.js';
 import { createHttpApp } from './ingress/app.js';
 import type { ReadinessCheck } from './ingress/health.js';
 import { createIngressMetrics } from './ingress/metrics.js';
+import { createCheckpointer } from './ledger/checkpointer.js';
+import { startCheckpointSchedule, type CheckpointSchedule } from './ledger/checkpointSchedule.js';
 import type { Logger } from './lib/logger.js';
 import { createCheckpointStore } from './processing/checkpointStore.js';
 import { startEnrichment, type EnrichmentProcessor } from './processing/enrichment.js';
@@ -24,6 +26,8 @@ import { openEventStore } from './store/openEventStore.js';
 export interface ServiceOptions {
   /** Replaces node-fetch for the ComPilot client (tests). */
   readonly fetch?: FetchLike;
+  /** Signed checkpoints (every interval and at shutdown) when it holds a signing key. */
+  readonly ledger?: LedgerConfig;
 }
 
 export interface RunningService {
@@ -91,7 +95,8 @@ export async function startService(
       createQueryRouter({
         store,
         readModelDb,
-        secrets: config.webhookSecrets,
+        // Retired secrets re-verify stored deliveries only; ingress never accepts with them.
+        secrets: [...config.webhookSecrets, ...config.retiredWebhookSecrets],
         tokens: config.queryApiTokens,
         logger,
       }),
@@ -107,6 +112,7 @@ export async function startService(
   server.keepAliveTimeout = 5_000;
   await listen(server, config.port, config.host);
   const port = (server.address() as AddressInfo).port;
+  const checkpoints = startCheckpointsIfConfigured(options.ledger, store, logger);
   logger.info(
     {
       port,
@@ -125,6 +131,8 @@ export async function startService(
       await closeServer(server, config.shutdownTimeoutMs);
       stop.abort();
       await Promise.all([projectionRunner.done, enrichment?.done]);
+      // After the last write of this instance, so the shutdown checkpoint covers all of them.
+      await checkpoints?.stop();
       await store.close();
       readModelDb.close();
       logger.info('stopped');
@@ -172,6 +180,25 @@ function startEnrichmentIfConfigured(
     signal: deps.signal,
     concurrency: config.compilotApi.maxConcurrency,
   });
+}
+
+function startCheckpointsIfConfigured(
+  ledger: LedgerConfig | undefined,
+  store: EventStore,
+  logger: Logger,
+): CheckpointSchedule | undefined {
+  if (ledger === undefined) return undefined;
+  if (ledger.signingKey === undefined) {
+    logger.warn('checkpoints off: LEDGER_SIGNING_KEY is not set, the log is not anchored');
+    return undefined;
+  }
+  const checkpointer = createCheckpointer({
+    store,
+    key: ledger.signingKey,
+    sink: ledger.checkpointSink,
+    logger,
+  });
+  return startCheckpointSchedule({ checkpointer, intervalMs: ledger.checkpointIntervalMs, logger });
 }
 
 function describeProjectionProblems(runner: ProjectionRunner): string | undefined {

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { loadConfig, type Config } from '../config.js';
+import { loadConfig, loadLedgerConfig, type Config } from '../config.js';
 import { WEBHOOK_PATH } from '../ingress/app.js';
 import { createLogger, type Logger } from '../lib/logger.js';
 import { readLogPages } from '../query/logPages.js';
@@ -50,7 +50,7 @@ export async function run(args: string[], deps: CliDeps): Promise<number> {
     );
   }
 
-  const service = await startService(config, logger);
+  const service = await startService(config, logger, { ledger: loadLedgerConfig(env) });
   try {
     printBanner(print, config, service);
     if (simulator && !values['no-demo']) {

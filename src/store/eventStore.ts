@@ -37,6 +37,10 @@ export interface RecordedEvent {
   readonly metadata: Readonly<Record<string, unknown>>;
   /** When the store committed the event (the store's clock, not the sender's). */
   readonly recordedAt: Date;
+  /** Hash-chain link (src/ledger/link.ts); absent only on events written before the ledger. */
+  readonly link?: string;
+  /** Hex SHA-256 of the data as appended (covered by the link). */
+  readonly dataSha256?: string;
 }
 
 export interface AppendResult {
