@@ -54,10 +54,15 @@ export async function run(args: string[], deps: CliDeps): Promise<number> {
   return withLedger(deps, async ({ config, store }) => {
     const events = await readCustomerStream(store, customerId);
     if (events.length === 0) {
-      deps.stderr.write(`no events are stored for customer ${customerId}\n`);
+      deps.stderr.write(
+        `no events are stored for customer ${customerId} (no stream ${customerStream(customerId)})\n`,
+      );
       return 1;
     }
-    const prove = values.verify ? createSignatureProver(config.webhookSecrets) : undefined;
+    // Retired secrets re-verify stored deliveries; they never accept new ones.
+    const prove = values.verify
+      ? createSignatureProver([...config.webhookSecrets, ...config.retiredWebhookSecrets])
+      : undefined;
     const selected = events.filter((event) => isWithin(event, at));
     const timeline = buildTimeline(selected, prove);
     if (values.json) {
