@@ -9,7 +9,9 @@
  * the design card mandates for the route (Koa, @koa/router, raw body, svix verify, ajv), storing
  * nothing; no durable ingress built on these parts can beat it. (d): (c) on node:http without
  * Koa. `-- --compare-inline` adds (e): (b) with the store's writer on the main thread
- * (`writer: 'inline'`) instead of its writer thread.
+ * (`writer: 'inline'`) instead of its writer thread. (b'): (b) with the ledger's hash chain
+ * switched off (a benchmark-only store option), run right after (b) so the cost of chaining is
+ * the ratio b/b' of one run.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -96,10 +98,15 @@ function prepare(n: number): PreparedRequest {
   };
 }
 
-type Mode = 'bare' | 'ingress' | 'minimal' | 'node-http' | 'ingress-inline';
+type Mode = 'bare' | 'ingress' | 'minimal' | 'node-http' | 'ingress-inline' | 'ingress-no-chain';
 
 function startServer(mode: Mode): Promise<{ child: ChildProcess; port: number }> {
-  const args = mode === 'ingress-inline' ? ['ingress', 'inline'] : [mode];
+  const args =
+    mode === 'ingress-inline'
+      ? ['ingress', 'inline']
+      : mode === 'ingress-no-chain'
+        ? ['ingress', 'worker', 'no-chain']
+        : [mode];
   const child = fork(fileURLToPath(new URL('./ingressServer.js', import.meta.url)), args, {
     env: { ...process.env, BENCH_WEBHOOK_SECRET: secret },
     execArgv: ['--enable-source-maps'],
@@ -187,7 +194,7 @@ function check(figures: Figures): boolean {
   const { responses2xx, storedEvents } = figures.server;
   const consistent = storedEvents === responses2xx && figures.responses2xx <= responses2xx;
   console.log(
-    `check ${figures.name.slice(0, 3)}: server answered 2xx ${responses2xx} times, store holds ` +
+    `check ${figures.name.slice(0, figures.name.indexOf(')') + 1)}: server answered 2xx ${responses2xx} times, store holds ` +
       `${storedEvents} events, autocannon counted ${figures.responses2xx} 2xx (answers in flight ` +
       `at the cut-off are not counted by autocannon) -> ${consistent ? 'OK' : 'MISMATCH'}`,
   );
@@ -215,6 +222,7 @@ async function main(): Promise<void> {
   const rows = [
     bare,
     await run('(b) full ingress, durable group commit', 'ingress', webhookRequests(prepared)),
+    await run("(b') as (b), hash chain off", 'ingress-no-chain', webhookRequests(prepared)),
   ];
   rows.push(
     await run('(c) ceiling: Koa+router+svix+ajv only', 'minimal', webhookRequests(prepared)),
@@ -245,9 +253,14 @@ async function main(): Promise<void> {
   for (const row of rows) console.log(line(row));
   console.log('');
   for (const row of rows.slice(1)) {
-    const label = row.name.slice(1, 2);
+    const label = row.name.slice(1, row.name.indexOf(')'));
     console.log(`ratio ${label}/a (req/s): ${(row.reqPerSec / bare.reqPerSec).toFixed(3)}`);
   }
+  const [, chained, unchained] = rows as [Figures, Figures, Figures];
+  console.log(
+    `ratio b/b' (req/s, cost of the hash chain; within 10 % means >= 0.900): ` +
+      (chained.reqPerSec / unchained.reqPerSec).toFixed(3),
+  );
   console.log(`load average after: ${load()}`);
   console.log(`ingress body size: ~${Buffer.byteLength(prepared[0]!.body)} bytes`);
   let ok = true;
@@ -258,10 +271,12 @@ async function main(): Promise<void> {
     }
     const delay = row.server.eventLoopDelayMs;
     console.log(
-      `event loop delay ${row.name.slice(0, 3)}: p50 ${delay.p50} ms, p99 ${delay.p99} ms, ` +
+      `event loop delay ${row.name.slice(0, row.name.indexOf(')') + 1)}: p50 ${delay.p50} ms, p99 ${delay.p99} ms, ` +
         `max ${delay.max} ms (timer lateness on the server's main thread)`,
     );
-    console.log(`store commits ${row.name.slice(0, 3)}: ${JSON.stringify(row.server.commits)}`);
+    console.log(
+      `store commits ${row.name.slice(0, row.name.indexOf(')') + 1)}: ${JSON.stringify(row.server.commits)}`,
+    );
     ok = check(row) && ok;
   }
   if (!ok) process.exitCode = 1;

@@ -2,7 +2,8 @@
  * The server side of `bench/ingress.ts`, run in its own process so the load generator does not
  * share its event loop. Mode `bare`: a node:http hello world. Mode `ingress`: the full ingress
  * (createHttpApp over the real SQLite store with durable group commit, info logs to /dev/null);
- * a second argument picks the store's writer (`worker`, the default, or `inline`). Mode
+ * a second argument picks the store's writer (`worker`, the default, or `inline`), a third
+ * `no-chain` switches the ledger's hash chain off (benchmark only). Mode
  * `minimal`: only the mandated parts of the route (bench/minimalIngress.ts), nothing stored;
  * `node-http`: the same without Koa.
  * Talks to the parent over IPC: sends `{ type: 'ready', port }`, answers `stats`, exits on `stop`.
@@ -43,6 +44,7 @@ type Listener = (...args: Parameters<RequestListener>) => void | Promise<void>;
 
 const mode = process.argv[2];
 const writer = (process.argv[3] ?? 'worker') as WriterMode;
+const chain = process.argv[4] !== 'no-chain';
 const secret = process.env.BENCH_WEBHOOK_SECRET ?? '';
 let store: SqliteEventStore | undefined;
 let dir: string | undefined;
@@ -105,6 +107,7 @@ function buildListener(): Listener {
     logger,
     onCommit: metrics.observeCommit,
     writer,
+    chain,
   });
   const handle = createHttpApp({
     store,

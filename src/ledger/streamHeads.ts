@@ -4,21 +4,9 @@
  * is computed here from the stored fields, exactly as verify recomputes it.
  */
 import type { RecordedEvent } from '../store/eventStore.js';
-import { computeLink, coveredMetadataJson, GENESIS_LINK, sha256Hex } from './link.js';
+import { recomputeLink } from './chain.js';
+import { GENESIS_LINK } from './link.js';
 import { merkleRoot, type StreamHead } from './merkle.js';
-
-/** The link the stored fields of `event` give, after `previousLink`. */
-export function recomputeLink(event: RecordedEvent, previousLink: string): string {
-  return computeLink({
-    streamName: event.streamName,
-    revision: event.revision,
-    eventId: event.id,
-    type: event.type,
-    dataSha256: event.dataSha256 ?? sha256Hex(event.data),
-    metadataJson: coveredMetadataJson(event.metadata),
-    previousLink,
-  });
-}
 
 export class StreamHeads {
   private readonly heads = new Map<string, { revision: bigint; link: string }>();
@@ -35,7 +23,8 @@ export class StreamHeads {
 
   /** Moves the stream's head to `event`, with its stored link or (pre-ledger) a computed one. */
   advance(event: RecordedEvent, link?: string): void {
-    const headLink = link ?? event.link ?? recomputeLink(event, this.previousLink(event.streamName));
+    const headLink =
+      link ?? event.link ?? recomputeLink(event, this.previousLink(event.streamName)).link;
     this.heads.set(event.streamName, { revision: event.revision, link: headLink });
   }
 

@@ -14,7 +14,8 @@
  */
 import { inChainedRange, readChainedRecord, type ChainedRecord } from '../ledger/chainedRecord.js';
 import { sha256Hex } from '../ledger/link.js';
-import { recomputeLink, StreamHeads } from '../ledger/streamHeads.js';
+import { recomputeLink } from '../ledger/chain.js';
+import { StreamHeads } from '../ledger/streamHeads.js';
 import type { EventStore, RecordedEvent } from '../store/eventStore.js';
 import {
   checkpointFileFindings,
@@ -115,7 +116,7 @@ export async function verifyStore(
           event,
         );
       }
-      const link = recomputeLink(event, heads.previousLink(event.streamName));
+      const { link } = recomputeLink(event, heads.previousLink(event.streamName));
       if (event.link !== undefined) {
         stored += 1;
         if (event.dataSha256 !== undefined && event.dataSha256 !== sha256Hex(event.data)) {

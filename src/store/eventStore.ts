@@ -35,11 +35,18 @@ export interface RecordedEvent {
   readonly type: string;
   readonly data: Buffer;
   readonly metadata: Readonly<Record<string, unknown>>;
-  /** When the store committed the event (the store's clock, not the sender's). */
+  /**
+   * When the store committed the event (the store's clock, not the sender's). Informational:
+   * the link does not cover it on every adapter, so queries use times inside the metadata.
+   */
   readonly recordedAt: Date;
-  /** Hash-chain link (src/ledger/link.ts); absent only on events written before the ledger. */
+  /**
+   * The event's link in its stream's hash chain (src/ledger/link.ts): hex SHA-256 over its
+   * stream, revision, id, type, `dataSha256`, metadata and the previous event's link. Absent
+   * only on events written before the ledger existed (their chain is computed from content).
+   */
   readonly link?: string;
-  /** Hex SHA-256 of the data as appended (covered by the link). */
+  /** Hex SHA-256 of `data` as stored; absent exactly when `link` is. */
   readonly dataSha256?: string;
 }
 
@@ -94,7 +101,12 @@ export interface EventStore {
   /**
    * Appends events atomically to one stream.
    *
-   * Idempotency: an event id is unique within its stream. If every id of the append is already
+   * Every event gets its link (see {@link RecordedEvent.link}), computed under the stream's
+   * ordering, so the chain of a stream has no fork even with concurrent appenders. Metadata is
+   * stored as canonical JSON and must not hold the key `ledger` ({@link InvalidAppendError}).
+   *
+   * Identity: an event id is unique in the whole store. An id already stored in another stream
+   * fails the append with {@link EventIdInOtherStreamError}. If every id of the append is already
    * in the stream, nothing is written and the result says `duplicate: true`, whatever the
    * expected state (so a redelivery is a success, hours or days later). If only some are, the
    * append fails with {@link IdempotencyConflictError}. Otherwise the expected state is checked
@@ -166,6 +178,20 @@ export class IdempotencyConflictError extends EventStoreError {
   ) {
     super(`append to ${streamName} repeats some but not all of its event ids`);
     this.name = 'IdempotencyConflictError';
+  }
+}
+
+/** An event id of the append is already stored in another stream (ids are store-wide). */
+export class EventIdInOtherStreamError extends EventStoreError {
+  override readonly type = 'event-id-in-other-stream';
+  constructor(
+    readonly streamName: string,
+    readonly eventId: string,
+    /** The stream that already holds the id. */
+    readonly existingStream: string,
+  ) {
+    super(`append to ${streamName}: event id ${eventId} is already stored in another stream`);
+    this.name = 'EventIdInOtherStreamError';
   }
 }
 

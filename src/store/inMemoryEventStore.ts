@@ -4,6 +4,7 @@
  * both run the same contract suite (test/helpers/eventStoreContract.ts).
  */
 import {
+  EventIdInOtherStreamError,
   StoreUnavailableError,
   IdempotencyConflictError,
   type AppendResult,
@@ -23,6 +24,8 @@ import { createChangeFeed } from './embedded/changeFeed.js';
 import { promised } from './embedded/promised.js';
 import { followLog, type LogSource } from './embedded/followLog.js';
 import { formatSequencePosition, parseSequencePosition } from './embedded/sequencePosition.js';
+import { linkEvent } from '../ledger/chain.js';
+import { GENESIS_LINK } from '../ledger/link.js';
 
 /** Stored like a SQLite row: bytes copied and metadata kept as JSON, so reads never alias. */
 interface StoredEvent {
@@ -34,6 +37,8 @@ interface StoredEvent {
   readonly data: Buffer;
   readonly metadataJson: string;
   readonly recordedAt: number;
+  readonly link: string;
+  readonly dataSha256: string;
 }
 
 interface StoredStream {
@@ -50,6 +55,8 @@ export function createInMemoryEventStore(options: InMemoryEventStoreOptions = {}
   const clock = options.clock ?? (() => new Date());
   const log: StoredEvent[] = [];
   const streams = new Map<string, StoredStream>();
+  /** Stream of every stored id: ids are unique store-wide. */
+  const streamOfId = new Map<string, string>();
   const changes = createChangeFeed();
   let closed = false;
 
@@ -75,11 +82,18 @@ export function createInMemoryEventStore(options: InMemoryEventStoreOptions = {}
     if (verdict.kind === 'conflict') {
       throw new IdempotencyConflictError(streamName, verdict.existingIds);
     }
+    for (const event of events) {
+      const other = streamOfId.get(event.id);
+      if (other !== undefined) throw new EventIdInOtherStreamError(streamName, event.id, other);
+    }
     checkExpectedState(streamName, expected, last?.revision);
     const recordedAt = clock().getTime();
     let revision = last ? last.revision : -1n;
+    let link = last ? last.link : GENESIS_LINK;
     for (const event of events) {
       revision += 1n;
+      const chain = linkEvent(streamName, revision, event, link);
+      link = chain.link;
       const stored: StoredEvent = {
         streamName,
         revision,
@@ -89,10 +103,12 @@ export function createInMemoryEventStore(options: InMemoryEventStoreOptions = {}
         data: Buffer.from(event.data),
         metadataJson: event.metadataJson,
         recordedAt,
+        ...chain,
       };
       log.push(stored);
       stream.events.push(stored);
       stream.byId.set(stored.id, stored);
+      streamOfId.set(stored.id, streamName);
     }
     streams.set(streamName, stream);
     changes.notify();
@@ -166,5 +182,7 @@ function toRecorded(event: StoredEvent): RecordedEvent {
     data: Buffer.from(event.data),
     metadata: JSON.parse(event.metadataJson) as Record<string, unknown>,
     recordedAt: new Date(event.recordedAt),
+    link: event.link,
+    dataSha256: event.dataSha256,
   };
 }

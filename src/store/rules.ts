@@ -9,8 +9,13 @@ import {
   type ExpectedState,
   type NewEvent,
 } from './eventStore.js';
+import { canonicalJson } from '../ledger/canonicalJson.js';
+import { LEDGER_METADATA_KEY } from '../ledger/link.js';
 
-/** A validated event, ready to store: id lower-cased, metadata serialised once. */
+/**
+ * A validated event, ready to store: id lower-cased, metadata serialised once as canonical JSON,
+ * which is exactly the metadata its link covers.
+ */
 export interface PreparedEvent {
   readonly id: string;
   readonly type: string;
@@ -70,8 +75,15 @@ function serialiseMetadata(event: NewEvent, where: string): string {
   if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) {
     throw new InvalidAppendError(`${where} has metadata that is not a JSON object`);
   }
+  if (Object.hasOwn(metadata, LEDGER_METADATA_KEY)) {
+    throw new InvalidAppendError(
+      `${where} has metadata with the key "${LEDGER_METADATA_KEY}", which the store reserves for the ledger`,
+    );
+  }
   try {
-    return JSON.stringify(metadata);
+    // Through JSON first, so values serialise as they always did (toJSON, undefined, NaN), then
+    // canonical: the stored string is then the covered metadata itself.
+    return canonicalJson(JSON.parse(JSON.stringify(metadata)));
   } catch {
     throw new InvalidAppendError(`${where} has metadata that cannot be serialised as JSON`);
   }

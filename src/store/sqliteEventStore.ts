@@ -62,6 +62,12 @@ export interface SqliteEventStoreOptions {
    * created, nothing migrated, no writer thread; appends fail with StoreUnavailableError.
    */
   readonly readOnly?: boolean;
+  /**
+   * BENCHMARK ONLY (bench/ingress.ts measures what the hash chain costs): `false` stores events
+   * without links, so the store no longer verifies. Never set it in the service.
+   * @defaultValue true
+   */
+  readonly chain?: boolean;
 }
 
 export interface SqliteEventStore extends EventStore {
@@ -93,6 +99,7 @@ export function openSqliteEventStore(options: SqliteEventStoreOptions): SqliteEv
     maxBatchSize: options.maxBatchSize ?? 500,
     clock: options.clock ?? (() => new Date()),
     onCommit: options.onCommit,
+    chain: options.chain ?? true,
     logger,
   };
   const writer: Writer = readOnly

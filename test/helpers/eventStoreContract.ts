@@ -6,6 +6,7 @@
 import type { Test } from 'tap';
 import { appendContract } from './eventStoreContract/appendContract.js';
 import { idempotencyContract } from './eventStoreContract/idempotencyContract.js';
+import { ledgerContract } from './eventStoreContract/ledgerContract.js';
 import { readContract } from './eventStoreContract/readContract.js';
 import { subscribeContract } from './eventStoreContract/subscribeContract.js';
 import type { EventStoreContractOptions } from './eventStoreContract/support.js';
@@ -17,6 +18,7 @@ export function eventStoreContract(t: Test, options: EventStoreContractOptions):
   void t.test(`${options.name} honours the event store contract`, (t) => {
     appendContract(t, options);
     idempotencyContract(t, options);
+    ledgerContract(t, options);
     readContract(t, options);
     subscribeContract(t, options);
     t.end();

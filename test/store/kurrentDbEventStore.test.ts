@@ -22,6 +22,14 @@ import { storeOverDouble } from '../helpers/kurrentGrpcDouble/storeOverDouble.js
 eventStoreContract(t, {
   name: 'the KurrentDB adapter over the gRPC test double',
   makeStore: async (t) => (await storeOverDouble(t)).store,
+  makeReopenableStore: async (t) => {
+    const { store, openAnother } = await storeOverDouble(t);
+    const reopen = async () => {
+      await store.close();
+      return openAnother();
+    };
+    return { store, reopen };
+  },
 });
 
 const serverUrl = process.env.KURRENTDB_URL;

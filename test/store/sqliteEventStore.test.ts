@@ -12,6 +12,7 @@ import {
   type WriterMode,
 } from '../../src/store/sqliteEventStore.js';
 import { eventStoreContract } from '../helpers/eventStoreContract.js';
+import { SCHEMA_VERSION } from '../../src/store/sqlite/schema.js';
 import { startAppender } from './fixtures/appenderProcess.js';
 
 /** Opens a store that the test closes; `path` defaults to a file in a fresh t.testdir(). */
@@ -28,16 +29,28 @@ function event(data = '{"ok":true}'): NewEvent {
 
 const WRITERS: readonly WriterMode[] = ['worker', 'inline'];
 
+function reopenable(t: Test, writer: WriterMode) {
+  const path = join(t.testdir(), 'events.db');
+  const store = openStore(t, { path, writer });
+  const reopen = async () => {
+    await store.close();
+    return openStore(t, { path, writer });
+  };
+  return Promise.resolve({ store, reopen });
+}
+
 eventStoreContract(t, {
   name: 'the SQLite event store (writer thread, the default)',
   makeStore: (t) => Promise.resolve(openStore(t)),
   nextPosition: nextSequencePosition,
+  makeReopenableStore: (t) => reopenable(t, 'worker'),
 });
 
 eventStoreContract(t, {
   name: 'the SQLite event store (writer on the main thread)',
   makeStore: (t) => Promise.resolve(openStore(t, { writer: 'inline' })),
   nextPosition: nextSequencePosition,
+  makeReopenableStore: (t) => reopenable(t, 'inline'),
 });
 
 void t.test('opening creates the parent directory and a versioned WAL database', async (t) => {
@@ -49,7 +62,11 @@ void t.test('opening creates the parent directory and a versioned WAL database',
   t.match(result.position, /^\d{20}$/, 'positions are 20-digit decimal strings');
   const raw = new Database(path, { readonly: true });
   t.teardown(() => raw.close());
-  t.equal(raw.pragma('user_version', { simple: true }), 1, 'the schema version is recorded');
+  t.equal(
+    raw.pragma('user_version', { simple: true }),
+    SCHEMA_VERSION,
+    'the schema version is recorded',
+  );
   t.equal(raw.pragma('journal_mode', { simple: true }), 'wal', 'the database is in WAL mode');
 });
 

@@ -1,6 +1,13 @@
-import { IdempotencyConflictError, type AppendResult, type ExpectedState } from '../eventStore.js';
+import {
+  EventIdInOtherStreamError,
+  IdempotencyConflictError,
+  type AppendResult,
+  type ExpectedState,
+} from '../eventStore.js';
 import { checkExpectedState, idempotencyVerdict, type PreparedEvent } from '../rules.js';
 import { formatSequencePosition } from '../embedded/sequencePosition.js';
+import { linkEvent } from '../../ledger/chain.js';
+import { GENESIS_LINK } from '../../ledger/link.js';
 import type { Statements, StoredEventRef } from './statements.js';
 
 export interface AppendRequest {
@@ -11,13 +18,16 @@ export interface AppendRequest {
 
 /**
  * One append, run inside the batch's transaction (and its own savepoint, which the caller rolls
- * back when this throws). Order of decisions as the port documents: idempotency first, then the
- * expected state, then the writes.
+ * back when this throws). Order of decisions as the port documents: idempotency first, then
+ * store-wide id uniqueness, then the expected state, then the writes. Links are computed here,
+ * in the writer's transaction, from the head link the streams row holds: the write lock orders
+ * appends, so a stream's chain cannot fork. `chain: false` (benchmarks only) stores no links.
  */
 export function applyAppend(
   statements: Statements,
   request: AppendRequest,
   recordedAt: string,
+  chain = true,
 ): AppendResult {
   const { streamName, events, expected } = request;
   const stored = new Map<string, StoredEventRef>();
@@ -26,12 +36,12 @@ export function applyAppend(
     if (ref) stored.set(id, ref);
     return ref !== undefined;
   });
-  const current = statements.streamRevision(streamName);
+  let head = statements.streamHead(streamName);
 
   if (verdict.kind === 'duplicate') {
     const lastOfAppend = stored.get(events.at(-1)!.id)!;
     return {
-      nextExpectedRevision: BigInt(current ?? lastOfAppend.revision),
+      nextExpectedRevision: BigInt(head?.revision ?? lastOfAppend.revision),
       position: formatSequencePosition(lastOfAppend.position),
       duplicate: true,
     };
@@ -39,15 +49,27 @@ export function applyAppend(
   if (verdict.kind === 'conflict') {
     throw new IdempotencyConflictError(streamName, verdict.existingIds);
   }
-  checkExpectedState(streamName, expected, current === undefined ? undefined : BigInt(current));
+  for (const event of events) {
+    const other = statements.otherStreamOf(event.id, streamName);
+    if (other !== undefined) throw new EventIdInOtherStreamError(streamName, event.id, other);
+  }
+  checkExpectedState(streamName, expected, head === undefined ? undefined : BigInt(head.revision));
 
-  let revision = current ?? -1;
+  if (chain && head !== undefined && head.headLink === null) {
+    // Only a stream written before the ledger whose head link the migration did not set.
+    statements.fillHeadLink(streamName);
+    head = statements.streamHead(streamName);
+  }
+  let revision = head?.revision ?? -1;
+  let link = head?.headLink ?? GENESIS_LINK;
   let position = 0;
   for (const event of events) {
     revision += 1;
-    position = statements.insertEvent(streamName, revision, event, recordedAt);
+    const fields = chain ? linkEvent(streamName, revision, event, link) : undefined;
+    if (fields) link = fields.link;
+    position = statements.insertEvent(streamName, revision, event, recordedAt, fields);
   }
-  statements.setStreamRevision(streamName, revision);
+  statements.setStreamHead(streamName, revision, chain ? link : null);
   return {
     nextExpectedRevision: BigInt(revision),
     position: formatSequencePosition(position),

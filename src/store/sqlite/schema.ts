@@ -7,12 +7,16 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Logger } from '../../lib/logger.js';
 import { StoreUnavailableError } from '../eventStore.js';
+import { fillMissingHeadLinks } from './headLinks.js';
 
 /** Marks the file as a compilot-ledger event store ("CLEV"), so a foreign database is refused. */
 const APPLICATION_ID = 0x434c4556;
 
-/** Index i upgrades the schema from version i to i + 1. Never edit a shipped migration. */
-const MIGRATIONS: readonly string[] = [
+/**
+ * Index i upgrades the schema from version i to i + 1 (SQL, or a function for what SQL cannot
+ * compute). Never edit a shipped migration.
+ */
+const MIGRATIONS: readonly (string | ((db: Database.Database) => void))[] = [
   `
   CREATE TABLE events (
     position INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -41,6 +45,25 @@ const MIGRATIONS: readonly string[] = [
   CREATE TRIGGER streams_no_delete BEFORE DELETE ON streams
     BEGIN SELECT RAISE(ABORT, 'streams are never deleted'); END;
   `,
+  // 2: the ledger. Links are NULL only on events written before it; their streams' head links
+  // are computed here from content, once (the only time a head link is set without the
+  // revision growing). The id index serves the store-wide id check; it is not UNIQUE because
+  // stores written before may hold one id in two streams.
+  (db) => {
+    db.exec(`
+      ALTER TABLE events ADD COLUMN link TEXT;
+      ALTER TABLE events ADD COLUMN data_sha256 TEXT;
+      ALTER TABLE streams ADD COLUMN head_link TEXT;
+      CREATE INDEX events_id ON events (id);
+      DROP TRIGGER streams_only_grow;
+      CREATE TRIGGER streams_only_grow BEFORE UPDATE ON streams
+        WHEN NEW.stream IS NOT OLD.stream OR NEW.revision < OLD.revision
+          OR (NEW.revision = OLD.revision
+              AND (OLD.head_link IS NOT NULL OR NEW.head_link IS NULL))
+        BEGIN SELECT RAISE(ABORT, 'stream revisions only grow'); END;
+    `);
+    fillMissingHeadLinks(db);
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
@@ -145,7 +168,11 @@ function migrate(db: Database.Database): number {
         `event store schema version ${version} is newer than this build (${SCHEMA_VERSION})`,
       );
     }
-    for (let next = version; next < SCHEMA_VERSION; next += 1) db.exec(MIGRATIONS[next]!);
+    for (let next = version; next < SCHEMA_VERSION; next += 1) {
+      const migration = MIGRATIONS[next]!;
+      if (typeof migration === 'string') db.exec(migration);
+      else migration(db);
+    }
     if (version < SCHEMA_VERSION) {
       db.pragma(`application_id = ${APPLICATION_ID}`);
       db.pragma(`user_version = ${SCHEMA_VERSION}`);

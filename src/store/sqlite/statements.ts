@@ -3,6 +3,8 @@ import type Database from 'better-sqlite3';
 import type { RecordedEvent } from '../eventStore.js';
 import type { PreparedEvent } from '../rules.js';
 import { formatSequencePosition } from '../embedded/sequencePosition.js';
+import type { ChainFields } from '../../ledger/chain.js';
+import { fillMissingHeadLinks } from './headLinks.js';
 
 /** Rows come back as arrays (`.raw()`): much cheaper than keyed objects on large reads. */
 type EventRow = readonly [
@@ -14,11 +16,19 @@ type EventRow = readonly [
   data: Buffer,
   metadata: string,
   recordedAt: string,
+  link: string | null,
+  dataSha256: string | null,
 ];
 
 export interface StoredEventRef {
   readonly position: number;
   readonly revision: number;
+}
+
+export interface StreamHead {
+  readonly revision: number;
+  /** Null for a stream last written before the ledger, or with chaining off (benchmarks). */
+  readonly headLink: string | null;
 }
 
 /** Larger than any revision: "from the end" for backwards reads. */
@@ -34,10 +44,20 @@ export interface Statements {
   releaseSavepoint(): void;
   rollbackToSavepoint(): void;
   findEvent(stream: string, id: string): StoredEventRef | undefined;
-  streamRevision(stream: string): number | undefined;
-  /** Returns the new event's position (rowid). */
-  insertEvent(stream: string, revision: number, event: PreparedEvent, recordedAt: string): number;
-  setStreamRevision(stream: string, revision: number): void;
+  /** Another stream holding the id, if any (ids are unique store-wide). */
+  otherStreamOf(id: string, stream: string): string | undefined;
+  streamHead(stream: string): StreamHead | undefined;
+  /** Computes a missing head link from the stream's content (see headLinks.ts). */
+  fillHeadLink(stream: string): void;
+  /** Returns the new event's position (rowid). `chain` is undefined with chaining off. */
+  insertEvent(
+    stream: string,
+    revision: number,
+    event: PreparedEvent,
+    recordedAt: string,
+    chain: ChainFields | undefined,
+  ): number;
+  setStreamHead(stream: string, revision: number, headLink: string | null): void;
   readAll(afterSequence: number, maxCount: number): RecordedEvent[];
   readStream(
     stream: string,
@@ -49,7 +69,8 @@ export interface Statements {
   dataVersion(): number;
 }
 
-const COLUMNS = 'position, stream, revision, id, type, data, metadata, recorded_at';
+const COLUMNS =
+  'position, stream, revision, id, type, data, metadata, recorded_at, link, data_sha256';
 
 export function prepareStatements(db: Database.Database): Statements {
   const control = (sql: string): (() => void) => {
@@ -59,16 +80,23 @@ export function prepareStatements(db: Database.Database): Statements {
   const findEvent = db.prepare<[string, string], StoredEventRef>(
     'SELECT position, revision FROM events WHERE stream = ? AND id = ?',
   );
-  const streamRevision = db
-    .prepare<[string], number>('SELECT revision FROM streams WHERE stream = ?')
+  const otherStreamOf = db
+    .prepare<[string, string], string>(
+      'SELECT stream FROM events WHERE id = ? AND stream <> ? LIMIT 1',
+    )
     .pluck();
-  const insertEvent = db.prepare<[string, number, string, string, Uint8Array, string, string]>(
-    `INSERT INTO events (stream, revision, id, type, data, metadata, recorded_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?)`,
+  const streamHead = db.prepare<[string], StreamHead>(
+    'SELECT revision, head_link AS headLink FROM streams WHERE stream = ?',
   );
-  const setStreamRevision = db.prepare<[string, number]>(
-    `INSERT INTO streams (stream, revision) VALUES (?, ?)
-     ON CONFLICT (stream) DO UPDATE SET revision = excluded.revision`,
+  const insertEvent = db.prepare<
+    [string, number, string, string, Uint8Array, string, string, string | null, string | null]
+  >(
+    `INSERT INTO events (stream, revision, id, type, data, metadata, recorded_at, link, data_sha256)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const setStreamHead = db.prepare<[string, number, string | null]>(
+    `INSERT INTO streams (stream, revision, head_link) VALUES (?, ?, ?)
+     ON CONFLICT (stream) DO UPDATE SET revision = excluded.revision, head_link = excluded.head_link`,
   );
   const readAll = db
     .prepare<[number, number], EventRow>(
@@ -98,8 +126,10 @@ export function prepareStatements(db: Database.Database): Statements {
     releaseSavepoint: control('RELEASE append'),
     rollbackToSavepoint: control('ROLLBACK TO append'),
     findEvent: (stream, id) => findEvent.get(stream, id),
-    streamRevision: (stream) => streamRevision.get(stream),
-    insertEvent(stream, revision, event, recordedAt) {
+    otherStreamOf: (id, stream) => otherStreamOf.get(id, stream),
+    streamHead: (stream) => streamHead.get(stream),
+    fillHeadLink: (stream) => void fillMissingHeadLinks(db, stream),
+    insertEvent(stream, revision, event, recordedAt, chain) {
       const { lastInsertRowid } = insertEvent.run(
         stream,
         revision,
@@ -108,10 +138,13 @@ export function prepareStatements(db: Database.Database): Statements {
         event.data,
         event.metadataJson,
         recordedAt,
+        chain?.link ?? null,
+        chain?.dataSha256 ?? null,
       );
       return Number(lastInsertRowid);
     },
-    setStreamRevision: (stream, revision) => void setStreamRevision.run(stream, revision),
+    setStreamHead: (stream, revision, headLink) =>
+      void setStreamHead.run(stream, revision, headLink),
     readAll: (afterSequence, maxCount) => readAll.all(afterSequence, maxCount).map(toRecorded),
     readStream(stream, direction, fromRevision, maxCount) {
       const limit = maxCount ?? NO_LIMIT;
@@ -131,7 +164,9 @@ export function prepareStatements(db: Database.Database): Statements {
 }
 
 function toRecorded(row: EventRow): RecordedEvent {
-  const [position, streamName, revision, id, type, data, metadata, recordedAt] = row;
+  const [position, streamName, revision, id, type, data, metadata, recordedAt, link, dataSha256] =
+    row;
+  const chain = link === null || dataSha256 === null ? {} : { link, dataSha256 };
   return {
     streamName,
     revision: BigInt(revision),
@@ -141,5 +176,6 @@ function toRecorded(row: EventRow): RecordedEvent {
     data,
     metadata: JSON.parse(metadata) as Record<string, unknown>,
     recordedAt: new Date(recordedAt),
+    ...chain,
   };
 }

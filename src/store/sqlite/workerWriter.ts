@@ -41,6 +41,7 @@ export function createWorkerWriter(options: WorkerWriterOptions): Writer {
     path: options.path,
     busyTimeoutMs: options.busyTimeoutMs,
     maxBatchSize: options.maxBatchSize,
+    chain: options.chain,
   };
   let worker: Worker | undefined;
   let referenced = false;

@@ -29,6 +29,8 @@ export interface InlineWriterOptions extends BatchSettlerOptions {
   readonly statements: Statements;
   readonly maxBatchSize: number;
   readonly clock: () => Date;
+  /** False only in benchmarks: no links are stored (see SqliteEventStoreOptions.chain). */
+  readonly chain: boolean;
 }
 
 /** Group commit on the main thread's connection: simple, but every COMMIT blocks the loop. */
@@ -37,7 +39,7 @@ export function createInlineWriter(options: InlineWriterOptions): Writer {
   const groupCommit = createGroupCommit({
     statements,
     isInTransaction: () => db.inTransaction,
-    apply: (request, recordedAt) => applyAppend(statements, request, recordedAt),
+    apply: (request, recordedAt) => applyAppend(statements, request, recordedAt, options.chain),
     maxBatchSize: options.maxBatchSize,
     clock: options.clock,
     afterCommit: options.afterCommit,

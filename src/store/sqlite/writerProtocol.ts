@@ -5,6 +5,7 @@
  */
 import Database from 'better-sqlite3';
 import {
+  EventIdInOtherStreamError,
   EventStoreError,
   IdempotencyConflictError,
   InvalidAppendError,
@@ -21,6 +22,8 @@ export interface WriterThreadData {
   readonly path: string;
   readonly busyTimeoutMs: number;
   readonly maxBatchSize: number;
+  /** False only in benchmarks (see SqliteEventStoreOptions.chain). */
+  readonly chain: boolean;
 }
 
 export type ToWriter =
@@ -58,6 +61,12 @@ export type WireError =
       readonly streamName: string;
       readonly existingIds: readonly string[];
     }
+  | {
+      readonly kind: 'event-id-in-other-stream';
+      readonly streamName: string;
+      readonly eventId: string;
+      readonly existingStream: string;
+    }
   | { readonly kind: 'invalid-append'; readonly message: string }
   | { readonly kind: 'store-unavailable'; readonly message: string; readonly cause?: WireCause }
   | { readonly kind: 'event-store'; readonly message: string };
@@ -70,6 +79,10 @@ export function toWireError(error: EventStoreError): WireError {
   if (error instanceof IdempotencyConflictError) {
     const { streamName, existingIds } = error;
     return { kind: 'idempotency-conflict', streamName, existingIds };
+  }
+  if (error instanceof EventIdInOtherStreamError) {
+    const { streamName, eventId, existingStream } = error;
+    return { kind: 'event-id-in-other-stream', streamName, eventId, existingStream };
   }
   if (error instanceof InvalidAppendError)
     return { kind: 'invalid-append', message: error.message };
@@ -95,6 +108,8 @@ export function fromWireError(wire: WireError): EventStoreError {
       return new StreamRevisionConflictError(wire.streamName, wire.expected, wire.actual);
     case 'idempotency-conflict':
       return new IdempotencyConflictError(wire.streamName, wire.existingIds);
+    case 'event-id-in-other-stream':
+      return new EventIdInOtherStreamError(wire.streamName, wire.eventId, wire.existingStream);
     case 'invalid-append':
       return new InvalidAppendError(wire.message);
     case 'store-unavailable':

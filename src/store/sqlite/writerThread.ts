@@ -20,7 +20,7 @@ import {
 } from './writerProtocol.js';
 
 const port = parentPort!;
-const { path, busyTimeoutMs, maxBatchSize } = workerData as WriterThreadData;
+const { path, busyTimeoutMs, maxBatchSize, chain } = workerData as WriterThreadData;
 const send = (message: FromWriter): void => port.postMessage(message);
 
 let db: Database.Database | undefined;
@@ -37,7 +37,7 @@ function serve(connection: Database.Database): void {
   const deps: BatchDeps = {
     statements,
     isInTransaction: () => connection.inTransaction,
-    apply: (request, recordedAt) => applyAppend(statements, request, recordedAt),
+    apply: (request, recordedAt) => applyAppend(statements, request, recordedAt, chain),
     onRollbackFailure: (error) =>
       send({ type: 'log', message: 'event store rollback failed', code: sqliteCode(error) }),
   };

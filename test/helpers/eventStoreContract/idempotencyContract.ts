@@ -78,15 +78,6 @@ export function idempotencyContract(t: Test, options: EventStoreContractOptions)
     },
   );
 
-  void t.test('the same event id may be stored once in each of two streams', async (t) => {
-    const store = await makeStore(t);
-    const event = newEvent();
-    const first = await store.appendToStream(freshStream(), [event]);
-    const second = await store.appendToStream(freshStream(), [event]);
-    t.equal(first.duplicate, false, 'stored in the first stream');
-    t.equal(second.duplicate, false, 'stored in the second stream: ids are unique per stream');
-  });
-
   for (const expected of ['any', 'no_stream'] as const) {
     void t.test(
       `twenty concurrent appends of one event id (expected ${expected}) store it once`,

@@ -33,6 +33,17 @@ export interface EventStoreContractOptions {
    * @defaultValue true
    */
   readonly startsEmpty?: boolean;
+  /**
+   * For stores that persist: a store plus a way to close it and open the same storage again,
+   * so the suite can check what survives a restart. Omitted for the in-memory store.
+   */
+  readonly makeReopenableStore?: (t: Test) => Promise<ReopenableStore>;
+}
+
+export interface ReopenableStore {
+  readonly store: EventStore;
+  /** Closes `store` and opens another on the same storage (as a restarted process would). */
+  readonly reopen: () => Promise<EventStore>;
 }
 
 /** Each subtest writes to streams of its own, so the suite also runs on a shared server. */
