@@ -1,7 +1,8 @@
 /**
  * What only the SQLite file can tell verify (read-only queries): global positions run 1, 2, 3 ...
  * with no gap and none removed after the last (sqlite_sequence remembers the highest ever
- * assigned), and the `streams` table agrees with the events (a row per stream, at its head).
+ * assigned), and the `streams` table agrees with the events (a row per stream, at its head
+ * revision and head link).
  * A deleted event or a deleted stream leaves a trace in one of these even when the triggers
  * that forbid deletes were dropped.
  */
@@ -64,6 +65,20 @@ export function findInconsistencies(db: Database.Database): StoreInconsistency[]
           : row.head === null
             ? `the streams table says revision ${row.row} but the stream has no events left`
             : `the streams table says revision ${row.row} but the last event is revision ${row.head}`,
+    });
+  }
+  const heads = db
+    .prepare<[], { stream: string; revision: number }>(
+      `SELECT s.stream AS stream, s.revision AS revision
+         FROM streams s JOIN events e ON e.stream = s.stream AND e.revision = s.revision
+        WHERE e.link IS NOT NULL AND s.head_link IS NOT e.link
+        LIMIT ${LIMIT}`,
+    )
+    .all();
+  for (const head of heads) {
+    problems.push({
+      streamName: head.stream,
+      message: `the streams table's head link differs from the link of revision ${head.revision}`,
     });
   }
   return problems;
