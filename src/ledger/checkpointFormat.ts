@@ -122,7 +122,9 @@ export function parseChainedRange(value: unknown): ChainedRange {
     typeof r.firstPosition !== 'string' ||
     typeof r.lastPosition !== 'string'
   ) {
-    throw new Error('has no valid chained-after-the-fact range (count, firstPosition, lastPosition)');
+    throw new Error(
+      'has no valid chained-after-the-fact range (count, firstPosition, lastPosition)',
+    );
   }
   return {
     count: r.count as number,

@@ -3,7 +3,12 @@
  * (the form that fits a `.env` line). Only node:crypto; the private key never leaves this module
  * except as a KeyObject.
  */
-import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import {
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  type KeyObject,
+} from 'node:crypto';
 import { sha256Hex } from './link.js';
 
 export interface SigningKey {
