@@ -6,6 +6,10 @@ import type { AppendResult, ExpectedState, Position } from '../eventStore.js';
 import { EventStoreError, IdempotencyConflictError } from '../eventStore.js';
 import { translateError } from './errors.js';
 import { toEventData } from './events.js';
+import { claimEventId } from './idClaims.js';
+import { readStream } from './reads.js';
+import { headLinkOf, linkEvent } from '../../ledger/chain.js';
+import { GENESIS_LINK } from '../../ledger/link.js';
 import { encodePosition } from './positions.js';
 import type { StreamIndexCache } from './streamIndexCache.js';
 import { readStreamState } from './streamState.js';
@@ -26,13 +30,19 @@ export interface AppendContext {
  *    `streamIndexCache.ts`);
  * 2. every id present → duplicate result, nothing written; some → IdempotencyConflictError;
  * 3. check the caller's expected state against the revision read → StreamRevisionConflictError;
- * 4. append with the exact revision read (or no_stream). The server accepts it only if nothing
+ * 4. claim each id for this stream (idClaims.ts; an id claimed by another stream fails with
+ *    EventIdInOtherStreamError), and link each event onto the last event read;
+ * 5. append with the exact revision read (or no_stream). The server accepts it only if nothing
  *    was written since step 1 — or, if exactly our ids were written since (a concurrent
  *    redelivery), it confirms idempotently from its index, writing nothing. Any other
  *    WrongExpectedVersion means a writer slipped in: go back to 1, a bounded number of times.
  *
- * Step 1 proves the ids are absent up to revision N; step 4's exact check proves the stream is
- * still at N when we write. Together no id can end up in the stream twice.
+ * Step 1 proves the ids are absent up to revision N; step 5's exact check proves the stream is
+ * still at N when we write. Together no id can end up in the stream twice, and no two events
+ * can link onto the same predecessor: a race loser reads the new tail and links again.
+ *
+ * A stream whose last event was written before the ledger has its head link computed by reading
+ * the whole stream (once: the event appended then carries a link).
  */
 export async function idempotentAppend(
   { client, known, maxAttempts }: AppendContext,
@@ -41,7 +51,7 @@ export async function idempotentAppend(
   expected: ExpectedState,
 ): Promise<AppendResult> {
   const ids = events.map((event) => event.id);
-  const eventData = events.map(toEventData);
+  let claimed = false;
   for (let attempt = 1; attempt <= maxAttempts; attempt += 1) {
     const state = await readStreamState(client, streamName, known);
     const found = ids.map((id) => state.byId.get(id));
@@ -61,6 +71,19 @@ export async function idempotentAppend(
     }
     const current = state.lastRevision === 'no_stream' ? undefined : state.lastRevision;
     checkExpectedState(streamName, expected, current);
+    if (!claimed) {
+      for (const id of ids) await claimEventId(client, streamName, id);
+      claimed = true;
+    }
+    let link =
+      current === undefined
+        ? GENESIS_LINK
+        : (state.lastLink ?? headLinkOf(await readStream(client, streamName)));
+    const eventData = events.map((event, index) => {
+      const chain = linkEvent(streamName, (current ?? -1n) + 1n + BigInt(index), event, link);
+      link = chain.link;
+      return toEventData(event, chain);
+    });
     let nextExpectedRevision: bigint;
     try {
       const result = await client.appendToStream(streamName, eventData, {

@@ -4,6 +4,8 @@ import type { Position } from '../eventStore.js';
 export interface StreamIndex {
   readonly lastRevision: bigint;
   readonly byId: ReadonlyMap<string, Position>;
+  /** Link of the event at `lastRevision`; undefined if it was written before the ledger. */
+  readonly lastLink: string | undefined;
 }
 
 /**

@@ -2,6 +2,7 @@ import type { KurrentDBClient } from '@kurrent/kurrentdb-client';
 import { FORWARDS, START, StreamNotFoundError } from '@kurrent/kurrentdb-client';
 import type { Position } from '../eventStore.js';
 import { translateError } from './errors.js';
+import { chainFieldsOf } from './events.js';
 import { encodePosition } from './positions.js';
 import type { StreamIndexCache } from './streamIndexCache.js';
 
@@ -9,6 +10,8 @@ import type { StreamIndexCache } from './streamIndexCache.js';
 export interface StreamState {
   readonly lastRevision: bigint | 'no_stream';
   readonly byId: ReadonlyMap<string, Position>;
+  /** Link of the last event; undefined for no stream or a last event without one. */
+  readonly lastLink: string | undefined;
 }
 
 /**
@@ -24,6 +27,7 @@ export async function readStreamState(
   const cached = known.get(streamName);
   const byId = new Map<string, Position>(cached?.byId ?? []);
   let lastRevision: bigint | undefined = cached?.lastRevision;
+  let lastLink: string | undefined = cached?.lastLink;
   try {
     for await (const { event } of client.readStream(streamName, {
       direction: FORWARDS,
@@ -33,16 +37,17 @@ export async function readStreamState(
       if (!event?.position) continue;
       byId.set(event.id.toLowerCase(), encodePosition(event.position));
       lastRevision = event.revision;
+      lastLink = chainFieldsOf(event.metadata)?.link;
     }
   } catch (error) {
     if (error instanceof StreamNotFoundError) {
       // Also what a stream deleted since we cached it reads as: start over from nothing.
       known.delete(streamName);
-      return { lastRevision: 'no_stream', byId: new Map() };
+      return { lastRevision: 'no_stream', byId: new Map(), lastLink: undefined };
     }
     throw translateError(error, `read of ${streamName}`);
   }
-  if (lastRevision === undefined) return { lastRevision: 'no_stream', byId };
-  known.set(streamName, { lastRevision, byId });
-  return { lastRevision, byId };
+  if (lastRevision === undefined) return { lastRevision: 'no_stream', byId, lastLink: undefined };
+  known.set(streamName, { lastRevision, byId, lastLink });
+  return { lastRevision, byId, lastLink };
 }
