@@ -51,7 +51,7 @@ export function createWebhookEvidenceChecker(prove?: SignatureProver): WebhookEv
       return [
         {
           kind: 'webhook',
-          message: `a ${event.type} event without a string svixId: its signature cannot be checked`,
+          message: `a webhook event (${event.type}) without a string svixId: its signature cannot be checked`,
         },
       ];
     }

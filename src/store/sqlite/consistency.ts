@@ -67,6 +67,24 @@ export function findInconsistencies(db: Database.Database): StoreInconsistency[]
             : `the streams table says revision ${row.row} but the last event is revision ${row.head}`,
     });
   }
+  // recorded_at is the store's clock, not covered by links (queries use the times inside the
+  // metadata); one writer commits in position order, so it never goes back along the log.
+  const backwards = db
+    .prepare<[], { position: number; recordedAt: string; previous: string }>(
+      `SELECT position, recorded_at AS recordedAt, previous FROM (
+         SELECT position, recorded_at, lag(recorded_at) OVER (ORDER BY position) AS previous
+         FROM events)
+       WHERE recorded_at < previous
+          OR strftime('%Y-%m-%dT%H:%M:%fZ', recorded_at) IS NOT recorded_at
+       LIMIT ${LIMIT}`,
+    )
+    .all();
+  for (const row of backwards) {
+    problems.push({
+      position: formatSequencePosition(row.position),
+      message: `recorded_at goes back in time or is not a UTC time (${row.recordedAt} after ${row.previous})`,
+    });
+  }
   const heads = db
     .prepare<[], { stream: string; revision: number }>(
       `SELECT s.stream AS stream, s.revision AS revision
