@@ -347,7 +347,7 @@ export const TAMPERS: readonly Tamper[] = [
   },
   {
     name: 'byte flip in the link column',
-    apply: (db, l) => flip(db, 'link', rows(db, 'quarantine')[0]!.position),
+    apply: (db) => flip(db, 'link', rows(db, 'quarantine')[0]!.position),
     expect: LINK,
   },
   {
