@@ -20,7 +20,8 @@ import { startEnrichment, type EnrichmentProcessor } from './processing/enrichme
 import { openReadModel, type ReadModelDb } from './projections/readModelStore.js';
 import { startProjections, type ProjectionRunner } from './projections/runner.js';
 import { createQueryRouter } from './query/router.js';
-import type { EventStore } from './store/eventStore.js';
+import { recordPreLedgerEvents } from './ledger/backfill.js';
+import { StoreUnavailableError, type EventStore } from './store/eventStore.js';
 import { openEventStore } from './store/openEventStore.js';
 
 export interface ServiceOptions {
@@ -53,6 +54,7 @@ export async function startService(
   const store = openEventStore(config.eventStore, logger, {
     onCommit: ingressMetrics.observeCommit,
   });
+  await recordPreLedgerEventsOnStart(store, logger);
   const readModelDb = openReadModel(config.readModelPath);
   const stop = new AbortController();
 
@@ -149,6 +151,24 @@ export async function startService(
     enrichment,
     close,
   };
+}
+
+/**
+ * Before anything else writes, pre-ledger events get their after-the-fact record. A store that
+ * cannot be reached now (KurrentDB down) does not stop the start: the chain itself needs no
+ * record, which is then written at a later start. Any other failure stops the start.
+ */
+async function recordPreLedgerEventsOnStart(store: EventStore, logger: Logger): Promise<void> {
+  try {
+    await recordPreLedgerEvents(store, { logger });
+  } catch (error) {
+    if (error instanceof StoreUnavailableError) {
+      logger.warn({ err: error }, 'could not check the store for events written before the ledger');
+      return;
+    }
+    await store.close();
+    throw error;
+  }
 }
 
 function startEnrichmentIfConfigured(
