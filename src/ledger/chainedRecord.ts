@@ -4,10 +4,8 @@
  * their links itself there and nowhere else.
  */
 import type { EventStore } from '../store/eventStore.js';
+import { CHAINED_AFTER_THE_FACT, LEDGER_STREAM } from './backfill.js';
 import { parseChainedRange, type ChainedRange } from './checkpointFormat.js';
-
-export const LEDGER_STREAM = 'ledger';
-export const CHAINED_RECORD_TYPE = 'ledger.chained-after-the-fact';
 
 export interface ChainedRecord {
   readonly range: ChainedRange;
@@ -18,13 +16,13 @@ export interface ChainedRecord {
 /** The record, or undefined when the store was never upgraded from a pre-ledger version. */
 export async function readChainedRecord(store: EventStore): Promise<ChainedRecord | undefined> {
   const events = await store.readStream(LEDGER_STREAM, { maxCount: 100 });
-  const record = events.find((event) => event.type === CHAINED_RECORD_TYPE);
+  const record = events.find((event) => event.type === CHAINED_AFTER_THE_FACT);
   if (record === undefined) return undefined;
   let data: unknown;
   try {
     data = JSON.parse(record.data.toString('utf8'));
   } catch {
-    throw new Error(`the ${CHAINED_RECORD_TYPE} record at ${record.position} is not JSON`);
+    throw new Error(`the ${CHAINED_AFTER_THE_FACT} record at ${record.position} is not JSON`);
   }
   return { range: parseChainedRange(data), position: record.position };
 }
