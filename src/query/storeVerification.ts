@@ -13,7 +13,6 @@
  * size of bodies.
  */
 import { inChainedRange, readChainedRecord, type ChainedRecord } from '../ledger/chainedRecord.js';
-import { sha256Hex } from '../ledger/link.js';
 import { recomputeLink } from '../ledger/chain.js';
 import { StreamHeads } from '../ledger/streamHeads.js';
 import type { EventStore, RecordedEvent } from '../store/eventStore.js';
@@ -116,10 +115,10 @@ export async function verifyStore(
           event,
         );
       }
-      const { link } = recomputeLink(event, heads.previousLink(event.streamName));
+      const { link, dataSha256 } = recomputeLink(event, heads.previousLink(event.streamName));
       if (event.link !== undefined) {
         stored += 1;
-        if (event.dataSha256 !== undefined && event.dataSha256 !== sha256Hex(event.data)) {
+        if (event.dataSha256 !== undefined && event.dataSha256 !== dataSha256) {
           await report(
             'link',
             'the stored data no longer hashes to its recorded dataSha256',
