@@ -46,25 +46,45 @@ function signed(event: NewEvent): NewEvent {
 
 /**
  * The synthetic snapshots name their causes by id only (positions are unknown when the log is
- * generated); filled in here from the causes' appends, as the enrichment reactor records them.
+ * generated, and a late webhook may even be generated after its snapshot); here a snapshot is
+ * appended once its cause is, with the cause's position, as the enrichment reactor does.
  */
-async function withCausePositions(
-  event: NewEvent,
-  positions: ReadonlyMap<string, Promise<string>>,
-): Promise<NewEvent> {
+class CausePositions {
+  private readonly waiting = new Map<
+    string,
+    { promise: Promise<string>; resolve: (p: string) => void }
+  >();
+
+  of(id: string): Promise<string> {
+    let entry = this.waiting.get(id);
+    if (entry === undefined) {
+      let resolve!: (p: string) => void;
+      const promise = new Promise<string>((r) => (resolve = r));
+      entry = { promise, resolve };
+      this.waiting.set(id, entry);
+    }
+    return entry.promise;
+  }
+
+  stored(id: string, position: string): void {
+    void this.of(id);
+    this.waiting.get(id)!.resolve(position);
+  }
+}
+
+async function withCausePositions(event: NewEvent, causes: CausePositions): Promise<NewEvent> {
   const { causationId, causedBy } = event.metadata as {
     causationId?: string;
     causedBy?: { id: string }[];
   };
-  if (causationId === undefined) return event;
-  const position = async (id: string) => (await positions.get(id)) ?? '';
+  if (causationId === undefined || causationId === 'none') return event;
   return {
     ...event,
     metadata: {
       ...event.metadata,
-      causationPosition: await position(causationId),
+      causationPosition: await causes.of(causationId),
       causedBy: await Promise.all(
-        (causedBy ?? []).map(async (cause) => ({ ...cause, position: await position(cause.id) })),
+        (causedBy ?? []).map(async (cause) => ({ ...cause, position: await causes.of(cause.id) })),
       ),
     },
   };
@@ -73,15 +93,14 @@ async function withCausePositions(
 async function writeLog(path: string): Promise<void> {
   const store = openSqliteEventStore({ path, maxBatchSize: 5000 });
   const inFlight = new Set<Promise<unknown>>();
-  const positions = new Map<string, Promise<string>>();
+  const causes = new CausePositions();
   for (const { stream, event } of syntheticLog({ events, customers })) {
-    const stored = withCausePositions(signed(event), positions).then(
-      async (ready) => (await store.appendToStream(stream, [ready])).position,
-    );
-    positions.set(event.id, stored);
-    const append: Promise<unknown> = stored.then(() => {
-      inFlight.delete(append);
-    });
+    const append: Promise<unknown> = withCausePositions(signed(event), causes)
+      .then((ready) => store.appendToStream(stream, [ready]))
+      .then((result) => {
+        causes.stored(event.id, result.position);
+        inFlight.delete(append);
+      });
     inFlight.add(append);
     if (inFlight.size >= 5000) await Promise.race(inFlight);
   }

@@ -35,7 +35,10 @@ export async function run(args: string[], deps: CliDeps): Promise<number> {
   const logger = createLogger(config.logLevel);
   const print = (line = ''): boolean => deps.stdout.write(`${line}\n`);
   if (generated.length > 0)
-    print(`Generated ${generated.join(' and ')} into .env (development only).`);
+    print(
+      `Generated ${generated.slice(0, -1).join(', ')}${generated.length > 1 ? ' and ' : ''}` +
+        `${generated.at(-1)} into .env (development only).`,
+    );
 
   let simulator: { api: SimulatorApi; state: SimulatorState } | undefined;
   if (config.compilotApi.key === undefined) {
