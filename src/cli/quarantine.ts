@@ -17,10 +17,11 @@ export const USAGE = `usage: compilot-ledger quarantine list [--json]
 
 list     every quarantined delivery (oldest first): position, svix id, received time, why it was
          quarantined, and its status against the CURRENT schemas: still-invalid (with the errors),
-         replayable, already-replayed, or already-delivered (a later delivery of the same svix id
-         passed)
+         replayable, already-replayed, already-delivered (a later delivery of the same svix id
+         passed), or svix-id-conflict (its svix id is stored with another body; never replayed)
 replay   appends each delivery that now passes to its proper stream as a new event: same type and
-         raw bytes, the original delivery metadata plus replayedFrom {eventId, position}. The
+         raw bytes, the original delivery metadata plus replayedFrom {eventId, position}, and
+         the id ingress gives the delivery (so a later resend by Svix is a duplicate). The
          quarantined original stays. Idempotent: running it again appends nothing.
 
   --dry-run  (replay) say what would be appended, append nothing

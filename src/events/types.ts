@@ -51,7 +51,12 @@ export interface WebhookMetadata {
   readonly contentType?: string;
 }
 
-export type QuarantineReason = 'not-json' | 'unknown-event-type' | 'schema-invalid';
+/**
+ * Why a verified delivery was quarantined. `svix-id-conflict`: its svix id is already stored
+ * with another body (the entry then also names the stored event in `conflictsWith`).
+ */
+export type QuarantineReason =
+  'not-json' | 'unknown-event-type' | 'schema-invalid' | 'svix-id-conflict';
 
 export interface QuarantineMetadata extends WebhookMetadata {
   readonly quarantineReason: QuarantineReason;
@@ -83,4 +88,7 @@ export interface RefetchMetadata {
   readonly httpStatus: number;
   /** One id per `rebuild --refetch` run. */
   readonly refetchRunId: string;
+  /** The customer's latest event when the run fetched (there is no causing webhook). */
+  readonly causationId: string;
+  readonly causationPosition: string;
 }

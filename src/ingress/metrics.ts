@@ -8,6 +8,8 @@ export type DeliveryOutcome = 'stored' | 'duplicate' | 'quarantined' | 'rejected
 export interface IngressMetrics {
   /** `reason`: the rejection or quarantine reason, or the failure class; omitted otherwise. */
   delivery(outcome: DeliveryOutcome, reason?: string): void;
+  /** A delivery whose svix id was already stored with another body (kept in quarantine). */
+  svixIdConflict(): void;
   /** Wall time of one `appendToStream` as seen by the handler (includes waiting for the commit). */
   observeAppend(seconds: number): void;
   /**
@@ -36,6 +38,10 @@ export function createIngressMetrics(registry: Registry): IngressMetrics {
     help: 'Webhook deliveries by outcome (stored, duplicate, quarantined, rejected, failed) and reason',
     labelNames: ['outcome', 'reason'] as const,
   });
+  const conflicts = counter(registry, {
+    name: `${PREFIX}svix_id_conflicts_total`,
+    help: 'Deliveries whose svix id was already stored with another body (kept in quarantine as svix-id-conflict)',
+  });
   const append = histogram(registry, {
     name: `${PREFIX}webhook_append_duration_seconds`,
     help: 'Time from append call to durable commit for one webhook delivery',
@@ -54,6 +60,9 @@ export function createIngressMetrics(registry: Registry): IngressMetrics {
   return {
     delivery(outcome, reason) {
       deliveries.inc(reason === undefined ? { outcome } : { outcome, reason });
+    },
+    svixIdConflict() {
+      conflicts.inc();
     },
     observeAppend(seconds) {
       append.observe(seconds);

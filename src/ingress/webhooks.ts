@@ -1,20 +1,27 @@
 import { hash } from 'node:crypto';
 import type { Middleware } from 'koa';
+import { QUARANTINE_STREAM } from '../events/streams.js';
 import {
   QUARANTINED_EVENT_TYPE,
   type QuarantineMetadata,
   type WebhookMetadata,
 } from '../events/types.js';
 import type { Logger } from '../lib/logger.js';
-import { uuidv5 } from '../lib/uuidv5.js';
 import {
+  EventStoreError,
   StoreUnavailableError,
-  type AppendResult,
   type EventStore,
   type NewEvent,
 } from '../store/eventStore.js';
 import type { SchemaSet } from '../validation/schemas.js';
 import { classifyDelivery, type Classification } from './classify.js';
+import {
+  appendDelivery,
+  conflictEntryId,
+  deliveryEventId,
+  quarantineEntryId,
+  type StoredDelivery,
+} from './deliveryIdentity.js';
 import type { IngressMetrics } from './metrics.js';
 import { getRawBody } from './rawBody.js';
 import {
@@ -36,7 +43,9 @@ export interface WebhookHandlerDeps {
  * `POST /webhooks/compilot`, after `rawBody`. Verifies the exact bytes (401 otherwise), then
  * appends them byte-exact to the event's stream, or to `quarantine` when the body is not JSON,
  * names an unknown event type or fails its schema. The event id derives from the svix id, so a
- * redelivery is recognised by the store and answered `{ duplicate: true }` without a write.
+ * redelivery is recognised by the store and answered `{ duplicate: true }` without a write; a
+ * svix id already stored with another body is kept as a `svix-id-conflict` quarantine entry
+ * (see deliveryIdentity.ts), answered 2xx and logged at warn.
  * The answer comes only after the append is durable; store errors propagate (503, not acked).
  */
 export function webhookHandler(deps: WebhookHandlerDeps): Middleware {
@@ -58,20 +67,18 @@ export function webhookHandler(deps: WebhookHandlerDeps): Middleware {
     }
 
     const classification = classifyDelivery(delivery.body, deps.schemas);
-    const event = toNewEvent(
+    const metadata = webhookMetadata(
       raw,
       delivery,
-      classification,
       receivedAt,
       ctx.get('Content-Type'),
       deps.schemas.version,
     );
+    const event = toNewEvent(raw, delivery.svixId, metadata, classification);
     const started = performance.now();
-    let result: AppendResult;
+    let stored: StoredOutcome;
     try {
-      result = await deps.store.appendToStream(classification.streamName, [event], {
-        expected: 'any',
-      });
+      stored = await storeDelivery(deps.store, classification.streamName, event, metadata);
     } catch (error) {
       const reason = error instanceof StoreUnavailableError ? 'store-unavailable' : 'append-error';
       deps.metrics.delivery('failed', reason);
@@ -83,44 +90,118 @@ export function webhookHandler(deps: WebhookHandlerDeps): Middleware {
     }
     deps.metrics.observeAppend((performance.now() - started) / 1000);
 
-    const quarantined = classification.kind === 'quarantine';
-    const outcome = result.duplicate ? 'duplicate' : quarantined ? 'quarantined' : 'stored';
-    const reason = quarantined ? classification.reason : undefined;
+    const conflictsWith = stored.conflictsWith;
+    const conflict = conflictsWith !== undefined;
+    const quarantined = classification.kind === 'quarantine' || conflict;
+    const outcome = stored.duplicate ? 'duplicate' : quarantined ? 'quarantined' : 'stored';
+    const reason = conflict
+      ? 'svix-id-conflict'
+      : classification.kind === 'quarantine'
+        ? classification.reason
+        : undefined;
     deps.metrics.delivery(outcome, reason);
-    deps.logger.info(
-      {
-        outcome,
-        reason,
-        svixId: delivery.svixId,
-        eventId: event.id,
-        eventType: classification.eventType,
-        stream: classification.streamName,
-        position: result.position,
-        bytes: raw.length,
-        ...(quarantined ? { errorCount: classification.errors.length } : {}),
-      },
-      'webhook',
-    );
+    if (conflict) deps.metrics.svixIdConflict();
+    const fields = {
+      outcome,
+      reason,
+      svixId: delivery.svixId,
+      eventId: stored.eventId,
+      eventType: classification.eventType,
+      stream: stored.streamName,
+      position: stored.position,
+      bytes: raw.length,
+      ...(classification.kind === 'quarantine' && !conflict
+        ? { errorCount: classification.errors.length }
+        : {}),
+      ...(conflictsWith === undefined
+        ? {}
+        : {
+            conflictsWith: {
+              stream: conflictsWith.streamName,
+              eventId: conflictsWith.eventId,
+              position: conflictsWith.position,
+            },
+          }),
+    };
+    if (conflict) {
+      deps.logger.warn(
+        fields,
+        'webhook: svix id already stored with another body; kept in quarantine',
+      );
+    } else {
+      deps.logger.info(fields, 'webhook');
+    }
     ctx.status = 200;
     ctx.body = {
-      ...(result.duplicate ? { duplicate: true } : { stored: true }),
+      ...(stored.duplicate ? { duplicate: true } : { stored: true }),
       ...(quarantined ? { quarantined: true, reason } : {}),
-      eventId: event.id,
-      stream: classification.streamName,
-      position: result.position,
+      eventId: stored.eventId,
+      stream: stored.streamName,
+      position: stored.position,
     };
   };
 }
 
-function toNewEvent(
+interface StoredOutcome {
+  readonly duplicate: boolean;
+  readonly eventId: string;
+  readonly streamName: string;
+  readonly position: string;
+  /** Set when the svix id was already stored with another body (then kept in quarantine). */
+  readonly conflictsWith?: StoredDelivery;
+}
+
+/**
+ * Appends the delivery; when its svix id is already stored with other bytes, keeps it as a
+ * `svix-id-conflict` quarantine entry instead (one per distinct body), so no body is ever
+ * dropped and the original is never touched.
+ */
+async function storeDelivery(
+  store: EventStore,
+  streamName: string,
+  event: NewEvent,
+  metadata: WebhookMetadata,
+): Promise<StoredOutcome> {
+  const first = await appendDelivery(store, streamName, event);
+  if (first.kind !== 'conflict') {
+    const duplicate = first.kind === 'duplicate';
+    return { duplicate, eventId: event.id, streamName, position: first.position };
+  }
+  const existing = first.existing;
+  const conflictMetadata: QuarantineMetadata & { conflictsWith: StoredDelivery } = {
+    ...metadata,
+    quarantineReason: 'svix-id-conflict',
+    errors: [{ path: '', message: 'the svix id is already stored with another body' }],
+    conflictsWith: existing,
+  };
+  const entry: NewEvent = {
+    id: conflictEntryId(metadata.svixId, metadata.bodySha256),
+    type: QUARANTINED_EVENT_TYPE,
+    data: event.data,
+    metadata: { ...conflictMetadata },
+  };
+  const kept = await appendDelivery(store, QUARANTINE_STREAM, entry);
+  if (kept.kind === 'conflict') {
+    // The entry id covers the body digest: only a tampered store gets here.
+    throw new EventStoreError(`conflict entry ${entry.id} is stored with another body`);
+  }
+  return {
+    duplicate: kept.kind === 'duplicate',
+    eventId: entry.id,
+    streamName: QUARANTINE_STREAM,
+    position: kept.position,
+    conflictsWith: existing,
+  };
+}
+
+function webhookMetadata(
   raw: Buffer,
   delivery: VerifiedDelivery,
-  classification: Classification,
   receivedAt: Date,
   contentType: string,
   schemaVersion: string,
-): NewEvent {
-  const metadata: WebhookMetadata = {
+): WebhookMetadata {
+  return {
     svixId: delivery.svixId,
     svixTimestamp: delivery.svixTimestamp,
     svixSignature: delivery.svixSignature,
@@ -130,8 +211,16 @@ function toNewEvent(
     schemaVersion,
     ...(contentType === '' ? {} : { contentType }),
   };
-  const id = uuidv5(delivery.svixId);
+}
+
+function toNewEvent(
+  raw: Buffer,
+  svixId: string,
+  metadata: WebhookMetadata,
+  classification: Classification,
+): NewEvent {
   if (classification.kind === 'event') {
+    const id = deliveryEventId(svixId);
     return { id, type: classification.eventType, data: raw, metadata: { ...metadata } };
   }
   const quarantineMetadata: QuarantineMetadata = {
@@ -140,5 +229,10 @@ function toNewEvent(
     ...(classification.eventType === undefined ? {} : { eventType: classification.eventType }),
     errors: classification.errors,
   };
-  return { id, type: QUARANTINED_EVENT_TYPE, data: raw, metadata: { ...quarantineMetadata } };
+  return {
+    id: quarantineEntryId(svixId),
+    type: QUARANTINED_EVENT_TYPE,
+    data: raw,
+    metadata: { ...quarantineMetadata },
+  };
 }

@@ -9,25 +9,18 @@
  * append fail and the step re-reads and re-checks. The event id is derived from the first cause
  * it accounts for, as a second fence: the same first cause can never be recorded twice.
  */
-import { DETAILS_EVENT_TYPE, NOT_FOUND_EVENT_TYPE, type DetailsMetadata } from '../events/types.js';
+import { DETAILS_EVENT_TYPE, NOT_FOUND_EVENT_TYPE } from '../events/types.js';
 import type { Logger } from '../lib/logger.js';
 import { uuidv5 } from '../lib/uuidv5.js';
 import {
   StreamRevisionConflictError,
   type EventStore,
-  type NewEvent,
   type RecordedEvent,
 } from '../store/eventStore.js';
+import { detailsSnapshotEvent, type FetchedDetails } from './detailsSnapshot.js';
 import type { EnrichmentMetrics } from './enrichmentMetrics.js';
 
-/** What the API said, kept byte-exact. */
-export interface FetchedDetails {
-  readonly type: typeof DETAILS_EVENT_TYPE | typeof NOT_FOUND_EVENT_TYPE;
-  readonly httpStatus: number;
-  readonly body: Buffer;
-  readonly apiPath: string;
-  readonly fetchedAt: string;
-}
+export type { FetchedDetails };
 
 export interface EnrichCustomerDeps {
   readonly store: EventStore;
@@ -98,20 +91,14 @@ export async function enrichCustomer(
       fetches += 1;
     }
     const first = pending[0]!;
-    const metadata: DetailsMetadata = {
-      fetchedAt: fetched.fetchedAt,
-      apiPath: fetched.apiPath,
-      httpStatus: fetched.httpStatus,
-      causationId: first.id,
-      causationPosition: first.position,
-      causedBy: pending.map((cause) => ({ id: cause.id, position: cause.position })),
-    };
-    const event: NewEvent = {
+    const event = detailsSnapshotEvent({
       id: enrichmentEventId(streamName, first.id),
-      type: fetched.type,
-      data: fetched.body,
-      metadata: { ...metadata },
-    };
+      fetched,
+      causation: first,
+      extraMetadata: {
+        causedBy: pending.map((cause) => ({ id: cause.id, position: cause.position })),
+      },
+    });
     try {
       const result = await store.appendToStream(streamName, [event], { expected: last.revision });
       if (!result.duplicate) {

@@ -1,17 +1,21 @@
 /**
  * `rebuild --refetch`: re-pulls the current details of every known customer (one fetch each,
  * through the rate-limited client) and records each answer in the customer's stream, exactly
- * like enrichment does, so the rebuild that follows projects from fresh recorded facts.
+ * like enrichment does, so the rebuild that follows projects from fresh recorded facts. Each
+ * snapshot names as its cause the customer's latest event when the fetch was made (there is no
+ * causing webhook; the run is named by `refetchRunId`), so it is evidence like any other.
+ * A customer with no stored event is skipped: there is nothing in its stream to follow.
  */
 import { randomUUID } from 'node:crypto';
 import type { CompilotClient } from '../compilot/client.js';
 import { createCustomersApi } from '../compilot/customers.js';
 import { CompilotNotFoundError } from '../compilot/errors.js';
 import { customerStream } from '../events/streams.js';
-import { DETAILS_EVENT_TYPE, NOT_FOUND_EVENT_TYPE, type RefetchMetadata } from '../events/types.js';
+import { DETAILS_EVENT_TYPE, NOT_FOUND_EVENT_TYPE } from '../events/types.js';
 import type { Logger } from '../lib/logger.js';
 import { uuidv5 } from '../lib/uuidv5.js';
 import type { EventStore } from '../store/eventStore.js';
+import { detailsSnapshotEvent, type FetchedDetails } from './detailsSnapshot.js';
 
 export interface RefetchOptions {
   readonly store: EventStore;
@@ -29,6 +33,8 @@ export interface RefetchResult {
   readonly runId: string;
   readonly details: number;
   readonly notFound: number;
+  /** Customers with no stored event, so nothing to record a fetch against. */
+  readonly skipped: number;
 }
 
 export async function refetchCustomers(
@@ -39,31 +45,47 @@ export async function refetchCustomers(
   const customers = createCustomersApi(options.client);
   const runId = options.runId ?? randomUUID();
   const clock = options.clock ?? (() => new Date());
-  const counts = { details: 0, notFound: 0 };
+  const counts = { details: 0, notFound: 0, skipped: 0 };
   let next = 0;
 
   async function fetchOne(customerId: string): Promise<void> {
-    let type: string = DETAILS_EVENT_TYPE;
-    let answer: { status: number; body: Buffer; path: string };
+    const streamName = customerStream(customerId);
+    // Read before the fetch: the cause must precede the answer it explains.
+    const [cause] = await store.readStream(streamName, { direction: 'backwards', maxCount: 1 });
+    if (cause === undefined) {
+      counts.skipped += 1;
+      logger.warn({ customerId }, 'refetch skipped a customer with no stored event');
+      return;
+    }
+    let fetched: FetchedDetails;
     try {
-      answer = await customers.getCustomerDetails(customerId, { signal });
+      const answer = await customers.getCustomerDetails(customerId, { signal });
+      fetched = {
+        type: DETAILS_EVENT_TYPE,
+        httpStatus: answer.status,
+        body: answer.body,
+        apiPath: answer.path,
+        fetchedAt: clock().toISOString(),
+      };
     } catch (error) {
       if (!(error instanceof CompilotNotFoundError)) throw error;
-      type = NOT_FOUND_EVENT_TYPE;
-      answer = { status: 404, body: error.body, path: error.path };
+      fetched = {
+        type: NOT_FOUND_EVENT_TYPE,
+        httpStatus: 404,
+        body: error.body,
+        apiPath: error.path,
+        fetchedAt: clock().toISOString(),
+      };
     }
-    const metadata: RefetchMetadata = {
-      fetchedAt: clock().toISOString(),
-      apiPath: answer.path,
-      httpStatus: answer.status,
-      refetchRunId: runId,
-    };
-    // The id names the run and the customer: retrying the same run never writes twice.
-    const id = uuidv5(`refetch/${runId}/${customerId}`);
-    await store.appendToStream(customerStream(customerId), [
-      { id, type, data: answer.body, metadata: { ...metadata } },
-    ]);
-    if (type === DETAILS_EVENT_TYPE) counts.details += 1;
+    const event = detailsSnapshotEvent({
+      // The id names the run and the customer: retrying the same run never writes twice.
+      id: uuidv5(`refetch/${runId}/${customerId}`),
+      fetched,
+      causation: cause,
+      extraMetadata: { refetchRunId: runId },
+    });
+    await store.appendToStream(streamName, [event]);
+    if (fetched.type === DETAILS_EVENT_TYPE) counts.details += 1;
     else counts.notFound += 1;
   }
 

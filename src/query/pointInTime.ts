@@ -4,7 +4,9 @@
  * - `asOf`: the state in effect at that time by ComPilot's own timestamps: only events whose
  *   ComPilot time (see `comPilotTime`: `updatedAt`/`createdAt`, a snapshot's own time, the
  *   signed svix timestamp for runs) is at or before `asOf`.
- * - `knownAt`: what this service knew then: only events the store had committed by `knownAt`.
+ * - `knownAt`: what this service knew then: only events it had received by `knownAt`, by the
+ *   times in their metadata (see {@link knownTime}), which the ledger's links cover; the store's
+ *   own commit time (`recordedAt`) is not covered on every adapter and is only informational.
  */
 import { foldCustomer, type CustomerState } from '../../projections/customerState.js';
 import { customerStream } from '../events/streams.js';
@@ -32,10 +34,24 @@ export interface PointInTimeState {
 
 /** Whether an event counts at the given point in time. */
 export function isWithin(event: RecordedEvent, at: PointInTime): boolean {
-  if (at.knownAt !== undefined && event.recordedAt.getTime() > at.knownAt.getTime()) return false;
+  if (at.knownAt !== undefined && knownTime(event) > at.knownAt.getTime()) return false;
   if (at.asOf === undefined) return true;
   const time = effectiveTime(event);
   return time !== undefined && time <= at.asOf.getTime();
+}
+
+/**
+ * When this service came to know the event, in ms: a replay's `replayedAt` (the delivery counted
+ * only from then), else the delivery's `receivedAt`, else a snapshot's `fetchedAt`. Only an
+ * event written by another tool, carrying none of them, falls back to the commit time.
+ */
+export function knownTime(event: RecordedEvent): number {
+  for (const key of ['replayedAt', 'receivedAt', 'fetchedAt']) {
+    const value = event.metadata[key];
+    const time = typeof value === 'string' ? Date.parse(value) : Number.NaN;
+    if (!Number.isNaN(time)) return time;
+  }
+  return event.recordedAt.getTime();
 }
 
 /** ComPilot's time of the event in ms, or undefined when it has none or cannot be read. */

@@ -5,16 +5,25 @@
  * original WebhookMetadata, and `replayedFrom: { eventId, position }` naming the quarantined
  * original, which stays where it is (the log is immutable).
  *
- * Idempotent: the new event's id is derived from the quarantined event's id, so a second replay
- * is a duplicate append that writes nothing. A delivery whose svix id already reached the proper
- * stream (a later resend that passed) is not replayed again.
+ * The new event gets the id ingress gives a delivery that passes (UUIDv5 of its svix id), so a
+ * second replay, and a later resend of the same message by Svix, are duplicates that write
+ * nothing. Entries quarantined before quarantine entries had ids of their own hold that id
+ * themselves (ids are unique store-wide): their replay gets one derived from the entry's id.
+ * A delivery whose svix id already reached the proper stream (a later resend that passed) is
+ * not replayed again; a `svix-id-conflict` entry never is (its svix id names another body).
  */
 import { REPLAYED_METADATA_KEY, QUARANTINED_EVENT_TYPE } from '../events/types.js';
 import { QUARANTINE_STREAM } from '../events/streams.js';
 import { classifyDelivery } from '../ingress/classify.js';
+import { deliveryEventId } from '../ingress/deliveryIdentity.js';
 import type { ParsedBody } from '../ingress/verifyWebhook.js';
 import { uuidv5 } from '../lib/uuidv5.js';
-import type { EventStore, NewEvent, RecordedEvent } from '../store/eventStore.js';
+import {
+  EventIdInOtherStreamError,
+  type EventStore,
+  type NewEvent,
+  type RecordedEvent,
+} from '../store/eventStore.js';
 import type { SchemaSet, ValidationError } from '../validation/schemas.js';
 import { readStreamPages } from './logPages.js';
 
@@ -29,7 +38,9 @@ export type ReplayStatus =
   | 'replayed'
   | 'already-replayed'
   /** The same svix id is already in the proper stream (a later delivery passed). */
-  | 'already-delivered';
+  | 'already-delivered'
+  /** Kept because its svix id was already stored with another body: never replayed. */
+  | 'svix-id-conflict';
 
 export interface QuarantineEntry {
   readonly event: RecordedEvent;
@@ -47,9 +58,17 @@ export interface QuarantineEntry {
   readonly replayPosition?: string;
 }
 
-/** The id of the replayed copy of a quarantined event: deterministic, so replay is idempotent. */
-export function replayEventId(quarantinedEventId: string): string {
-  return uuidv5(`quarantine-replay:${quarantinedEventId}`);
+/**
+ * The id of the replayed copy of a quarantined event: the one ingress would have given it, or,
+ * for an entry that holds that id itself (quarantined by an earlier build), one derived from
+ * the entry's id. Deterministic either way, so replay is idempotent.
+ */
+export function replayEventId(quarantined: RecordedEvent): string {
+  const svixId = quarantined.metadata.svixId;
+  if (typeof svixId === 'string' && deliveryEventId(svixId) !== quarantined.id) {
+    return deliveryEventId(svixId);
+  }
+  return uuidv5(`quarantine-replay:${quarantined.id}`);
 }
 
 /** Every quarantined delivery with what a replay would do now; `apply` performs the replays. */
@@ -82,13 +101,14 @@ async function review(
     reason: typeof meta.quarantineReason === 'string' ? meta.quarantineReason : null,
     claimedType: typeof meta.eventType === 'string' ? meta.eventType : null,
   };
+  if (meta.quarantineReason === 'svix-id-conflict') return { ...base, status: 'svix-id-conflict' };
   const verdict = classifyDelivery(parse(event.data), schemas);
   if (verdict.kind === 'quarantine') {
     return { ...base, status: 'still-invalid', errors: verdict.errors };
   }
   const { streamName, eventType } = verdict;
-  const id = replayEventId(event.id);
-  const existing = await findInStream(store, streamName, id, base.svixId);
+  const id = replayEventId(event);
+  const existing = await findInStream(store, streamName, id, event.id, base.svixId);
   if (existing !== undefined) return { ...base, status: existing, streamName };
   if (!apply) return { ...base, status: 'replayable', streamName };
 
@@ -106,7 +126,14 @@ async function review(
       replayedAt: clock().toISOString(),
     },
   };
-  const result = await store.appendToStream(streamName, [replayed]);
+  let result;
+  try {
+    result = await store.appendToStream(streamName, [replayed]);
+  } catch (error) {
+    // The delivery id is in another stream: that message was delivered (and routed) there.
+    if (!(error instanceof EventIdInOtherStreamError)) throw error;
+    return { ...base, status: 'already-delivered', streamName: error.existingStream };
+  }
   return {
     ...base,
     status: result.duplicate ? 'already-replayed' : 'replayed',
@@ -127,11 +154,15 @@ async function findInStream(
   store: EventStore,
   streamName: string,
   replayId: string,
+  quarantinedId: string,
   svixId: string | null,
 ): Promise<'already-replayed' | 'already-delivered' | undefined> {
   for await (const page of readStreamPages(store, streamName)) {
     for (const event of page) {
-      if (event.id === replayId) return 'already-replayed';
+      const replayedFrom = event.metadata[REPLAYED_METADATA_KEY] as
+        { eventId?: unknown } | undefined;
+      if (replayedFrom?.eventId === quarantinedId) return 'already-replayed';
+      if (event.id === replayId) return 'already-delivered';
       if (svixId !== null && event.metadata.svixId === svixId) return 'already-delivered';
     }
   }

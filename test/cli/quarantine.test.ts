@@ -4,7 +4,7 @@ import t from 'tap';
 import { run } from '../../src/cli/quarantine.js';
 import { run as runVerify } from '../../src/cli/verify.js';
 import { customerStream, QUARANTINE_STREAM } from '../../src/events/streams.js';
-import { replayEventId } from '../../src/query/quarantineReplay.js';
+import { deliveryEventId } from '../../src/ingress/deliveryIdentity.js';
 import { findSchemasDirectory, loadSchemaSet } from '../../src/validation/schemas.js';
 import {
   cliDeps,
@@ -114,7 +114,11 @@ void t.test(
 
     const [replayed, ...more] = await h.store.readStream(customerStream(CUSTOMER_ID));
     t.equal(more.length, 0);
-    t.equal(replayed!.id, replayEventId(original!.id));
+    t.equal(
+      replayed!.id,
+      deliveryEventId('msg_questionaire'),
+      'the replayed event has the id ingress gives the delivery',
+    );
     t.equal(replayed!.type, 'customer.updated');
     t.equal(replayed!.data.toString('utf8'), questionnaire, 'the original raw bytes');
     t.match(replayed!.metadata, {
@@ -159,6 +163,26 @@ void t.test('a delivery that later arrived through ingress is not replayed again
   t.match(out, /msg_questionaire .* -> already-delivered/);
   t.equal((await h.store.readStream(customerStream(CUSTOMER_ID))).length, 1);
 });
+
+void t.test(
+  'a delivery replayed from quarantine, then resent by Svix, is a duplicate',
+  async (t) => {
+    const dir = t.testdir();
+    const old = await startAuditHarness(dir, { schemas: olderSchemas(dir) });
+    const secrets = old.secrets;
+    await old.deliver(questionnaire, { msgId: 'msg_questionaire' });
+    await old.close();
+    // Restarted with the current schemas: the operator replays, then Svix resends the message.
+    const h = await startAuditHarness(dir, { ingressSecrets: secrets });
+    t.teardown(() => h.close());
+    t.match((await quarantine(h, 'replay')).out, /msg_questionaire .* -> replayed/);
+    const resent = await h.deliver(questionnaire, { msgId: 'msg_questionaire' });
+    t.equal(resent.status, 200);
+    t.match(resent.json(), { duplicate: true, stream: customerStream(CUSTOMER_ID) });
+    t.equal((await h.store.readStream(customerStream(CUSTOMER_ID))).length, 1, 'stored once');
+    t.match((await quarantine(h, 'replay')).out, /msg_questionaire .* -> already-replayed/);
+  },
+);
 
 void t.test('quarantine refuses unknown actions and options', async (t) => {
   const dir = t.testdir();

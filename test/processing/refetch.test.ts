@@ -1,47 +1,90 @@
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { createCompilotClient } from '../../src/compilot/client.js';
 import { customerStream } from '../../src/events/streams.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { refetchCustomers } from '../../src/processing/refetch.js';
+import type { EventStore, RecordedEvent } from '../../src/store/eventStore.js';
 import { openSqliteEventStore } from '../../src/store/sqliteEventStore.js';
+import { startServer } from '../helpers/httpServer.js';
 import { addActiveCustomer, startSimulator } from '../helpers/simulatorHarness.js';
 
+/** A real HTTP API on 127.0.0.1 answering with bytes no JSON encoder would produce. */
+async function oddApi(t: Test, known: string) {
+  const detailsBody = Buffer.from(`{ "id" : "${known}",\n  "status":"Active" , "name":"Zoë"  }\n`);
+  const notFoundBody = Buffer.from('{"message" : "no such customer"}  ');
+  const api = await startServer((req, res) => {
+    const found = req.url === `/customers/${known}/details`;
+    res.writeHead(found ? 200 : 404, { 'content-type': 'application/json' });
+    res.end(found ? detailsBody : notFoundBody);
+  });
+  t.teardown(() => api.close());
+  return { url: api.baseUrl, detailsBody, notFoundBody };
+}
+
+async function withHistory(store: EventStore, customerId: string): Promise<RecordedEvent> {
+  await store.appendToStream(customerStream(customerId), [
+    { id: randomUUID(), type: 'customer.updated', data: Buffer.from('{}'), metadata: {} },
+  ]);
+  const [event] = await store.readStream(customerStream(customerId));
+  return event!;
+}
+
 void t.test(
-  'refetch records one details answer per known customer, and 404 as not-found',
+  'refetch records one details answer per known customer, byte-exact with its evidence, and 404 as not-found',
   async (t) => {
-    const sim = await startSimulator(t);
-    const known = addActiveCustomer(sim.state);
+    const known = randomUUID();
     const unknown = '00000000-0000-4000-8000-000000000000';
+    const api = await oddApi(t, known);
     const store = openSqliteEventStore({ path: join(t.testdir({}), 'events.db') });
     t.teardown(() => store.close());
-    const client = createCompilotClient({ baseUrl: sim.api.url, apiKey: sim.apiKey });
+    const causes = [await withHistory(store, known), await withHistory(store, unknown)];
+    const client = createCompilotClient({ baseUrl: api.url, apiKey: 'key' });
     const options = {
       store,
       client,
       logger: createLogger('silent'),
       signal: new AbortController().signal,
+      clock: () => new Date('2030-01-02T03:04:05.000Z'),
     };
 
-    const result = await refetchCustomers([known, unknown], { ...options, runId: 'run-1' });
-    t.same({ details: result.details, notFound: result.notFound }, { details: 1, notFound: 1 });
-
-    const [details] = await store.readStream(customerStream(known));
-    t.equal(details?.type, 'compilot.customer.details');
-    t.equal(JSON.parse(details!.data.toString()).id, known, 'data is the API body');
-    t.match(details?.metadata, {
-      refetchRunId: 'run-1',
-      httpStatus: 200,
-      apiPath: `/customers/${known}/details`,
+    const result = await refetchCustomers([known, unknown, randomUUID()], {
+      ...options,
+      runId: 'run-1',
     });
-    const [missing] = await store.readStream(customerStream(unknown));
+    t.same(
+      { details: result.details, notFound: result.notFound, skipped: result.skipped },
+      { details: 1, notFound: 1, skipped: 1 },
+      'a customer with no stored event is skipped',
+    );
+
+    const [, details] = await store.readStream(customerStream(known));
+    t.equal(details?.type, 'compilot.customer.details');
+    t.ok(details?.data.equals(api.detailsBody), 'data is the API body exactly as received');
+    t.strictSame(
+      details?.metadata,
+      {
+        refetchRunId: 'run-1',
+        fetchedAt: '2030-01-02T03:04:05.000Z',
+        apiPath: `/customers/${known}/details`,
+        httpStatus: 200,
+        causationId: causes[0]!.id,
+        causationPosition: causes[0]!.position,
+      },
+      'metadata names path, status, fetch time and the preceding event it follows',
+    );
+    const [, missing] = await store.readStream(customerStream(unknown));
     t.equal(missing?.type, 'compilot.customer.not-found');
-    t.equal(missing?.metadata.httpStatus, 404);
+    t.ok(missing?.data.equals(api.notFoundBody), 'the 404 body is kept byte-exact');
+    t.match(missing?.metadata, { httpStatus: 404, causationId: causes[1]!.id });
 
     await refetchCustomers([known, unknown], { ...options, runId: 'run-1' });
-    t.equal((await store.readAll()).length, 2, 'the same run retried writes nothing twice');
+    t.equal((await store.readAll()).length, 4, 'the same run retried writes nothing twice');
     await refetchCustomers([known], { ...options, runId: 'run-2' });
-    t.equal((await store.readStream(customerStream(known))).length, 2, 'a new run is a new fact');
+    const stream = await store.readStream(customerStream(known));
+    t.equal(stream.length, 3, 'a new run is a new fact');
+    t.equal(stream[2]!.metadata.causationId, details!.id, 'caused by the latest event then');
   },
 );
 

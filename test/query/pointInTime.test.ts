@@ -1,4 +1,5 @@
 import t from 'tap';
+import { isWithin } from '../../src/query/pointInTime.js';
 import { CUSTOMER_ID, fixtureBody, startAuditHarness } from '../helpers/auditHarness.js';
 
 const customer = `/customers/${CUSTOMER_ID}`;
@@ -142,4 +143,28 @@ void t.test('asOf and knownAt fold the customer stream at several points', async
     t.equal(unknown.status, 404);
     t.match(unknown.json(), { error: /no customer nobody is known/ });
   });
+});
+
+void t.test('knownAt goes by the covered metadata times, never by the store commit time', (t) => {
+  const base = {
+    streamName: `customer-${CUSTOMER_ID}`,
+    revision: 0n,
+    position: '00000000000000000001',
+    id: '00000000-0000-4000-8000-000000000001',
+    type: 'customer.updated',
+    data: Buffer.from(JSON.stringify(journey.active)),
+    // A commit time that says "known early": an edited recorded_at must not move the event.
+    recordedAt: new Date('2020-01-01T00:00:00.000Z'),
+  };
+  const knownAt = new Date('2030-01-01T10:30:00.000Z');
+  const delivery = { ...base, metadata: { receivedAt: '2030-01-01T11:00:00.000Z' } };
+  t.equal(isWithin(delivery, { knownAt }), false, 'a delivery counts from its receivedAt');
+  const snapshot = { ...base, metadata: { fetchedAt: '2030-01-01T10:00:00.000Z' } };
+  t.equal(isWithin(snapshot, { knownAt }), true, 'a snapshot from its fetchedAt');
+  const replay = {
+    ...base,
+    metadata: { receivedAt: '2030-01-01T09:00:00.000Z', replayedAt: '2030-01-01T11:00:00.000Z' },
+  };
+  t.equal(isWithin(replay, { knownAt }), false, 'a replayed delivery from its replayedAt');
+  t.end();
 });

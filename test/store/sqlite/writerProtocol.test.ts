@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import t from 'tap';
 import {
+  EventIdInOtherStreamError,
   EventStoreError,
   IdempotencyConflictError,
   InvalidAppendError,
@@ -24,6 +25,10 @@ void t.test('port errors cross the thread boundary with their class and fields',
   const idempotency = acrossThreads(new IdempotencyConflictError('s', ['a', 'b']));
   t.type(idempotency, IdempotencyConflictError);
   t.match(idempotency, { streamName: 's', existingIds: ['a', 'b'] });
+
+  const elsewhere = acrossThreads(new EventIdInOtherStreamError('s', 'id-1', 'other'));
+  t.type(elsewhere, EventIdInOtherStreamError);
+  t.match(elsewhere, { streamName: 's', eventId: 'id-1', existingStream: 'other' });
 
   const invalid = acrossThreads(new InvalidAppendError('append to s has no events'));
   t.type(invalid, InvalidAppendError);
