@@ -70,6 +70,11 @@ class CausePositions {
     void this.of(id);
     this.waiting.get(id)!.resolve(position);
   }
+
+  /** The log was cut at --events: causes never generated resolve to no position. */
+  giveUp(): void {
+    for (const entry of this.waiting.values()) entry.resolve('');
+  }
 }
 
 async function withCausePositions(event: NewEvent, causes: CausePositions): Promise<NewEvent> {
@@ -104,6 +109,7 @@ async function writeLog(path: string): Promise<void> {
     inFlight.add(append);
     if (inFlight.size >= 5000) await Promise.race(inFlight);
   }
+  causes.giveUp();
   await Promise.all(inFlight);
   await store.close();
 }

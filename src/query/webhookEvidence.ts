@@ -6,7 +6,11 @@
  */
 import { QUARANTINE_STREAM, webhookStreamOf } from '../events/streams.js';
 import { isWebhookEventType, QUARANTINED_EVENT_TYPE } from '../events/types.js';
-import { uuidv5 } from '../lib/uuidv5.js';
+import {
+  conflictEntryId,
+  deliveryEventId,
+  quarantineEntryId,
+} from '../ingress/deliveryIdentity.js';
 import type { RecordedEvent } from '../store/eventStore.js';
 import type { SignatureProver, SignatureVerdict } from './signatureProof.js';
 
@@ -73,7 +77,19 @@ export function createWebhookEvidenceChecker(prove?: SignatureProver): WebhookEv
           message: `a quarantine entry outside ${QUARANTINE_STREAM}`,
         });
       }
-      if (event.metadata.quarantineReason !== SVIX_ID_CONFLICT_REASON) {
+      const conflict = event.metadata.quarantineReason === SVIX_ID_CONFLICT_REASON;
+      const { bodySha256 } = event.metadata;
+      // Builds before the ledger gave quarantine entries the delivery's own id.
+      const ids = conflict
+        ? [conflictEntryId(svixId, String(bodySha256))]
+        : [quarantineEntryId(svixId), deliveryEventId(svixId)];
+      if (!ids.includes(event.id)) {
+        findings.push({
+          kind: 'webhook',
+          message: `quarantine entry id ${event.id} is not the one svix id ${svixId} derives (${ids[0]})`,
+        });
+      }
+      if (!conflict) {
         const first = quarantined.get(svixId);
         if (first !== undefined) {
           findings.push({
@@ -84,10 +100,10 @@ export function createWebhookEvidenceChecker(prove?: SignatureProver): WebhookEv
       }
       return findings;
     }
-    if (event.id !== uuidv5(svixId)) {
+    if (event.id !== deliveryEventId(svixId)) {
       findings.push({
         kind: 'webhook',
-        message: `event id ${event.id} is not the one svix id ${svixId} derives (${uuidv5(svixId)})`,
+        message: `event id ${event.id} is not the one svix id ${svixId} derives (${deliveryEventId(svixId)})`,
       });
     }
     const first = stored.get(svixId);

@@ -1,7 +1,8 @@
 /**
  * A populated ledger for tamper tests: the real service (in-process, real HTTP on 127.0.0.1,
  * real SQLite file) with enrichment against the built-in ComPilot simulator, fed svix-signed
- * webhooks of all 8 types plus two quarantined deliveries, until the details and not-found
+ * webhooks of all 8 types plus two quarantined deliveries and a svix-id conflict, until the
+ * details and not-found
  * snapshots are written; then closed (its shutdown checkpoint goes to the sink).
  */
 import { join } from 'node:path';
@@ -62,15 +63,19 @@ export async function populateLedger(t: Test, dir: string): Promise<PopulatedLed
   const alert = state.addAlert(active.id, { severity: 'High', reason: 'sanctions hit' });
   const gone = state.addCustomer();
   try {
-    const deliver = async (body: object | string) => {
+    const deliver = async (body: object | string, msgId?: string) => {
       const signed = signDelivery({
         secret,
         body: typeof body === 'string' ? body : JSON.stringify(body),
+        ...(msgId !== undefined && { msgId }),
       });
       const res = await post(service.port, WEBHOOK_PATH, signed.body, signed.headers);
       if (res.status !== 200) throw new Error(`delivery answered ${res.status}`);
+      return signed.msgId;
     };
-    await deliver(customerWebhook('customer.created', active));
+    const first = await deliver(customerWebhook('customer.created', active));
+    // The same svix id with another body: kept as a svix-id-conflict quarantine entry.
+    await deliver(customerWebhook('customer.updated', active), first);
     await deliver(scenarioWebhook(active, true, new Date()));
     await deliver(verificationFlowWebhook(active, new Date()));
     await deliver(alertWebhook('alert.created', alert));
