@@ -3,10 +3,10 @@
  * point in time if asked, with signature proofs if asked.
  */
 import { customerStream } from '../events/streams.js';
-import { isoTime, ISO_TIME_DESCRIPTION } from '../query/params.js';
-import { isWithin, readCustomerStream, type PointInTime } from '../query/pointInTime.js';
+import { pointInTime, POINT_IN_TIME_DESCRIPTION } from '../query/params.js';
+import { customerEventsAt, type PointInTime } from '../query/pointInTime.js';
 import { createSignatureProver, type SignatureProof } from '../query/signatureProof.js';
-import { buildTimeline, type Timeline, type TimelineRow } from '../query/timeline.js';
+import { timelineBuilder, type Timeline, type TimelineRow } from '../query/timeline.js';
 import { parseCommandArgs, usageError, withLedger } from './auditSupport.js';
 import type { CliDeps } from './deps.js';
 import { writeLine } from './output.js';
@@ -17,8 +17,9 @@ Prints the customer's audit timeline from the event log, in ComPilot time order:
 status change, reason and evidence (svix id and log position; for details snapshots the
 webhook they were fetched for), then the resulting state.
 
-  --as-of T     only what was in effect at T by ComPilot's own timestamps (ISO 8601, e.g. 2025-03-03T09:20:00Z)
-  --known-at T  only what this service had stored by T
+  --as-of T     only what was in effect at T by ComPilot's own timestamps (ISO 8601, e.g.
+                2025-03-03T09:20:00Z; a date alone, 2025-03-03, means the end of that day in UTC)
+  --known-at T  only what this service had stored by T (same formats)
   --verify      re-verify every webhook signature over the stored bytes with COMPILOT_WEBHOOK_SECRET
                 (exit code 1 if any is not valid)
   --json        one JSON document instead of text
@@ -46,32 +47,39 @@ export async function run(args: string[], deps: CliDeps): Promise<number> {
   ] as const) {
     const raw = values[option];
     if (raw === undefined) continue;
-    const time = isoTime(raw);
-    if (!time) return usageError(deps, `--${option} must be ${ISO_TIME_DESCRIPTION}`, USAGE);
+    const time = pointInTime(raw);
+    if (!time) {
+      return usageError(deps, `--${option} must be ${POINT_IN_TIME_DESCRIPTION}`, USAGE);
+    }
     at[key] = time;
   }
 
   return withLedger(deps, async ({ config, store }) => {
-    const events = await readCustomerStream(store, customerId);
-    if (events.length === 0) {
+    // Retired secrets re-verify stored deliveries; they never accept new ones.
+    const prove = values.verify
+      ? createSignatureProver([...config.webhookSecrets, ...config.retiredWebhookSecrets])
+      : undefined;
+    // Folded page by page: only rows and the state stay in memory, never the bodies.
+    const builder = timelineBuilder(prove);
+    let inStream = 0;
+    for await (const { event, within } of customerEventsAt(store, customerId, at)) {
+      inStream += 1;
+      if (within) builder.add(event);
+    }
+    if (inStream === 0) {
       deps.stderr.write(
         `no events are stored for customer ${customerId} (no stream ${customerStream(customerId)})\n`,
       );
       return 1;
     }
-    // Retired secrets re-verify stored deliveries; they never accept new ones.
-    const prove = values.verify
-      ? createSignatureProver([...config.webhookSecrets, ...config.retiredWebhookSecrets])
-      : undefined;
-    const selected = events.filter((event) => isWithin(event, at));
-    const timeline = buildTimeline(selected, prove);
+    const timeline = builder.finish();
     if (values.json) {
       await writeLine(
         deps.stdout,
-        JSON.stringify({ customerId, ...pointOf(at), eventsInStream: events.length, ...timeline }),
+        JSON.stringify({ customerId, ...pointOf(at), eventsInStream: inStream, ...timeline }),
       );
     } else {
-      await printTimeline(deps, customerId, at, events.length, timeline);
+      await printTimeline(deps, customerId, at, inStream, timeline);
     }
     const failed = timeline.rows.filter(
       (row) => row.signature && row.signature.verdict !== 'valid',

@@ -4,6 +4,7 @@
  *
  * The cursor is the revision of the last event the page accounted for. Appends only ever add
  * higher revisions, so paging stays exact (no repeat, no gap) while deliveries keep arriving.
+ * A page ends at `limit` events or at the byte cap, whichever comes first (see queryLimits.ts).
  */
 import type { RouterContext } from '@koa/router';
 import { customerStream } from '../events/streams.js';
@@ -11,6 +12,7 @@ import type { EventStore, RecordedEvent } from '../store/eventStore.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { receivedAt, toAuditEventView, type AuditEventView } from './eventView.js';
 import { badParameter, notFound } from './httpErrors.js';
+import { JsonPageBudget } from '../lib/jsonPageBudget.js';
 import { readStreamPages } from './logPages.js';
 import {
   limitParam,
@@ -21,6 +23,7 @@ import {
   optionalTime,
   pathParam,
 } from './params.js';
+import { DEFAULT_QUERY_LIMITS, type QueryLimits } from './queryLimits.js';
 import { isWebhookDelivery, type SignatureProver } from './signatureProof.js';
 import { CUSTOMER_STREAM_EVENT_TYPES } from './vocabulary.js';
 
@@ -36,6 +39,8 @@ export interface AuditTrailQuery {
   readonly limit: number;
   /** When given, each delivery carries its signature proof. */
   readonly prove?: SignatureProver;
+  /** @defaultValue DEFAULT_QUERY_LIMITS */
+  readonly limits?: QueryLimits;
 }
 
 export interface AuditTrailPage {
@@ -55,7 +60,9 @@ export async function readAuditTrail(
   query: AuditTrailQuery,
 ): Promise<AuditTrailPage | undefined> {
   const streamName = customerStream(query.customerId);
+  const limits = query.limits ?? DEFAULT_QUERY_LIMITS;
   const budget = Math.max(query.limit * SCAN_BUDGET_FACTOR, 2000);
+  const bytes = new JsonPageBudget(limits.pageMaxBytes);
   const fromRevision = query.afterRevision === undefined ? 0n : query.afterRevision + 1n;
   const events: AuditEventView[] = [];
   let scanned = 0;
@@ -70,9 +77,17 @@ export async function readAuditTrail(
         exhausted = false;
         break outer;
       }
+      if (matches(event, query)) {
+        const shown = view(event, query.prove, limits);
+        // Over the byte cap: this event opens the next page (the cursor stays before it).
+        if (!bytes.admit(shown)) {
+          exhausted = false;
+          break outer;
+        }
+        events.push(shown);
+      }
       scanned += 1;
       lastRevision = event.revision;
-      if (matches(event, query)) events.push(view(event, query.prove));
     }
   }
   if (lastRevision === undefined && !(await streamExists(store, streamName))) return undefined;
@@ -89,8 +104,12 @@ function matches(event: RecordedEvent, query: AuditTrailQuery): boolean {
   return query.to === undefined || time < query.to.getTime();
 }
 
-function view(event: RecordedEvent, prove: SignatureProver | undefined): AuditEventView {
-  const base = toAuditEventView(event);
+function view(
+  event: RecordedEvent,
+  prove: SignatureProver | undefined,
+  limits: QueryLimits,
+): AuditEventView {
+  const base = toAuditEventView(event, limits.inlineBodyMaxBytes);
   if (!prove) return base;
   return { ...base, signature: isWebhookDelivery(event) ? prove(event) : null };
 }
@@ -104,6 +123,7 @@ export function auditTrailHandler(deps: {
   readonly store: EventStore;
   readonly prove: SignatureProver;
   readonly clock: () => Date;
+  readonly limits?: QueryLimits;
 }) {
   return async (ctx: RouterContext): Promise<void> => {
     const customerId = pathParam(ctx.params, 'customerId');
@@ -123,6 +143,7 @@ export function auditTrailHandler(deps: {
       ...(afterRevision !== undefined && { afterRevision }),
       limit: limitParam(ctx.query, { fallback: 100, max: 1000 }),
       ...(verify && { prove: deps.prove }),
+      ...(deps.limits && { limits: deps.limits }),
     });
     if (!page) throw notFound(`no events are stored for customer ${customerId}`);
     ctx.body = verify ? { ...page, verifiedAt: deps.clock().toISOString() } : page;

@@ -1,6 +1,8 @@
 /**
  * How the audit trail and the global feed show a stored event: its place in the log, both
- * clocks (ComPilot's and ours), the svix id, and the exact raw body as a string.
+ * clocks (ComPilot's and ours), the svix id, and the exact raw body as a string. Bodies larger
+ * than the inline limit are left out of lists (`body: null`) so that a page of large deliveries
+ * stays small; `rawUrl` fetches the exact bytes of one event (see rawBody.ts).
  */
 import { comPilotTime } from '../../projections/customerState.js';
 import type { RecordedEvent } from '../store/eventStore.js';
@@ -22,15 +24,29 @@ export interface AuditEventView {
   /** When the store committed the event. */
   readonly recordedAt: string;
   readonly metadata: Readonly<Record<string, unknown>>;
-  /** The stored bytes as UTF-8, or base64 when `bodyEncoding` says so. */
-  readonly body: string;
+  /**
+   * The stored bytes as UTF-8, or base64 when `bodyEncoding` says so; null when the body is
+   * larger than the inline limit (fetch `rawUrl` instead).
+   */
+  readonly body: string | null;
   readonly bodyEncoding?: 'base64';
+  /** Size of the stored body in bytes. */
+  readonly bodyBytes: number;
+  /** Path of the exact stored bytes of this event (`GET` it with the same token). */
+  readonly rawUrl: string;
   /** Present when the caller asked for re-verification; null for events that are not deliveries. */
   readonly signature?: SignatureProof | null;
 }
 
-export function toAuditEventView(event: RecordedEvent): AuditEventView {
-  const body = bodyText(event.data);
+/** Bodies up to this size are inlined in lists: 64 KiB. */
+export const INLINE_BODY_MAX_BYTES = 64 * 1024;
+
+export function toAuditEventView(
+  event: RecordedEvent,
+  inlineBodyMaxBytes: number = INLINE_BODY_MAX_BYTES,
+): AuditEventView {
+  const inline = event.data.length <= inlineBodyMaxBytes;
+  const body = inline ? bodyText(event.data) : undefined;
   const svixId = event.metadata.svixId;
   return {
     streamName: event.streamName,
@@ -43,9 +59,16 @@ export function toAuditEventView(event: RecordedEvent): AuditEventView {
     receivedAt: receivedAt(event).toISOString(),
     recordedAt: event.recordedAt.toISOString(),
     metadata: event.metadata,
-    body: body.text,
-    ...(body.base64 ? { bodyEncoding: 'base64' as const } : {}),
+    body: body?.text ?? null,
+    ...(body?.base64 ? { bodyEncoding: 'base64' as const } : {}),
+    bodyBytes: event.data.length,
+    rawUrl: rawUrlOf(event),
   };
+}
+
+/** The path of GET /streams/{streamName}/events/{revision}/raw for this event. */
+export function rawUrlOf(event: Pick<RecordedEvent, 'streamName' | 'revision'>): string {
+  return `/streams/${encodeURIComponent(event.streamName)}/events/${event.revision}/raw`;
 }
 
 /** Our receipt time: the delivery's `receivedAt`, a snapshot's `fetchedAt`, else the commit time. */

@@ -14,8 +14,10 @@ import {
 } from '../store/eventStore.js';
 import { toAuditEventView, type AuditEventView } from './eventView.js';
 import { badParameter, QueryError } from './httpErrors.js';
+import { JsonPageBudget } from '../lib/jsonPageBudget.js';
 import { readLogPages } from './logPages.js';
 import { limitParam, onlyParams, optionalEnumList, optionalText } from './params.js';
+import { DEFAULT_QUERY_LIMITS, type QueryLimits } from './queryLimits.js';
 import { STORED_EVENT_TYPES } from './vocabulary.js';
 
 export const NDJSON = 'application/x-ndjson';
@@ -32,33 +34,43 @@ const PAGE_SIZE = 500;
 
 export async function readFeedPage(
   store: EventStore,
-  options: { after?: Position; types?: ReadonlySet<string>; limit: number },
+  options: {
+    after?: Position;
+    types?: ReadonlySet<string>;
+    limit: number;
+    limits?: QueryLimits;
+  },
 ): Promise<FeedPage> {
+  const limits = options.limits ?? DEFAULT_QUERY_LIMITS;
   const budget = Math.max(options.limit * 20, 5000);
+  const bytes = new JsonPageBudget(limits.pageMaxBytes);
   const events: AuditEventView[] = [];
   let scanned = 0;
   let last = options.after;
-  for (;;) {
-    const maxCount = Math.min(PAGE_SIZE, budget - scanned);
-    const page = await store.readAll({ after: last, maxCount });
+  let cut = false;
+  outer: for await (const page of readLogPages(store, {
+    after: options.after,
+    pageSize: PAGE_SIZE,
+  })) {
     for (const event of page) {
+      if (events.length >= options.limit || scanned >= budget) {
+        cut = true;
+        break outer;
+      }
+      if (!options.types || options.types.has(event.type)) {
+        const shown = toAuditEventView(event, limits.inlineBodyMaxBytes);
+        // Over the byte cap: this event opens the next page (nextAfter stays before it).
+        if (!bytes.admit(shown)) {
+          cut = true;
+          break outer;
+        }
+        events.push(shown);
+      }
       scanned += 1;
       last = event.position;
-      if (!options.types || options.types.has(event.type)) {
-        events.push(toAuditEventView(event));
-        if (events.length >= options.limit) break;
-      }
-    }
-    const caughtUp = page.length < maxCount;
-    if (caughtUp || events.length >= options.limit || scanned >= budget) {
-      // A full page may have ended exactly at the head; the next request then answers empty.
-      return {
-        events,
-        nextAfter: last ?? null,
-        caughtUp: caughtUp && events.length < options.limit,
-      };
     }
   }
+  return { events, nextAfter: last ?? null, caughtUp: !cut };
 }
 
 /** NDJSON lines of the log after `after` up to the head at call time, read page by page. */
@@ -79,7 +91,8 @@ export function feedExport(
       for (const event of page) {
         if (left <= 0) break;
         if (options.types && !options.types.has(event.type)) continue;
-        chunk.push(`${JSON.stringify(toAuditEventView(event))}\n`);
+        // An export is the evidence itself: every line carries its body, however large.
+        chunk.push(`${JSON.stringify(toAuditEventView(event, Infinity))}\n`);
         left -= 1;
       }
       if (chunk.length > 0) yield chunk.join('');
@@ -89,7 +102,10 @@ export function feedExport(
   return Readable.from(lines(), { objectMode: false });
 }
 
-export function globalFeedHandler(deps: { readonly store: EventStore }) {
+export function globalFeedHandler(deps: {
+  readonly store: EventStore;
+  readonly limits?: QueryLimits;
+}) {
   return async (ctx: RouterContext): Promise<void> => {
     onlyParams(ctx.query, ['after', 'type', 'limit']);
     const accepted = ctx.accepts('application/json', NDJSON);
@@ -109,7 +125,12 @@ export function globalFeedHandler(deps: { readonly store: EventStore }) {
       return;
     }
     const limit = limitParam(ctx.query, { fallback: 100, max: 1000 });
-    ctx.body = await readFeedPage(deps.store, { after, types, limit });
+    ctx.body = await readFeedPage(deps.store, {
+      after,
+      types,
+      limit,
+      ...(deps.limits && { limits: deps.limits }),
+    });
   };
 }
 

@@ -18,6 +18,11 @@ type Json = Record<string, unknown>;
 const ref = (name: string): Json => ({ $ref: `#/components/schemas/${name}` });
 const text = { type: 'string' };
 const time = { type: 'string', format: 'date-time' };
+/** asOf / knownAt: a date-time, or a date meaning the end of that day in UTC. */
+const pointInTime = {
+  type: 'string',
+  anyOf: [{ format: 'date-time' }, { format: 'date' }],
+};
 
 function queryParam(name: string, description: string, schema: Json = text): Json {
   return { name, in: 'query', required: false, description, schema };
@@ -79,25 +84,30 @@ const paths: Json = {
     [400],
   ),
   '/customers/{customerId}': get(
-    'Current state (read model), or the state at a point in time folded from the customer stream.',
+    'The customer: current state (read model), or the state at a point in time folded from the ' +
+      'customer stream. One shape either way: the point-in-time fields are null for the current state.',
     [
       customerId,
-      queryParam('asOf', "State in effect at this time by ComPilot's own timestamps.", time),
+      queryParam(
+        'asOf',
+        "State in effect at this time by ComPilot's own timestamps. A date alone " +
+          '(2026-12-04) means the end of that day in UTC (2026-12-04T23:59:59.999Z).',
+        pointInTime,
+      ),
       queryParam(
         'knownAt',
-        'State as this service knew it at this time (store commit time).',
-        time,
+        'State as this service knew it at this time (store commit time). A date alone means ' +
+          'the end of that day in UTC.',
+        pointInTime,
       ),
     ],
-    answer('The customer: current state, or PointInTimeCustomer when asOf/knownAt is given.', {
-      oneOf: [ref('Customer'), ref('PointInTimeCustomer')],
-    }),
+    answer('The customer.', ref('Customer')),
     [400, 404],
   ),
   '/customers/{customerId}/kyc-history': get(
     'Every change of status, onboarding level and risk score, and every scenario and verification flow.',
-    [customerId],
-    answer('The KYC history in ComPilot time order.', ref('KycHistory')),
+    [customerId, limit(1000, 1000), cursor],
+    answer('The KYC history in ComPilot time order, a page at a time.', ref('KycHistory')),
     [400, 404],
   ),
   '/customers/{customerId}/events': get(
@@ -143,7 +153,8 @@ const paths: Json = {
     [400, 404],
   ),
   '/events': get(
-    'The global audit feed in commit order; NDJSON export with Accept: application/x-ndjson.',
+    'The global audit feed in commit order; NDJSON export with Accept: application/x-ndjson ' +
+      '(every line carries its body, however large).',
     [
       queryParam('after', 'Exclusive start position (a stored position or nextAfter).'),
       queryParam('type', 'Comma-separated event types.', {
@@ -164,6 +175,39 @@ const paths: Json = {
     },
     [400, 406],
   ),
+  '/streams/{streamName}/events/{revision}/raw': {
+    get: {
+      summary:
+        'The exact stored bytes of one event, with the content type it was delivered with ' +
+        '(application/json for snapshots this service wrote). Lists leave bodies over 64 KiB ' +
+        "out and name this path as each event's rawUrl.",
+      parameters: [
+        {
+          ...pathParam('streamName', 'Stream name, e.g. customer-<id>, alert-<id>, quarantine.'),
+          schema: { ...text, maxLength: 512 },
+        },
+        {
+          name: 'revision',
+          in: 'path',
+          required: true,
+          description: 'The event revision in its stream (0-based).',
+          schema: { type: 'string', pattern: '^[0-9]{1,19}$' },
+        },
+      ],
+      responses: {
+        '200': {
+          description:
+            'The stored body byte for byte. X-Event-Id and X-Event-Position name the event.',
+          headers: {
+            'X-Event-Id': { schema: text },
+            'X-Event-Position': { schema: text },
+          },
+          content: { '*/*': { schema: { type: 'string', format: 'binary' } } },
+        },
+        ...errors(400, 404, 401, 503),
+      },
+    },
+  },
   '/openapi.json': {
     get: {
       summary: 'This document.',

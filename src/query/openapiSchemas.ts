@@ -2,6 +2,8 @@
  * The component schemas of the OpenAPI document (see openapi.ts). Answers of the query API are
  * validated against them in tests, so they describe what the routes really return.
  */
+import { customerSchemas } from './openapiCustomerSchemas.js';
+
 type Json = Record<string, unknown>;
 
 const ref = (name: string): Json => ({ $ref: `#/components/schemas/${name}` });
@@ -9,23 +11,14 @@ const nullable = (schema: Json): Json => ({ oneOf: [schema, { type: 'null' }] })
 const text = { type: 'string' };
 const time = { type: 'string', format: 'date-time' };
 
-/** The customer fields the full customer and the list's summary both carry. */
-const customerCore = {
-  customerId: text,
-  externalCustomerId: nullable(text),
-  status: nullable(text),
-  riskScore: nullable(text),
-  onboardingLevel: nullable(text),
-  type: nullable(text),
-  deleted: { type: 'boolean' },
-  createdAt: nullable(text),
-  updatedAt: nullable(text),
-  openAlertCount: { type: 'integer', minimum: 0 },
-};
+const PAGE_DESCRIPTION =
+  'A page: at most `limit` items and at most 8 MiB of JSON (at least one item); when either ' +
+  'cut it, pass nextCursor back to continue.';
 
 /** Schemas of the query API's answers (OpenAPI 3.1 = JSON Schema 2020-12). */
 export function componentSchemas(): Json {
   return {
+    ...customerSchemas(),
     Error: {
       type: 'object',
       required: ['error'],
@@ -62,6 +55,8 @@ export function componentSchemas(): Json {
         'recordedAt',
         'metadata',
         'body',
+        'bodyBytes',
+        'rawUrl',
       ],
       properties: {
         streamName: text,
@@ -73,17 +68,32 @@ export function componentSchemas(): Json {
         comPilotTime: nullable(time),
         receivedAt: time,
         recordedAt: time,
-        metadata: { type: 'object' },
+        metadata: {
+          type: 'object',
+          description:
+            'What was recorded with the event: for deliveries svixId, svixTimestamp, ' +
+            'svixSignature, headerScheme, receivedAt, bodySha256, schemaVersion, contentType; ' +
+            'for snapshots fetchedAt, apiPath, httpStatus and their causes.',
+        },
         body: {
-          type: 'string',
-          description: 'The stored bytes as UTF-8 (base64 if bodyEncoding).',
+          ...nullable(text),
+          description:
+            'The stored bytes as UTF-8 (base64 if bodyEncoding); null when the body is larger ' +
+            'than 64 KiB: fetch rawUrl for it. NDJSON export lines always carry it.',
         },
         bodyEncoding: { const: 'base64' },
+        bodyBytes: { type: 'integer', minimum: 0, description: 'Size of the stored body.' },
+        rawUrl: {
+          type: 'string',
+          description:
+            'Path of the exact stored bytes (GET /streams/{streamName}/events/{revision}/raw).',
+        },
         signature: nullable(ref('SignatureProof')),
       },
     },
     AuditTrailPage: {
       type: 'object',
+      description: PAGE_DESCRIPTION,
       required: ['customerId', 'streamName', 'events', 'nextCursor'],
       properties: {
         customerId: text,
@@ -95,75 +105,12 @@ export function componentSchemas(): Json {
     },
     FeedPage: {
       type: 'object',
+      description: PAGE_DESCRIPTION.replace('nextCursor', 'nextAfter'),
       required: ['events', 'nextAfter', 'caughtUp'],
       properties: {
         events: { type: 'array', items: ref('AuditEvent') },
         nextAfter: nullable(text),
         caughtUp: { type: 'boolean' },
-      },
-    },
-    Customer: {
-      type: 'object',
-      description:
-        'The customer-state projection of one customer; `evidence` names, per field, the event ' +
-        'that set it. The current state adds openAlertCount and alertCounts (by alert status).',
-      required: ['customerId', 'status', 'riskScore', 'onboardingLevel', 'deleted', 'evidence'],
-      properties: {
-        ...customerCore,
-        reason: nullable(text),
-        wallets: { type: 'array', items: { type: 'object' } },
-        emails: { type: 'array', items: text },
-        deletedAt: nullable(text),
-        lastEventPosition: text,
-        evidence: { type: 'object' },
-        alertCounts: { type: 'object', additionalProperties: { type: 'integer' } },
-      },
-    },
-    CustomerSummary: {
-      type: 'object',
-      required: [
-        'customerId',
-        'status',
-        'riskScore',
-        'onboardingLevel',
-        'deleted',
-        'openAlertCount',
-      ],
-      properties: customerCore,
-    },
-    PointInTimeCustomer: {
-      type: 'object',
-      required: ['customerId', 'asOf', 'knownAt', 'eventsApplied', 'eventsInStream', 'state'],
-      properties: {
-        customerId: text,
-        asOf: nullable(time),
-        knownAt: nullable(time),
-        eventsApplied: { type: 'integer', minimum: 0 },
-        eventsInStream: { type: 'integer', minimum: 1 },
-        lastPosition: nullable(text),
-        state: nullable(ref('Customer')),
-      },
-    },
-    KycHistory: {
-      type: 'object',
-      required: ['customerId', 'entries'],
-      properties: {
-        customerId: text,
-        entries: {
-          type: 'array',
-          items: {
-            type: 'object',
-            required: ['kind', 'effectiveAt', 'evidence'],
-            properties: {
-              kind: text,
-              from: nullable(text),
-              to: nullable(text),
-              effectiveAt: time,
-              reason: nullable(text),
-              evidence: { type: 'object' },
-            },
-          },
-        },
       },
     },
     Alert: {
@@ -176,7 +123,14 @@ export function componentSchemas(): Json {
         status: nullable(text),
         severity: nullable(text),
         reason: nullable(text),
-        tags: { type: 'array', items: { type: 'object' } },
+        tags: {
+          type: 'array',
+          items: {
+            type: 'object',
+            required: ['id', 'title', 'type'],
+            properties: { id: nullable(text), title: nullable(text), type: nullable(text) },
+          },
+        },
         workflowName: nullable(text),
         workflowId: nullable(text),
         scenarioAlertCount: nullable({ type: 'number' }),
@@ -185,11 +139,17 @@ export function componentSchemas(): Json {
         deleted: { type: 'boolean' },
         deletedAt: nullable(text),
         lastEventPosition: text,
-        evidence: { type: 'object' },
+        evidence: {
+          type: 'object',
+          description: 'The webhook whose payload is the current state, and the delete webhook.',
+          required: ['current', 'deleted'],
+          properties: { current: ref('Evidence'), deleted: nullable(ref('Evidence')) },
+        },
       },
     },
     CustomerPage: {
       type: 'object',
+      description: PAGE_DESCRIPTION,
       required: ['customers', 'nextCursor'],
       properties: {
         customers: { type: 'array', items: ref('CustomerSummary') },
@@ -198,6 +158,7 @@ export function componentSchemas(): Json {
     },
     AlertPage: {
       type: 'object',
+      description: PAGE_DESCRIPTION,
       required: ['alerts', 'nextCursor'],
       properties: { alerts: { type: 'array', items: ref('Alert') }, nextCursor: nullable(text) },
     },
@@ -216,7 +177,7 @@ export function componentSchemas(): Json {
               address: text,
               namespace: nullable(text),
               verified: nullable({ type: 'boolean' }),
-              source: text,
+              source: { enum: ['details', 'send.scenario', 'send.verification.flow'] },
             },
           },
         },

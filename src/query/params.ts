@@ -48,6 +48,39 @@ export function parseTime(name: string, value: string): Date {
 export const ISO_TIME_DESCRIPTION =
   'an ISO 8601 date-time with a time zone, e.g. 2025-03-03T09:21:23Z';
 
+export const POINT_IN_TIME_DESCRIPTION = `${ISO_TIME_DESCRIPTION}, or a date such as 2025-03-03 (the end of that day, UTC)`;
+
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/**
+ * `asOf` / `knownAt`: a date-time, or a date alone meaning the end of that day in UTC
+ * (`2026-12-04` = `2026-12-04T23:59:59.999Z`), because "the status on the 4th" means as it
+ * stood once the 4th was over. Range bounds (`from`/`to`) still need a time.
+ */
+export function optionalPointInTime(query: QueryParams, name: string): Date | undefined {
+  const value = optionalText(query, name);
+  if (value === undefined) return undefined;
+  const time = pointInTime(value);
+  if (time === undefined) {
+    throw badParameter(name, `must be ${POINT_IN_TIME_DESCRIPTION} (got "${value}")`);
+  }
+  return time;
+}
+
+/** The time a point-in-time parameter denotes (see {@link optionalPointInTime}), or undefined. */
+export function pointInTime(value: string): Date | undefined {
+  const date = ISO_DATE.exec(value);
+  if (!date) return isoTime(value);
+  const [year, month, day] = date.slice(1, 4).map(Number) as [number, number, number];
+  const end = new Date(0);
+  // setUTCFullYear, unlike Date.UTC, does not read years below 100 as 19xx.
+  end.setUTCFullYear(year, month - 1, day);
+  end.setUTCHours(23, 59, 59, 999);
+  // Dates roll 2025-02-31 over into March; a date must name a real day.
+  if (end.getUTCMonth() !== month - 1 || end.getUTCDate() !== day) return undefined;
+  return end;
+}
+
 /** The time an RFC 3339 date-time denotes, or undefined when it is not one. */
 export function isoTime(value: string): Date | undefined {
   const match = ISO_TIME.exec(value);

@@ -7,8 +7,11 @@
  * - `knownAt`: what this service knew then: only events it had received by `knownAt`, by the
  *   times in their metadata (see {@link knownTime}), which the ledger's links cover; the store's
  *   own commit time (`recordedAt`) is not covered on every adapter and is only informational.
+ *
+ * The stream is read and folded page by page (pages bounded in bytes, see logPages.ts), so a
+ * long stream of large deliveries is never held in memory at once: only the state is.
  */
-import { foldCustomer, type CustomerState } from '../../projections/customerState.js';
+import { evolveCustomer, type CustomerState } from '../../projections/customerState.js';
 import { customerStream } from '../events/streams.js';
 import type { EventStore, RecordedEvent } from '../store/eventStore.js';
 import { comPilotTimeOf } from './eventView.js';
@@ -19,17 +22,12 @@ export interface PointInTime {
   readonly knownAt?: Date;
 }
 
-export interface PointInTimeState {
-  readonly customerId: string;
-  readonly asOf: string | null;
-  readonly knownAt: string | null;
+export interface PointInTimeFold {
   /** Events of the stream the state is folded from, and how many the stream holds. */
   readonly eventsApplied: number;
   readonly eventsInStream: number;
-  /** Position of the newest event applied; null when none qualified. */
-  readonly lastPosition: string | null;
-  /** Null when the customer had no recorded state at that point (not yet known or not yet created). */
-  readonly state: CustomerState | null;
+  /** Undefined when the customer had no recorded state at that point (not yet known or created). */
+  readonly state: CustomerState | undefined;
 }
 
 /** Whether an event counts at the given point in time. */
@@ -60,14 +58,18 @@ export function effectiveTime(event: RecordedEvent): number | undefined {
   return time === undefined ? undefined : Date.parse(time);
 }
 
-/** Every event of the customer stream, oldest first. */
-export async function readCustomerStream(
+/**
+ * Every event of the customer stream with whether it counts at `at`, oldest first, read one
+ * bounded page at a time.
+ */
+export async function* customerEventsAt(
   store: EventStore,
   customerId: string,
-): Promise<RecordedEvent[]> {
-  const events: RecordedEvent[] = [];
-  for await (const page of readStreamPages(store, customerStream(customerId))) events.push(...page);
-  return events;
+  at: PointInTime,
+): AsyncGenerator<{ readonly event: RecordedEvent; readonly within: boolean }> {
+  for await (const page of readStreamPages(store, customerStream(customerId))) {
+    for (const event of page) yield { event, within: isWithin(event, at) };
+  }
 }
 
 /** Undefined when the customer stream does not exist. */
@@ -75,17 +77,15 @@ export async function customerAt(
   store: EventStore,
   customerId: string,
   at: PointInTime,
-): Promise<PointInTimeState | undefined> {
-  const events = await readCustomerStream(store, customerId);
-  if (events.length === 0) return undefined;
-  const applied = events.filter((event) => isWithin(event, at));
-  return {
-    customerId,
-    asOf: at.asOf?.toISOString() ?? null,
-    knownAt: at.knownAt?.toISOString() ?? null,
-    eventsApplied: applied.length,
-    eventsInStream: events.length,
-    lastPosition: applied.at(-1)?.position ?? null,
-    state: foldCustomer(applied) ?? null,
-  };
+): Promise<PointInTimeFold | undefined> {
+  let eventsInStream = 0;
+  let eventsApplied = 0;
+  let state: CustomerState | undefined;
+  for await (const { event, within } of customerEventsAt(store, customerId, at)) {
+    eventsInStream += 1;
+    if (!within) continue;
+    eventsApplied += 1;
+    state = evolveCustomer(state, event);
+  }
+  return eventsInStream === 0 ? undefined : { eventsApplied, eventsInStream, state };
 }

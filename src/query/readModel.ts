@@ -2,6 +2,7 @@
  * What the query API reads from the read model. The router depends on this interface only;
  * `openQueryReadModel` adapts the read-model query functions (src/readmodel/queries.ts) to it.
  */
+import type { KycHistoryEntry } from '../../projections/kycHistory.js';
 import type { AlertStatus, CustomerStatus, RiskScore } from './vocabulary.js';
 
 export interface Page<T> {
@@ -17,15 +18,19 @@ export interface QueryReadModel {
     readonly riskScore?: RiskScore;
     readonly limit: number;
     readonly cursor?: string;
+    /** Cap on the serialised page. */
+    readonly maxBytes?: number;
   }): Page<unknown>;
   /** Undefined when the customer is unknown. */
-  getKycHistory(customerId: string): readonly unknown[] | undefined;
+  getKycHistory(customerId: string): readonly KycHistoryEntry[] | undefined;
   getAlert(alertId: string): unknown;
   listAlerts(filter: {
     readonly customerId?: string;
     readonly status?: AlertStatus;
     readonly limit: number;
     readonly cursor?: string;
+    /** Cap on the serialised page. */
+    readonly maxBytes?: number;
   }): Page<unknown>;
   findWalletOwners(address: string): readonly unknown[];
 }

@@ -12,6 +12,8 @@ import { createBearerAuth, isQueryApiEnabled } from './auth.js';
 import { globalFeedHandler } from './globalFeed.js';
 import { queryErrorMiddleware } from './httpErrors.js';
 import { openApiDocument } from './openapi.js';
+import { queryLimits, type QueryLimits } from './queryLimits.js';
+import { rawEventHandler } from './rawEvent.js';
 import { openQueryReadModel } from './readModelAdapter.js';
 import type { QueryReadModel } from './readModel.js';
 import {
@@ -37,6 +39,8 @@ export interface QueryRouterDeps {
   readonly clock?: () => Date;
   /** Replaces the read model adapter (tests, other read-model stores). */
   readonly readModel?: QueryReadModel;
+  /** Overrides the documented answer limits (tests only). */
+  readonly limits?: Partial<QueryLimits>;
 }
 
 export function createQueryRouter(deps: QueryRouterDeps): Router {
@@ -45,7 +49,7 @@ export function createQueryRouter(deps: QueryRouterDeps): Router {
   }
   const auth = createBearerAuth(deps.tokens);
   const readModel = deps.readModel ?? openQueryReadModel(deps.readModelDb);
-  const routeDeps = { store: deps.store, readModel };
+  const routeDeps = { store: deps.store, readModel, limits: queryLimits(deps.limits) };
   const clock = deps.clock ?? (() => new Date());
   const prove = createSignatureProver(deps.secrets);
 
@@ -66,5 +70,6 @@ export function createQueryRouter(deps: QueryRouterDeps): Router {
   router.get('/alerts/:alertId', auth, alertHandler(routeDeps));
   router.get('/wallets/:address/customer', auth, walletOwnerHandler(routeDeps));
   router.get('/events', auth, globalFeedHandler(routeDeps));
+  router.get('/streams/:streamName/events/:revision/raw', auth, rawEventHandler(routeDeps));
   return router;
 }

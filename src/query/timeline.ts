@@ -3,9 +3,17 @@
  * in ComPilot time order, with the KYC changes it carried, the reason, and its evidence. The
  * changes come from the kyc-history projection folded over exactly these events, so the timeline
  * and `GET /customers/:id/kyc-history` tell the same story.
+ *
+ * Events are added one at a time and kept only as small rows and observations, never with their
+ * bodies, so a long stream of large deliveries is folded page by page (see pointInTime.ts).
  */
-import { foldCustomer, type CustomerState } from '../../projections/customerState.js';
-import { kycHistoryOf, type KycHistoryEntry } from '../../projections/kycHistory.js';
+import { evolveCustomer, type CustomerState } from '../../projections/customerState.js';
+import {
+  evolveKyc,
+  kycEntries,
+  kycKeyOf,
+  type KycHistoryEntry,
+} from '../../projections/kycHistory.js';
 import type { RecordedEvent } from '../store/eventStore.js';
 import { comPilotTimeOf, receivedAt } from './eventView.js';
 import { isWebhookDelivery, type SignatureProof, type SignatureProver } from './signatureProof.js';
@@ -33,53 +41,100 @@ export interface Timeline {
   readonly state: CustomerState | undefined;
 }
 
-export function buildTimeline(events: readonly RecordedEvent[], prove?: SignatureProver): Timeline {
-  const entriesByEvent = new Map<string, KycHistoryEntry[]>();
-  for (const entry of kycHistoryOf(events)) {
-    const carrier =
-      entry.evidence.source === 'details'
-        ? entry.evidence.snapshot?.eventId
-        : entry.evidence.webhook?.eventId;
-    if (carrier === undefined) continue;
-    entriesByEvent.set(carrier, [...(entriesByEvent.get(carrier) ?? []), entry]);
-  }
-  const svixIds = new Map(events.map((event) => [event.id, svixIdOf(event)]));
-  const rows = events.map((event) =>
-    row(event, entriesByEvent.get(event.id) ?? [], svixIds, prove),
-  );
-  rows.sort((a, b) => {
-    const left = a.at ?? a.receivedAt;
-    const right = b.at ?? b.receivedAt;
-    if (left !== right) return left < right ? -1 : 1;
-    return a.position < b.position ? -1 : a.position > b.position ? 1 : 0;
-  });
-  return { rows, state: foldCustomer(events) };
+/** Builds a timeline from events added oldest first; `finish` sorts and links the rows. */
+export function timelineBuilder(prove?: SignatureProver) {
+  const docs = new Map<string, ReturnType<typeof evolveKyc>>();
+  const pending: PendingRow[] = [];
+  const svixIds = new Map<string, string | null>();
+  let state: CustomerState | undefined;
+  return {
+    add(event: RecordedEvent): void {
+      const key = kycKeyOf(event);
+      if (key !== undefined) docs.set(key, evolveKyc(docs.get(key), event));
+      svixIds.set(event.id, svixIdOf(event));
+      state = evolveCustomer(state, event);
+      pending.push(pendingRow(event, prove));
+    },
+    finish(): Timeline {
+      const observations = [...docs.values()].flatMap((doc) => (doc ? [doc] : []));
+      const entriesByEvent = new Map<string, KycHistoryEntry[]>();
+      const customerId = observations[0]?.customerId;
+      const entries =
+        customerId === undefined
+          ? []
+          : kycEntries(
+              customerId,
+              observations.map((doc) => doc.observation),
+            );
+      for (const entry of entries) {
+        const carrier =
+          entry.evidence.source === 'details'
+            ? entry.evidence.snapshot?.eventId
+            : entry.evidence.webhook?.eventId;
+        if (carrier === undefined) continue;
+        entriesByEvent.set(carrier, [...(entriesByEvent.get(carrier) ?? []), entry]);
+      }
+      const rows = pending.map(({ row, evidence }) => {
+        const carried = entriesByEvent.get(row.eventId) ?? [];
+        return {
+          ...row,
+          changes: carried.map(describeChange),
+          reason: carried.find((entry) => entry.reason !== null)?.reason ?? null,
+          evidence: describeEvidence(evidence, svixIds),
+        };
+      });
+      rows.sort((a, b) => {
+        const left = a.at ?? a.receivedAt;
+        const right = b.at ?? b.receivedAt;
+        if (left !== right) return left < right ? -1 : 1;
+        return a.position < b.position ? -1 : a.position > b.position ? 1 : 0;
+      });
+      return { rows, state };
+    },
+  };
 }
 
 function svixIdOf(event: RecordedEvent): string | null {
   return typeof event.metadata.svixId === 'string' ? event.metadata.svixId : null;
 }
 
-function row(
-  event: RecordedEvent,
-  entries: readonly KycHistoryEntry[],
-  svixIds: ReadonlyMap<string, string | null>,
-  prove: SignatureProver | undefined,
-): TimelineRow {
+/** What a row needs of its event once the whole stream is known (no body). */
+interface EvidenceSource {
+  readonly id: string;
+  readonly position: string;
+  readonly svixId: string | null;
+  readonly replayed: boolean;
+  readonly fetchedAt: unknown;
+  readonly causationId: unknown;
+}
+
+interface PendingRow {
+  readonly row: Omit<TimelineRow, 'changes' | 'reason' | 'evidence'>;
+  readonly evidence: EvidenceSource;
+}
+
+function pendingRow(event: RecordedEvent, prove: SignatureProver | undefined): PendingRow {
   const svixId = svixIdOf(event);
   const at = comPilotTimeOf(event);
   return {
-    at: at ?? null,
-    receivedAt: receivedAt(event).toISOString(),
-    eventType: event.type,
-    eventId: event.id,
-    position: event.position,
-    revision: Number(event.revision),
-    svixId,
-    changes: entries.map(describeChange),
-    reason: entries.find((entry) => entry.reason !== null)?.reason ?? null,
-    evidence: describeEvidence(event, svixId, svixIds),
-    ...(prove && { signature: isWebhookDelivery(event) ? prove(event) : null }),
+    row: {
+      at: at ?? null,
+      receivedAt: receivedAt(event).toISOString(),
+      eventType: event.type,
+      eventId: event.id,
+      position: event.position,
+      revision: Number(event.revision),
+      svixId,
+      ...(prove && { signature: isWebhookDelivery(event) ? prove(event) : null }),
+    },
+    evidence: {
+      id: event.id,
+      position: event.position,
+      svixId,
+      replayed: event.metadata.replayedFrom !== undefined,
+      fetchedAt: event.metadata.fetchedAt,
+      causationId: event.metadata.causationId,
+    },
   };
 }
 
@@ -96,17 +151,15 @@ function describeChange(entry: KycHistoryEntry): string {
 }
 
 function describeEvidence(
-  event: RecordedEvent,
-  svixId: string | null,
+  source: EvidenceSource,
   svixIds: ReadonlyMap<string, string | null>,
 ): string {
-  const at = `position ${event.position}`;
-  if (svixId !== null) {
-    const replayed = event.metadata.replayedFrom !== undefined;
-    return `svix ${svixId}, ${at}${replayed ? ', replayed from quarantine' : ''}`;
+  const at = `position ${source.position}`;
+  if (source.svixId !== null) {
+    return `svix ${source.svixId}, ${at}${source.replayed ? ', replayed from quarantine' : ''}`;
   }
-  const parts = [`snapshot ${event.id}`, at];
-  const { fetchedAt, causationId } = event.metadata;
+  const parts = [`snapshot ${source.id}`, at];
+  const { fetchedAt, causationId } = source;
   if (typeof fetchedAt === 'string') parts.push(`fetched ${fetchedAt}`);
   if (typeof causationId === 'string') {
     const causeSvixId = svixIds.get(causationId);

@@ -61,6 +61,8 @@ export interface ListCustomersOptions {
   readonly includeDeleted?: boolean;
   readonly limit: number;
   readonly cursor?: string;
+  /** Cap on the serialised page. @defaultValue PAGE_MAX_BYTES (8 MiB) */
+  readonly maxBytes?: number;
 }
 
 export interface ListAlertsOptions {
@@ -70,6 +72,8 @@ export interface ListAlertsOptions {
   readonly includeDeleted?: boolean;
   readonly limit: number;
   readonly cursor?: string;
+  /** Cap on the serialised page. @defaultValue PAGE_MAX_BYTES (8 MiB) */
+  readonly maxBytes?: number;
 }
 
 export function getCustomer(db: Db, customerId: string): CustomerRecord | undefined {
@@ -128,6 +132,7 @@ export function listCustomers(db: Db, options: ListCustomersOptions): Page<Custo
       updatedAt: row.updated_at,
       openAlertCount: openCount(alertCountsByStatus(db, row.customer_id)),
     }),
+    options.maxBytes,
   );
 }
 
@@ -192,7 +197,7 @@ export function listAlerts(db: Db, options: ListAlertsOptions): Page<AlertRecord
     db,
     `SELECT ${ALERT_COLUMNS} FROM alerts WHERE ${where.join(' AND ')} ORDER BY alert_id LIMIT ?`,
   ).all(...params, limit + 1) as AlertRow[];
-  return page(rows, limit, (row) => row.alert_id, toAlert);
+  return page(rows, limit, (row) => row.alert_id, toAlert, options.maxBytes);
 }
 
 /** Customers owning a wallet: EVM addresses match case-insensitively, others exactly. */

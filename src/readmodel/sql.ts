@@ -3,6 +3,7 @@
  * checks, pages and their cursors.
  */
 import type Database from 'better-sqlite3';
+import { JsonPageBudget, PAGE_MAX_BYTES } from '../lib/jsonPageBudget.js';
 
 type Db = Database.Database;
 
@@ -20,18 +21,28 @@ export interface Page<T> {
   readonly nextCursor: string | null;
 }
 
+/**
+ * At most `limit` of `rows` (which holds up to `limit + 1`, the extra one saying whether more
+ * follow), and fewer when the serialised items would take the page over `maxBytes`.
+ */
 export function page<R, T>(
   rows: readonly R[],
   limit: number,
   keyOf: (row: R) => string,
   map: (row: R) => T,
+  maxBytes: number = PAGE_MAX_BYTES,
 ): Page<T> {
-  const more = rows.length > limit;
-  const kept = more ? rows.slice(0, limit) : rows;
-  return {
-    items: kept.map(map),
-    nextCursor: more ? encodeCursor(keyOf(kept.at(-1)!)) : null,
-  };
+  const budget = new JsonPageBudget(maxBytes);
+  const items: T[] = [];
+  let last: R | undefined;
+  for (const row of rows.slice(0, limit)) {
+    const item = map(row);
+    if (!budget.admit(item)) break;
+    items.push(item);
+    last = row;
+  }
+  const more = items.length < rows.length;
+  return { items, nextCursor: more && last !== undefined ? encodeCursor(keyOf(last)) : null };
 }
 
 function encodeCursor(after: string): string {

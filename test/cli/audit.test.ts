@@ -111,6 +111,14 @@ void t.test('audit at a point in time by either clock', async (t) => {
   t.match(both.out, /1 of 3 events/);
   t.match(both.out, /State: status \(none\), risk score \(none\), onboarding level Started/);
 
+  // A date alone is the end of that day in UTC: the 4th includes its 09:00 update.
+  const day = await audit(h, CUSTOMER_ID, '--as-of', '2025-03-04');
+  t.equal(day.code, 0, day.err);
+  t.match(day.out, '2 of 3 events, as of 2025-03-04T23:59:59.999Z (ComPilot time)');
+  t.match(day.out, /State: status To be reviewed/);
+  const knownDay = await audit(h, CUSTOMER_ID, '--known-at', '2030-01-01', '--json');
+  t.match(JSON.parse(knownDay.out), { knownAt: '2030-01-01T23:59:59.999Z', eventsInStream: 3 });
+
   const before = await audit(h, CUSTOMER_ID, '--as-of', '2020-01-01T00:00:00Z');
   t.match(before.out, /0 of 3 events[\s\S]*State: none recorded at that point/);
 
@@ -169,6 +177,7 @@ void t.test('audit answers usage errors and unknown customers', async (t) => {
     ['a', 'b'],
     [CUSTOMER_ID, '--since', 'x'],
     [CUSTOMER_ID, '--as-of', 'yesterday'],
+    [CUSTOMER_ID, '--as-of', '2025-02-30'],
   ]) {
     const res = await audit(h, ...args);
     t.equal(res.code, 2, args.join(' '));

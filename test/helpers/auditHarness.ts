@@ -20,6 +20,7 @@ import { createLogger } from '../../src/lib/logger.js';
 import { uuidv5 } from '../../src/lib/uuidv5.js';
 import { openReadModel, type ReadModelDb } from '../../src/projections/readModelStore.js';
 import { startProjections, type ProjectionRunner } from '../../src/projections/runner.js';
+import type { QueryLimits } from '../../src/query/queryLimits.js';
 import { createQueryRouter } from '../../src/query/router.js';
 import type { EventStore } from '../../src/store/eventStore.js';
 import { openSqliteEventStore } from '../../src/store/sqliteEventStore.js';
@@ -66,6 +67,10 @@ export interface AuditHarnessOptions {
   /** QUERY_API_TOKENS. @defaultValue one fresh token */
   readonly tokens?: readonly string[];
   readonly schemas?: SchemaSet;
+  /** Overrides the query API's documented answer limits. */
+  readonly queryLimits?: Partial<QueryLimits>;
+  /** WEBHOOK_MAX_BODY_BYTES. @defaultValue 1 MiB */
+  readonly maxBodyBytes?: number;
 }
 
 export interface AuditHarness {
@@ -121,7 +126,10 @@ export async function startAuditHarness(
     store,
     logger,
     registry: new Registry(),
-    webhook: { secrets },
+    webhook: {
+      secrets,
+      ...(options.maxBodyBytes !== undefined && { maxBodyBytes: options.maxBodyBytes }),
+    },
     schemas: options.schemas,
     clock,
     routers: [
@@ -132,6 +140,7 @@ export async function startAuditHarness(
         tokens,
         logger,
         clock,
+        ...(options.queryLimits && { limits: options.queryLimits }),
       }),
     ],
   });

@@ -199,7 +199,7 @@ void t.test('verify=true proves each delivery against the configured secrets', a
     '2030-01-01T00:05:00.000Z',
   );
   // DELIBERATE TAMPER of the scenario's stored body, directly in the SQLite file.
-  tamperStoredBody(h.dbPath, stored[2]!.id, stored[2]!.body.replace('"valid"', '"not-valid"'));
+  tamperStoredBody(h.dbPath, stored[2]!.id, stored[2]!.body!.replace('"valid"', '"not-valid"'));
 
   const page = await getPage(h, `${trail}?verify=true`);
   t.equal(page.verifiedAt, '2030-01-01T00:00:00.000Z');

@@ -60,13 +60,36 @@ void t.test('asOf and knownAt fold the customer stream at several points', async
     return res.json();
   };
 
-  // Current state (read model) and the fold of everything agree.
+  // Current state (read model) and the fold of everything agree, in one shape.
   const current = (await h.get(customer)).json();
-  t.equal(current.status, 'Rejected');
-  t.match(await at('knownAt=2031-01-01T00:00:00Z'), {
-    state: { status: 'Rejected' },
-    eventsApplied: 4,
+  t.match(current, {
+    asOf: null,
+    knownAt: null,
+    eventsApplied: null,
+    eventsInStream: null,
+    status: 'Rejected',
+    openAlertCount: 0,
   });
+  const folded = await at('knownAt=2031-01-01T00:00:00Z');
+  t.match(folded, {
+    knownAt: '2031-01-01T00:00:00.000Z',
+    status: 'Rejected',
+    eventsApplied: 4,
+    openAlertCount: null,
+    alertCounts: null,
+  });
+  t.same(Object.keys(folded).sort(), Object.keys(current).sort(), 'the same fields either way');
+  const withoutPoint = (answer: Record<string, unknown>) =>
+    Object.fromEntries(
+      Object.entries(answer).filter(
+        ([key]) => !['asOf', 'knownAt', 'eventsApplied', 'eventsInStream'].includes(key),
+      ),
+    );
+  t.same(
+    { ...withoutPoint(folded), openAlertCount: 0, alertCounts: {} },
+    withoutPoint(current),
+    'the fold of every event is the current state',
+  );
 
   await t.test(
     'asOf: the state in effect by ComPilot time, whatever the arrival order',
@@ -76,61 +99,73 @@ void t.test('asOf and knownAt fold the customer stream at several points', async
         knownAt: null,
         eventsApplied: 1,
         eventsInStream: 4,
-        state: { status: null, onboardingLevel: 'Started' },
+        status: null,
+        onboardingLevel: 'Started',
       });
       t.match(await at('asOf=2025-03-04T12:00:00Z'), {
         eventsApplied: 2,
-        state: { status: 'To be reviewed', riskScore: 'Medium', reason: /AML screening hits/ },
+        status: 'To be reviewed',
+        riskScore: 'Medium',
+        reason: /AML screening hits/,
       });
-      t.match(await at(`asOf=${T3}`), {
-        eventsApplied: 3,
-        state: { status: 'Active', riskScore: 'Low' },
-      });
-      t.match(await at('asOf=2025-03-06T12:00:00%2B02:00'), { state: { status: 'Rejected' } });
+      t.match(await at(`asOf=${T3}`), { eventsApplied: 3, status: 'Active', riskScore: 'Low' });
+      t.match(await at('asOf=2025-03-06T12:00:00%2B02:00'), { status: 'Rejected' });
     },
   );
 
-  await t.test('asOf before the customer existed has no state', async (t) => {
-    t.match(await at('asOf=2025-01-01T00:00:00Z'), {
-      eventsApplied: 0,
-      lastPosition: null,
-      state: null,
+  await t.test('a date alone means the end of that day in UTC', async (t) => {
+    // T2 is 09:00 on the 4th, T3 09:00 on the 5th: the 4th as a whole includes T2 only.
+    t.match(await at('asOf=2025-03-04'), {
+      asOf: '2025-03-04T23:59:59.999Z',
+      eventsApplied: 2,
+      status: 'To be reviewed',
+    });
+    t.same(await at('asOf=2025-03-04'), await at('asOf=2025-03-04T23:59:59.999Z'));
+    t.match(await at('asOf=2025-03-05'), { eventsApplied: 3, status: 'Active' });
+    // Received at 10:00, 11:00, 12:00 and 13:00 on 2030-01-01: the whole day knows all four.
+    t.match(await at('knownAt=2030-01-01'), {
+      knownAt: '2030-01-01T23:59:59.999Z',
+      eventsApplied: 4,
+    });
+    t.equal((await h.get(`${customer}?knownAt=2029-12-31`)).status, 404, 'the day before: none');
+  });
+
+  await t.test('a point before the customer existed is a 404 that says so', async (t) => {
+    const res = await h.get(`${customer}?asOf=2025-01-01T00:00:00Z`);
+    t.equal(res.status, 404);
+    t.match(res.json(), {
+      error: `customer ${CUSTOMER_ID} had no recorded state at asOf 2025-01-01T00:00:00.000Z (4 events are stored for it)`,
     });
   });
 
   await t.test('knownAt: what this service had received by then', async (t) => {
-    t.match(await at('knownAt=2030-01-01T09:59:59Z'), { eventsApplied: 0, state: null });
+    const early = await h.get(`${customer}?knownAt=2030-01-01T09:59:59Z`);
+    t.equal(early.status, 404);
+    t.match(early.json(), { error: /had no recorded state at knownAt 2030-01-01T09:59:59.000Z/ });
     // Only the T3 update had arrived: Active, although ComPilot said "created" earlier.
-    t.match(await at('knownAt=2030-01-01T10:30:00Z'), {
-      eventsApplied: 1,
-      state: { status: 'Active' },
-    });
-    t.match(await at('knownAt=2030-01-01T11:00:00Z'), {
-      eventsApplied: 2,
-      state: { status: 'Active' },
-    });
-    t.match(await at('knownAt=2030-01-01T12:00:00Z'), {
-      eventsApplied: 3,
-      state: { status: 'Rejected' },
-    });
+    t.match(await at('knownAt=2030-01-01T10:30:00Z'), { eventsApplied: 1, status: 'Active' });
+    t.match(await at('knownAt=2030-01-01T11:00:00Z'), { eventsApplied: 2, status: 'Active' });
+    t.match(await at('knownAt=2030-01-01T12:00:00Z'), { eventsApplied: 3, status: 'Rejected' });
   });
 
   await t.test('asOf and knownAt combine', async (t) => {
     // In effect on the 4th (T2 < asOf < T3), as known at R3: the T2 update had not arrived yet.
     t.match(await at('asOf=2025-03-04T12:00:00Z&knownAt=2030-01-01T12:30:00Z'), {
       eventsApplied: 1,
-      state: { status: null, onboardingLevel: 'Started' },
+      status: null,
+      onboardingLevel: 'Started',
     });
     // ...and once it had.
     t.match(await at('asOf=2025-03-04T12:00:00Z&knownAt=2030-01-01T13:00:00Z'), {
       eventsApplied: 2,
-      state: { status: 'To be reviewed' },
+      status: 'To be reviewed',
     });
   });
 
   await t.test('bad times and unknown customers are refused', async (t) => {
     for (const [query, message] of [
-      ['asOf=2025-03-04', /parameter asOf must be an ISO 8601 date-time with a time zone/],
+      ['asOf=2025-03-4', /parameter asOf must be an ISO 8601 date-time with a time zone/],
+      ['asOf=2025-02-29', /or a date such as 2025-03-03 \(the end of that day, UTC\)/],
       ['knownAt=2025-03-04T12:00:00', /parameter knownAt must be/],
       ['asOf=2025-13-01T00:00:00Z', /parameter asOf/],
       ['as_of=2025-03-04T12:00:00Z', /parameter as_of is not supported/],

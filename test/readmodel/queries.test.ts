@@ -127,6 +127,37 @@ void t.test('listCustomers filters and pages with opaque cursors', async (t) => 
   t.throws(() => listCustomers(db, { limit: 5, cursor: 'bogus' }), InvalidCursorError);
 });
 
+void t.test(
+  'list pages stop at their byte cap and their cursors still walk every row once',
+  async (t) => {
+    const db = await readModel(t);
+    const one = JSON.stringify(listCustomers(db, { limit: 1 }).items[0]).length;
+    // Room for the page's own fields (4 KiB) plus about two summaries.
+    const maxBytes = 4 * 1024 + 2 * one + 10;
+    const sizes: number[] = [];
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = listCustomers(db, { limit: 500, cursor, maxBytes });
+      sizes.push(page.items.length);
+      seen.push(...page.items.map((c) => c.customerId));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor !== undefined && sizes.length < 50);
+    t.ok(
+      sizes.every((n) => n >= 1 && n <= 2),
+      `pages of ${sizes.join(', ')}`,
+    );
+    t.same(
+      seen,
+      listCustomers(db, { limit: 500 }).items.map((c) => c.customerId),
+    );
+    // A cap smaller than any row still answers one row per page.
+    const tiny = listAlerts(db, { limit: 500, maxBytes: 1 });
+    t.equal(tiny.items.length, 1);
+    t.type(tiny.nextCursor, 'string');
+  },
+);
+
 void t.test('getKycHistory lists the changes in ComPilot time order', async (t) => {
   const db = await readModel(t);
   // cust-3's update was delivered before its creation.

@@ -1,0 +1,145 @@
+/**
+ * The memory the query API needs to answer over large deliveries, measured in a real second
+ * process (its peak resident set from /proc), not guessed from the test process: with 40
+ * deliveries of ~1 MB stored, paging the trail and the feed at limit=1000, folding the stream
+ * for asOf/knownAt and fetching every raw body must not lift the server's peak by anything like
+ * the 40 MB the stream holds (before the byte caps one trail request built a 40 MB answer).
+ *
+ * The server runs with a 96 MiB heap: V8 otherwise lets large garbage strings pile up before a
+ * major collection, so the peak would measure the collector's mood rather than what one answer
+ * holds at once. Measured in this setup: 28 to 42 MiB of growth now, about 97 MiB before the
+ * caps (and the unbounded growth of 322 MiB without the heap limit).
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import t from 'tap';
+import { PAGE_MAX_BYTES } from '../../src/lib/jsonPageBudget.js';
+import type { AuditTrailPage } from '../../src/query/auditTrail.js';
+import type { FeedPage } from '../../src/query/globalFeed.js';
+import { CUSTOMER_ID, fixtureBody, startAuditHarness } from '../helpers/auditHarness.js';
+import { send } from '../helpers/httpServer.js';
+
+const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
+const script = fileURLToPath(new URL('./fixtures/queryServer.ts', import.meta.url));
+
+/** Generous: several pages' worth, far below the ~40 MB x 3 an unbounded answer needs. */
+const PEAK_GROWTH_BOUND = 64 * 1024 * 1024;
+
+/** A /proc/<pid>/status field in bytes (VmHWM = peak resident set, VmRSS = now). */
+function procBytes(pid: number, field: 'VmHWM' | 'VmRSS'): number {
+  const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(
+    readFileSync(`/proc/${pid}/status`, 'utf8'),
+  );
+  if (!match) throw new Error(`no ${field} in /proc/${pid}/status`);
+  return Number(match[1]) * 1024;
+}
+
+void t.test(
+  'answering over 40 MB of deliveries keeps the server process within a memory bound',
+  { skip: process.platform === 'linux' ? false : 'reads /proc' },
+  async (t) => {
+    const dir = t.testdir();
+    const h = await startAuditHarness(dir);
+    const token = h.token;
+    const bodies: string[] = [];
+    for (let i = 0; i < 40; i++) {
+      const base = fixtureBody('send.scenario', { executionId: `exec-${i}`, padding: '' });
+      const body = JSON.stringify({
+        ...base,
+        payload: {
+          ...(base.payload as object),
+          padding: 'x'.repeat(1_000_000 - JSON.stringify(base).length),
+        },
+      });
+      t.equal((await h.deliver(body)).status, 200);
+      bodies.push(body);
+    }
+    await h.caughtUp();
+    await h.close();
+
+    const child = spawn(
+      process.execPath,
+      ['--max-old-space-size=96', '--import', 'tsx', script, h.dbPath, h.readModelPath, token],
+      {
+        cwd: projectRoot,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    t.teardown(() => {
+      child.kill('SIGKILL');
+    });
+    const port = await new Promise<number>((resolve, reject) => {
+      createInterface({ input: child.stdout }).on('line', (line) => {
+        const match = /^listening (\d+)$/.exec(line);
+        if (match) resolve(Number(match[1]));
+      });
+      child.once('exit', (code) => reject(new Error(`query server exited ${String(code)}`)));
+    });
+    const get = async (path: string) => {
+      const res = await send(port, path, {
+        method: 'GET',
+        headers: { authorization: `Bearer ${token}` },
+      });
+      if (res.status !== 200) throw new Error(`${path} answered ${res.status}`);
+      return res;
+    };
+    const trail = `/customers/${CUSTOMER_ID}/events`;
+    // Warm up every route once so code loading and caches are not counted as answers' memory.
+    await get(`${trail}?limit=1`);
+    await get('/events?limit=1');
+    await get(`/customers/${CUSTOMER_ID}`);
+    const pid = child.pid!;
+    const before = procBytes(pid, 'VmHWM');
+
+    let largest = 0;
+    let rawBytes = 0;
+    let cursor: string | null = null;
+    const revisions: number[] = [];
+    do {
+      const res = await get(`${trail}?limit=1000${cursor ? `&cursor=${cursor}` : ''}`);
+      largest = Math.max(largest, res.body.length);
+      const page = res.json<AuditTrailPage>();
+      for (const event of page.events) {
+        revisions.push(event.revision);
+        const raw = await get(event.rawUrl);
+        if (!raw.body.equals(Buffer.from(bodies[event.revision]!))) {
+          throw new Error(`revision ${event.revision}: raw bytes differ`);
+        }
+        rawBytes += raw.body.length;
+      }
+      cursor = page.nextCursor;
+    } while (cursor !== null);
+    let after: string | null = null;
+    let caughtUp = false;
+    while (!caughtUp) {
+      const res = await get(`/events?limit=1000${after ? `&after=${after}` : ''}`);
+      largest = Math.max(largest, res.body.length);
+      ({ nextAfter: after, caughtUp } = res.json<FeedPage>());
+    }
+    await get(`/customers/${CUSTOMER_ID}?asOf=2100-01-01`);
+    await get(`/customers/${CUSTOMER_ID}?knownAt=2100-01-01T00:00:00Z`);
+
+    const growth = procBytes(pid, 'VmHWM') - before;
+    t.same(
+      revisions,
+      bodies.map((_, i) => i),
+      'every event once',
+    );
+    t.equal(
+      rawBytes,
+      bodies.reduce((sum, body) => sum + body.length, 0),
+      'every body fetched',
+    );
+    t.ok(largest <= PAGE_MAX_BYTES, `the largest JSON answer was ${largest} bytes`);
+    t.comment(
+      `largest JSON answer ${largest} bytes; server peak RSS grew by ${(growth / 2 ** 20).toFixed(1)} MiB ` +
+        `(from ${(before / 2 ** 20).toFixed(1)} MiB)`,
+    );
+    t.ok(
+      growth < PEAK_GROWTH_BOUND,
+      `peak RSS grew by ${(growth / 2 ** 20).toFixed(1)} MiB (bound ${PEAK_GROWTH_BOUND / 2 ** 20} MiB)`,
+    );
+  },
+);
