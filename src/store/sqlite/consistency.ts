@@ -11,6 +11,8 @@ import type { StoreInconsistency } from '../eventStore.js';
 import { formatSequencePosition } from '../embedded/sequencePosition.js';
 
 const LIMIT = 100;
+/** How far back recorded_at may go between consecutive events: 5 minutes of clock skew. */
+const RECORDED_AT_SKEW_DAYS = 5 / (24 * 60);
 
 export function findInconsistencies(db: Database.Database): StoreInconsistency[] {
   const problems: StoreInconsistency[] = [];
@@ -68,13 +70,14 @@ export function findInconsistencies(db: Database.Database): StoreInconsistency[]
     });
   }
   // recorded_at is the store's clock, not covered by links (queries use the times inside the
-  // metadata); one writer commits in position order, so it never goes back along the log.
+  // metadata); commits come in position order, so it only goes back by the clock skew between
+  // writers (several instances, NTP steps): more than RECORDED_AT_SKEW is an edit.
   const backwards = db
     .prepare<[], { position: number; recordedAt: string; previous: string }>(
       `SELECT position, recorded_at AS recordedAt, previous FROM (
          SELECT position, recorded_at, lag(recorded_at) OVER (ORDER BY position) AS previous
          FROM events)
-       WHERE recorded_at < previous
+       WHERE julianday(recorded_at) < julianday(previous) - ${RECORDED_AT_SKEW_DAYS}
           OR strftime('%Y-%m-%dT%H:%M:%fZ', recorded_at) IS NOT recorded_at
        LIMIT ${LIMIT}`,
     )
@@ -82,7 +85,7 @@ export function findInconsistencies(db: Database.Database): StoreInconsistency[]
   for (const row of backwards) {
     problems.push({
       position: formatSequencePosition(row.position),
-      message: `recorded_at goes back in time or is not a UTC time (${row.recordedAt} after ${row.previous})`,
+      message: `recorded_at goes back in time by more than 5 minutes or is not a UTC time (${row.recordedAt} after ${row.previous})`,
     });
   }
   const heads = db
