@@ -75,7 +75,11 @@ async function twoWritersRace(
   for (const checkpoint of made) {
     t.ok(checkpoint && stored.has(checkpointHash(checkpoint)), 'every checkpoint made is stored');
   }
-  t.equal(new Set(made.map((c) => checkpointHash(c!))).size, 4, 'four distinct checkpoints');
+  // Two instances signing in the same millisecond make the same checkpoint (Ed25519 is
+  // deterministic): its id derives from its hash, so the second append is a duplicate.
+  const distinct = new Set(made.map((c) => checkpointHash(c!)));
+  t.equal(chain.length, distinct.size, 'the chain holds each checkpoint made, once');
+  t.ok(distinct.size >= 2, 'both writers checkpointed');
   const sunk = [0, 1].flatMap((index) =>
     readFileSync(join(dir, `sink-${index}.ndjson`), 'utf8')
       .trim()
