@@ -57,6 +57,11 @@ ${Object.entries(COMMANDS)
 
 Run \`compilot-ledger <command> --help\` for a command's options.`;
 
+// Whatever this process creates (stores, the read model, SQLite's -wal/-shm files, .env) holds
+// personal data or secrets: owner-only (files 600, directories 700), also for files a library
+// creates without asking. privateFile.ts sets the same modes explicitly where we create them.
+process.umask(0o077);
+
 // `compilot-ledger export --all | head` closes the pipe early: that is not a failure.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   if (error.code === 'EPIPE') process.exit(0);

@@ -8,8 +8,10 @@ import nodeFetch from 'node-fetch';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../lib/logger.js';
 import { sleep as defaultSleep } from '../lib/sleep.js';
+import { idProblem } from '../events/ids.js';
 import {
   CompilotBadResponseError,
+  CompilotInvalidIdError,
   CompilotNotFoundError,
   CompilotRateLimitedError,
   CompilotUnauthorizedError,
@@ -62,7 +64,7 @@ export interface CompilotClientOptions {
 }
 
 export interface CompilotRequest {
-  /** Starts with `/`; ids in it must already be URL-encoded. */
+  /** Starts with `/`; build it with {@link apiPath} so that ids are checked and encoded. */
   readonly path: string;
   readonly query?: Readonly<Record<string, string | number | undefined>>;
   /** Metrics label naming the endpoint, e.g. `customer_details`. @defaultValue 'other' */
@@ -152,6 +154,7 @@ export function createCompilotClient(options: CompilotClientOptions): CompilotCl
 
   async function request(req: CompilotRequest): Promise<CompilotResponse> {
     const operation = req.operation ?? 'other';
+    assertNoDotSegments(req.path);
     const path = withQuery(req.path, req.query);
     const url = base + path;
     for (let attempts = 1; ; attempts += 1) {
@@ -170,8 +173,9 @@ export function createCompilotClient(options: CompilotClientOptions): CompilotCl
           ? { status: attempt.status, body: attempt.body }
           : { cause: attempt.cause }),
       };
+      // The operation names the endpoint; the path is not logged, its ids come from webhooks.
       logger?.debug(
-        { operation, path, attempt: attempts, status: details.status },
+        { operation, attempt: attempts, status: details.status },
         'compilot api attempt',
       );
       if (attempt.kind === 'response' && attempt.status >= 200 && attempt.status < 300) {
@@ -191,7 +195,7 @@ export function createCompilotClient(options: CompilotClientOptions): CompilotCl
       const reason = attempt.kind === 'response' ? String(attempt.status) : attempt.reason;
       metrics.retried(operation, reason);
       logger?.warn(
-        { operation, path, attempt: attempts, reason, delayMs },
+        { operation, attempt: attempts, reason, delayMs },
         'compilot api request failed, retrying',
       );
       await sleep(delayMs, req.signal);
@@ -225,6 +229,33 @@ export function createCompilotClient(options: CompilotClientOptions): CompilotCl
   }
 
   return { request };
+}
+
+/**
+ * Builds an API path from a template whose every interpolation is an id, each checked to be a
+ * plausible ComPilot id and percent-encoded as one path segment:
+ * `apiPath\`/customers/${customerId}/details\``. Throws {@link CompilotInvalidIdError} for an
+ * implausible id, so no request is ever made to a path it would have redirected.
+ */
+export function apiPath(template: TemplateStringsArray, ...ids: readonly unknown[]): string {
+  let path = template[0]!;
+  ids.forEach((id, index) => {
+    const problem = idProblem(id);
+    if (problem !== undefined) throw new CompilotInvalidIdError(problem);
+    path += encodeURIComponent(id as string) + template[index + 1]!;
+  });
+  return path;
+}
+
+/**
+ * A second line behind {@link apiPath}: a `.` or `..` segment (also percent-encoded, which
+ * servers and proxies may decode) would make the URL resolve to another endpoint.
+ */
+function assertNoDotSegments(path: string): void {
+  const segments = path.split('?', 1)[0]!.split('/');
+  if (segments.some((segment) => /^(?:\.|%2e){1,2}$/i.test(segment))) {
+    throw new CompilotInvalidIdError('is a dot segment');
+  }
 }
 
 function outcomeOf(error: CompilotApiError): FetchOutcome {

@@ -3,7 +3,7 @@
  * go through {@link CompilotClient.request}, so they share its retries, limits and typed errors;
  * a 2xx whose body is not the expected JSON raises a `bad-response` error.
  */
-import type { CompilotClient, CompilotResponse } from './client.js';
+import { apiPath, type CompilotClient, type CompilotResponse } from './client.js';
 import { CompilotBadResponseError } from './errors.js';
 import type { Customer, CustomerDetails, CustomerPage, CustomerWallet } from './types.js';
 
@@ -34,9 +34,12 @@ export interface CustomersApi {
   getCustomerWallets(customerId: string, options?: RequestOptions): Promise<CustomerWallet[]>;
 }
 
-/** The path of the details endpoint, as recorded in `DetailsMetadata.apiPath`. */
+/**
+ * The path of the details endpoint, as recorded in `DetailsMetadata.apiPath`. Throws
+ * CompilotInvalidIdError for an id that is not a plausible ComPilot id.
+ */
 export function customerDetailsPath(customerId: string): string {
-  return `/customers/${encodeId(customerId)}/details`;
+  return apiPath`/customers/${customerId}/details`;
 }
 
 export function createCustomersApi(client: CompilotClient): CustomersApi {
@@ -54,7 +57,7 @@ export function createCustomersApi(client: CompilotClient): CustomersApi {
 
     async getCustomer(customerId, options = {}) {
       const response = await client.request({
-        path: `/customers/${encodeId(customerId)}`,
+        path: apiPath`/customers/${customerId}`,
         operation: 'customer',
         ...options,
       });
@@ -79,18 +82,13 @@ export function createCustomersApi(client: CompilotClient): CustomersApi {
 
     async getCustomerWallets(customerId, options = {}) {
       const response = await client.request({
-        path: `/customers/${encodeId(customerId)}/wallets`,
+        path: apiPath`/customers/${customerId}/wallets`,
         operation: 'customer_wallets',
         ...options,
       });
       return parseJson(response, isWalletList);
     },
   };
-}
-
-function encodeId(id: string): string {
-  if (typeof id !== 'string' || id === '') throw new TypeError('a customer id is required');
-  return encodeURIComponent(id);
 }
 
 function parseJson<T>(response: CompilotResponse, guard: (value: unknown) => value is T): T {

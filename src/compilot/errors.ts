@@ -105,6 +105,19 @@ export class CompilotBadResponseError extends CompilotApiError {
   }
 }
 
+/**
+ * Thrown before any request is sent when an id cannot be a path segment of a ComPilot API call
+ * (see events/ids.ts): `.`, `..` or `a/b` would address another endpoint with the API key. The
+ * message names the problem and never quotes the id.
+ */
+export class CompilotInvalidIdError extends Error {
+  readonly type = 'invalid-id';
+  constructor(readonly problem: string) {
+    super(`ComPilot API: refusing to build a request path from an id that ${problem}`);
+    this.name = 'CompilotInvalidIdError';
+  }
+}
+
 export function isCompilotApiError(error: unknown): error is CompilotApiError {
   return error instanceof CompilotApiError;
 }

@@ -52,11 +52,13 @@ export interface WebhookMetadata {
 }
 
 /**
- * Why a verified delivery was quarantined. `svix-id-conflict`: its svix id is already stored
- * with another body (the entry then also names the stored event in `conflictsWith`).
+ * Why a verified delivery was quarantined: its body is not JSON, names no event type this service
+ * handles, fails its event type's schema, routes by an id that is not a plausible ComPilot id
+ * (see ids.ts), or (`svix-id-conflict`) its svix id is already stored with another body (the
+ * entry then also names the stored event in `conflictsWith`).
  */
 export type QuarantineReason =
-  'not-json' | 'unknown-event-type' | 'schema-invalid' | 'svix-id-conflict';
+  'not-json' | 'unknown-event-type' | 'schema-invalid' | 'invalid-id' | 'svix-id-conflict';
 
 export interface QuarantineMetadata extends WebhookMetadata {
   readonly quarantineReason: QuarantineReason;

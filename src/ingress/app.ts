@@ -50,8 +50,12 @@ export function createHttpApp(deps: HttpAppDeps): Koa {
   const metrics = createIngressMetrics(deps.registry);
   const app = new Koa();
   // Errors are answered and logged by handleErrors; this only sees failures while streaming a
-  // response, which koa would otherwise print to stderr.
-  app.on('error', (error: unknown) => deps.logger.error({ err: error }, 'http error'));
+  // response, which koa would otherwise print to stderr. A client that hung up mid-request
+  // (already logged as a refused delivery) is not the service failing.
+  app.on('error', (error: unknown) => {
+    if (clientWentAway(error)) deps.logger.debug({ err: error }, 'client went away');
+    else deps.logger.error({ err: error }, 'http error');
+  });
 
   app.use(handleErrors({ logger: deps.logger, retryAfterSeconds: deps.retryAfterSeconds }));
 
@@ -67,7 +71,16 @@ export function createHttpApp(deps: HttpAppDeps): Koa {
   router.get('/metrics', metricsEndpoint(deps.registry));
   router.post(
     WEBHOOK_PATH,
-    rawBody({ limit: deps.webhook.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES }),
+    rawBody({
+      limit: deps.webhook.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+      onRefused(error) {
+        metrics.delivery('rejected', error.reason);
+        deps.logger.warn(
+          { outcome: 'rejected', reason: error.reason, status: error.status },
+          'webhook',
+        );
+      },
+    }),
     webhookHandler({
       store: deps.store,
       verify,
@@ -84,4 +97,16 @@ export function createHttpApp(deps: HttpAppDeps): Koa {
     app.use(extra.allowedMethods());
   }
   return app;
+}
+
+/** Node's errors for a connection the client closed or broke (HPE_*: its HTTP was cut off). */
+function clientWentAway(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return (
+    typeof code === 'string' &&
+    (code === 'ECONNRESET' ||
+      code === 'EPIPE' ||
+      code === 'ECONNABORTED' ||
+      code.startsWith('HPE_'))
+  );
 }

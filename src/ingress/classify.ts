@@ -1,3 +1,4 @@
+import { idProblem } from '../events/ids.js';
 import { alertStream, customerStream, QUARANTINE_STREAM } from '../events/streams.js';
 import {
   isWebhookEventType,
@@ -37,13 +38,49 @@ export function classifyDelivery(body: ParsedBody, schemas: SchemaSet): Classifi
     return quarantine('unknown-event-type', [{ path: '/eventType', message }], claimed);
   }
   const result = schemas.validate(claimed, body.value);
+  // An implausible id is named as such whatever else is wrong (for customer events a non-UUID
+  // would otherwise read as a mere format error); the schema errors are kept beside it.
+  const idErrors = implausibleIds(claimed, body.value);
+  const schemaErrors = result.ok ? [] : result.errors;
+  if (idErrors.length > 0) return quarantine('invalid-id', [...idErrors, ...schemaErrors], claimed);
   if (!result.ok) return quarantine('schema-invalid', result.errors, claimed);
-  return { kind: 'event', eventType: claimed, streamName: streamFor(claimed, body.value) };
+  const payload = (body.value as { payload: RoutingFields }).payload;
+  return { kind: 'event', eventType: claimed, streamName: streamFor(claimed, payload) };
 }
 
-/** Only called after schema validation, which requires the routing fields. */
-function streamFor(eventType: WebhookEventType, body: unknown): string {
-  const payload = (body as { payload: { id: string; customerId: string } }).payload;
+/** Present and strings once schema validation passed: every schema requires them. */
+interface RoutingFields {
+  readonly id: string;
+  readonly customerId: string;
+}
+
+/**
+ * Every id of the payload that routes the event or names a ComPilot resource must be plausible
+ * (ids.ts): the vendor schemas accept any string for most of them, but a stream name or an API
+ * path cannot be built from `..` or `a/b`. Only string ids are judged here (a missing or
+ * non-string id is the schema's to report). The messages name the field, never the id.
+ */
+function implausibleIds(eventType: WebhookEventType, body: unknown): ValidationError[] {
+  const payload = (body as { payload?: unknown }).payload;
+  if (typeof payload !== 'object' || payload === null) return [];
+  const fields: (keyof RoutingFields)[] = eventType.startsWith('alert.')
+    ? ['id', 'customerId']
+    : ['customerId'];
+  const errors: ValidationError[] = [];
+  for (const field of fields) {
+    const id = (payload as Record<string, unknown>)[field];
+    const problem = typeof id === 'string' ? idProblem(id) : undefined;
+    if (problem !== undefined) {
+      errors.push({
+        path: `/payload/${field}`,
+        message: `not a plausible ComPilot id: ${problem}`,
+      });
+    }
+  }
+  return errors;
+}
+
+function streamFor(eventType: WebhookEventType, payload: RoutingFields): string {
   switch (eventType) {
     case 'alert.created':
     case 'alert.updated':

@@ -31,6 +31,8 @@ export function conflictEntryId(svixId: string, bodySha256: string): string {
   return uuidv5(`svix-id-conflict/${svixId}/${bodySha256}`);
 }
 
+const FIND_PAGE = 100;
+
 export interface StoredDelivery {
   readonly streamName: string;
   readonly eventId: string;
@@ -89,7 +91,19 @@ async function findEvent(
   streamName: string,
   id: string,
 ): Promise<RecordedEvent | undefined> {
-  // Newest first: a redelivery usually follows its original closely.
-  const events = await store.readStream(streamName, { direction: 'backwards' });
-  return events.find((event) => event.id === id);
+  // Newest first, a page at a time: a redelivery usually follows its original closely, and the
+  // quarantine stream can be long.
+  let fromRevision: bigint | undefined;
+  for (;;) {
+    const page = await store.readStream(streamName, {
+      direction: 'backwards',
+      fromRevision,
+      maxCount: FIND_PAGE,
+    });
+    const found = page.find((event) => event.id === id);
+    if (found !== undefined || page.length < FIND_PAGE) return found;
+    const oldest = page.at(-1)!.revision;
+    if (oldest === 0n) return undefined;
+    fromRevision = oldest - 1n;
+  }
 }

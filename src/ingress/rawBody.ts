@@ -8,12 +8,34 @@ export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 /** Key under which {@link rawBody} leaves the bytes in `ctx.state`. */
 const STATE_KEY = 'rawBody';
 
+/** Why a body was refused before it could be verified: 413, or 400 for a broken upload. */
+export type BodyRefusal = 'body-too-large' | 'body-unreadable' | 'body-cut-short';
+
+/** The 413/400 of {@link readRawBody}, with its reason for logs and metrics. */
+export class BodyRefusedError extends HttpError {
+  constructor(
+    readonly reason: BodyRefusal,
+    status: number,
+    message: string,
+    options: ConstructorParameters<typeof HttpError>[2] = {},
+  ) {
+    super(status, message, options);
+    this.name = 'BodyRefusedError';
+  }
+}
+
+export interface RawBodyOptions {
+  readonly limit: number;
+  /** Told about every refused body (after which the error is answered as usual). */
+  readonly onRefused?: (error: BodyRefusedError) => void;
+}
+
 /**
  * Route-scoped body reader: leaves the exact request bytes in `ctx.state` for
  * {@link getRawBody}, before anything parses them (the signature covers these bytes).
  * A body over `limit` answers 413 and is not read further.
  */
-export function rawBody(options: { readonly limit: number }): Middleware {
+export function rawBody(options: RawBodyOptions): Middleware {
   return async function rawBodyMiddleware(ctx, next) {
     try {
       (ctx.state as Record<string, unknown>)[STATE_KEY] = await readRawBody(ctx.req, options.limit);
@@ -21,6 +43,7 @@ export function rawBody(options: { readonly limit: number }): Middleware {
       // The rest of an oversized or broken body is never read: close the connection after the
       // answer instead of draining it.
       if (error instanceof HttpError) ctx.set('Connection', 'close');
+      if (error instanceof BodyRefusedError) options.onRefused?.(error);
       throw error;
     }
     await next();
@@ -54,7 +77,7 @@ export function readRawBody(req: IncomingMessage, limit: number): Promise<Buffer
       req.off('error', onError);
       req.off('close', onClose);
     };
-    const fail = (error: HttpError): void => {
+    const fail = (error: BodyRefusedError): void => {
       cleanup();
       req.pause();
       reject(error);
@@ -69,11 +92,15 @@ export function readRawBody(req: IncomingMessage, limit: number): Promise<Buffer
       resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, received));
     };
     const onError = (cause: Error): void => {
-      fail(new HttpError(400, 'request body could not be read', { cause }));
+      fail(
+        new BodyRefusedError('body-unreadable', 400, 'request body could not be read', { cause }),
+      );
     };
     // 'close' before 'end' means the client went away mid-body.
     const onClose = (): void => {
-      if (!req.readableEnded) fail(new HttpError(400, 'request body was cut short'));
+      if (!req.readableEnded) {
+        fail(new BodyRefusedError('body-cut-short', 400, 'request body was cut short'));
+      }
     };
     req.on('data', onData);
     req.on('end', onEnd);
@@ -82,8 +109,8 @@ export function readRawBody(req: IncomingMessage, limit: number): Promise<Buffer
   });
 }
 
-function tooLarge(limit: number): HttpError {
-  return new HttpError(413, `request body is larger than ${limit} bytes`, {
+function tooLarge(limit: number): BodyRefusedError {
+  return new BodyRefusedError('body-too-large', 413, `request body is larger than ${limit} bytes`, {
     details: { limit },
   });
 }

@@ -1,7 +1,8 @@
 import { hash } from 'node:crypto';
 import type { Middleware } from 'koa';
-import { QUARANTINE_STREAM } from '../events/streams.js';
+import { QUARANTINE_STREAM, streamCategory } from '../events/streams.js';
 import {
+  isWebhookEventType,
   QUARANTINED_EVENT_TYPE,
   type QuarantineMetadata,
   type WebhookMetadata,
@@ -58,8 +59,8 @@ export function webhookHandler(deps: WebhookHandlerDeps): Middleware {
     } catch (error) {
       if (error instanceof WebhookRejectedError) {
         deps.metrics.delivery('rejected', error.reason);
-        deps.logger.info(
-          { outcome: 'rejected', reason: error.reason, bytes: raw.length },
+        deps.logger.warn(
+          { outcome: 'rejected', reason: error.reason, status: 401, bytes: raw.length },
           'webhook',
         );
       }
@@ -101,13 +102,15 @@ export function webhookHandler(deps: WebhookHandlerDeps): Middleware {
         : undefined;
     deps.metrics.delivery(outcome, reason);
     if (conflict) deps.metrics.svixIdConflict();
+    // Nothing taken from the body is logged but known enum values: the stream name holds the
+    // customer or alert id, so only its category is; eventId and position find the event.
     const fields = {
       outcome,
       reason,
       svixId: delivery.svixId,
       eventId: stored.eventId,
-      eventType: classification.eventType,
-      stream: stored.streamName,
+      ...loggableEventType(classification.eventType),
+      streamCategory: streamCategory(stored.streamName),
       position: stored.position,
       bytes: raw.length,
       ...(classification.kind === 'quarantine' && !conflict
@@ -117,7 +120,7 @@ export function webhookHandler(deps: WebhookHandlerDeps): Middleware {
         ? {}
         : {
             conflictsWith: {
-              stream: conflictsWith.streamName,
+              streamCategory: streamCategory(conflictsWith.streamName),
               eventId: conflictsWith.eventId,
               position: conflictsWith.position,
             },
@@ -192,6 +195,19 @@ async function storeDelivery(
     position: kept.position,
     conflictsWith: existing,
   };
+}
+
+/**
+ * The claimed event type as it may be logged: one of the eight as is; anything else, which can
+ * be any text the sender chose (an email address, say), only as `unknown` and its length.
+ */
+function loggableEventType(claimed: string | undefined): {
+  eventType?: string;
+  eventTypeLength?: number;
+} {
+  if (claimed === undefined) return {};
+  if (isWebhookEventType(claimed)) return { eventType: claimed };
+  return { eventType: 'unknown', eventTypeLength: claimed.length };
 }
 
 function webhookMetadata(

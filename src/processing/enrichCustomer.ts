@@ -105,7 +105,7 @@ export async function enrichCustomer(
         written += 1;
         metrics.written(fetched.type);
         logger.debug(
-          { stream: streamName, type: fetched.type, causes: pending.length },
+          { eventId: event.id, type: fetched.type, causes: pending.length },
           'customer details recorded',
         );
         return { written, fetches };

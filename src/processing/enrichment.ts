@@ -13,6 +13,7 @@ import type { Registry } from 'prom-client';
 import type { CompilotClient } from '../compilot/client.js';
 import { createCustomersApi } from '../compilot/customers.js';
 import { CompilotNotFoundError, isCompilotApiError } from '../compilot/errors.js';
+import { idProblem } from '../events/ids.js';
 import { customerStream, streamCategory, streamEntityId } from '../events/streams.js';
 import { CUSTOMER_EVENT_TYPES, DETAILS_EVENT_TYPE, NOT_FOUND_EVENT_TYPE } from '../events/types.js';
 import type { Logger } from '../lib/logger.js';
@@ -141,8 +142,10 @@ export function startEnrichment(options: EnrichmentOptions): EnrichmentProcessor
     const type = isCompilotApiError(error) ? error.type : errorName(error);
     const message = error instanceof Error ? error.message : String(error);
     update({ lastError: { type, message, at: clock().toISOString() } });
+    // An API error's message holds the request path, and so the customer id: log its status.
+    const detail = isCompilotApiError(error) ? { status: error.status } : { message };
     logger.warn(
-      { processor: name, errorType: type, message, failures, delayMs },
+      { processor: name, errorType: type, ...detail, failures, delayMs },
       'enrichment failed, retrying',
     );
     await sleep(delayMs, signal);
@@ -191,6 +194,17 @@ export function startEnrichment(options: EnrichmentOptions): EnrichmentProcessor
         signal.throwIfAborted();
         const [streamName, causes] = groups[next++]!;
         const customerId = streamEntityId(streamName);
+        const problem = idProblem(customerId);
+        if (problem !== undefined) {
+          // Only a log written before ingress quarantined implausible ids can hold such a
+          // stream. Fetching would be refused anyway (CompilotInvalidIdError), and retrying a
+          // refusal forever would stop enrichment for everyone; the id itself is not logged.
+          logger.warn(
+            { processor: name, events: causes.length, firstEventId: causes[0]!.id, problem },
+            'enrichment skipped a customer stream whose id is not a plausible ComPilot id',
+          );
+          continue;
+        }
         const { written } = await untilDone(() =>
           enrichCustomer({ store, fetchDetails, metrics, logger }, streamName, customerId, causes),
         );

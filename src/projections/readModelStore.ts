@@ -4,9 +4,8 @@
  * rebuilt from the event log, so `synchronous=NORMAL` is enough: a crash may lose the last
  * batches, and the checkpoints, written in the same transactions, lose them with it.
  */
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { preparePrivateDatabaseFile } from '../lib/privateFile.js';
 
 export type ReadModelDb = Database.Database;
 
@@ -63,7 +62,7 @@ export function openReadModel(path: string, options: OpenReadModelOptions = {}):
     db.pragma(`busy_timeout = ${busyTimeoutMs}`);
     return db;
   }
-  if (!inMemory) mkdirSync(dirname(path), { recursive: true });
+  if (!inMemory) preparePrivateDatabaseFile(path);
   const db = new Database(path, { timeout: busyTimeoutMs });
   try {
     db.pragma('journal_mode = WAL');

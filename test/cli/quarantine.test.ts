@@ -71,9 +71,9 @@ void t.test('quarantine list shows each delivery and what the current schemas sa
     /msg_unknown_type .* unknown-event-type \(individual\.created\) {2}-> still-invalid\n {4}\/eventType: eventType is not one this service handles/,
   );
   t.match(out, /msg_not_json .* not-json {2}-> still-invalid/);
-  t.match(
+  t.equal(
     lines.at(-1),
-    /^3 quarantined deliveries: 1 replayable, 2 still-invalid \(schema set 1\.0\.0\)$/,
+    `3 quarantined deliveries: 1 replayable, 2 still-invalid (schema set ${loadSchemaSet().version})`,
   );
 
   const json = await quarantine(h, 'list', '--json');
@@ -129,7 +129,7 @@ void t.test(
       svixId: 'msg_questionaire',
       svixSignature: original!.metadata.svixSignature,
       bodySha256: original!.metadata.bodySha256,
-      schemaVersion: '1.0.0',
+      schemaVersion: loadSchemaSet().version,
       replayedFrom: { eventId: original!.id, position: original!.position },
     });
     t.notOk('quarantineReason' in replayed!.metadata);
@@ -205,5 +205,5 @@ void t.test('quarantine refuses unknown actions and options', async (t) => {
   }
   const empty = await quarantine(h, 'list');
   t.equal(empty.code, 0);
-  t.equal(empty.out, '0 quarantined deliveries (schema set 1.0.0)\n');
+  t.equal(empty.out, `0 quarantined deliveries (schema set ${loadSchemaSet().version})\n`);
 });

@@ -174,6 +174,7 @@ void t.test('the API key appears in no log line and no error', async (t) => {
   for (const line of lines) {
     t.notOk(line.includes(sim.apiKey), 'no log line holds the key');
     t.notOk(line.includes(wrongKey), 'no log line holds the refused key');
+    t.notOk(line.includes(id), 'no log line holds the customer id of the path');
   }
   for (const error of errors) {
     const rendered = `${String(error)} ${inspect(error, { depth: 5 })} ${JSON.stringify(error)}`;

@@ -1,7 +1,11 @@
 import t from 'tap';
-import { createCompilotClient } from '../../src/compilot/client.js';
+import { apiPath, createCompilotClient } from '../../src/compilot/client.js';
 import { createCustomersApi, customerDetailsPath } from '../../src/compilot/customers.js';
-import { CompilotBadResponseError, CompilotNotFoundError } from '../../src/compilot/errors.js';
+import {
+  CompilotBadResponseError,
+  CompilotInvalidIdError,
+  CompilotNotFoundError,
+} from '../../src/compilot/errors.js';
 import { startServer } from '../helpers/httpServer.js';
 import { addActiveCustomer, startSimulator } from '../helpers/simulatorHarness.js';
 
@@ -59,13 +63,51 @@ void t.test('listCustomers pages with currentPage and limit and reports totalCou
   await t.rejects(api.listCustomers({ currentPage: 0, limit: 2 }), RangeError);
 });
 
-void t.test('ids are URL-encoded into the path', async (t) => {
+void t.test('ids are percent-encoded as one path segment', async (t) => {
   const sim = await startSimulator(t);
   const api = createCustomersApi(
     createCompilotClient({ baseUrl: sim.api.url, apiKey: sim.apiKey }),
   );
-  await t.rejects(api.getCustomer('a/b?c'), CompilotNotFoundError);
-  t.equal(sim.api.requests[0]!.path, '/customers/a%2Fb%3Fc');
+  await t.rejects(api.getCustomer('a?b#c d%e'), CompilotNotFoundError);
+  t.equal(sim.api.requests[0]!.path, '/customers/a%3Fb%23c%20d%25e');
+});
+
+void t.test('an implausible id is refused before any request is sent', async (t) => {
+  const sim = await startSimulator(t);
+  const api = createCustomersApi(
+    createCompilotClient({ baseUrl: sim.api.url, apiKey: sim.apiKey }),
+  );
+  const ids = ['', '.', '..', 'a/b', 'a\\b', '/', 'a\u0000b', 'tab\there', 'x'.repeat(257)];
+  for (const id of ids) {
+    for (const call of [
+      () => api.getCustomerDetails(id),
+      () => api.getCustomer(id),
+      () => api.getCustomerWallets(id),
+    ]) {
+      const error = await call().then(
+        () => undefined,
+        (caught: unknown) => caught,
+      );
+      t.type(error, CompilotInvalidIdError, JSON.stringify(id));
+      // ('/' alone is named by the message as what is wrong, so only longer ids are checked.)
+      if (id.length > 1) t.notOk((error as Error).message.includes(id), 'not quoted');
+    }
+  }
+  t.equal(sim.api.requests.length, 0, 'nothing reached the API');
+  // 256 characters is still an id.
+  await t.rejects(api.getCustomer('x'.repeat(256)), CompilotNotFoundError);
+  t.equal(sim.api.requests.length, 1);
+});
+
+void t.test('the client refuses a path with a dot segment, encoded or not', async (t) => {
+  const sim = await startSimulator(t);
+  const client = createCompilotClient({ baseUrl: sim.api.url, apiKey: sim.apiKey });
+  for (const path of ['/customers/../details', '/customers/./x', '/customers/%2E%2e/details']) {
+    await t.rejects(client.request({ path }), CompilotInvalidIdError, path);
+  }
+  t.equal(sim.api.requests.length, 0);
+  t.equal(apiPath`/customers/${'a b'}/details`, '/customers/a%20b/details');
+  t.throws(() => apiPath`/customers/${'..'}/details`, CompilotInvalidIdError);
 });
 
 void t.test('a 2xx body that is not JSON is a bad-response error carrying the bytes', async (t) => {

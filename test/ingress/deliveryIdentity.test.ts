@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import t from 'tap';
-import { deliveryEventId } from '../../src/ingress/deliveryIdentity.js';
+import { randomUUID } from 'node:crypto';
+import { appendDelivery, deliveryEventId } from '../../src/ingress/deliveryIdentity.js';
+import { createInMemoryEventStore } from '../../src/store/inMemoryEventStore.js';
 import { sha256Hex } from '../../src/ledger/link.js';
 import { readWholeLog, startIngress } from '../helpers/ingressHarness.js';
 import { signDelivery } from '../helpers/signWebhook.js';
@@ -129,5 +131,30 @@ void t.test('a quarantined delivery resent with another body is a conflict too',
       ['svix-id-conflict', 'not json either'],
     ],
     'both bodies are kept',
+  );
+});
+
+void t.test('the stored original is found however far back in its stream it lies', async (t) => {
+  const store = createInMemoryEventStore();
+  t.teardown(() => store.close());
+  const event = (id: string, data: string) => ({
+    id,
+    type: 't',
+    data: Buffer.from(data),
+    metadata: {},
+  });
+  const id = randomUUID();
+  await store.appendToStream('s', [event(id, 'original')]);
+  for (let i = 0; i < 250; i += 1) await store.appendToStream('s', [event(randomUUID(), `${i}`)]);
+  const [stored] = await store.readStream('s', { maxCount: 1 });
+  t.match(
+    await appendDelivery(store, 's', event(id, 'other')),
+    { kind: 'conflict', existing: { eventId: id, position: stored!.position } },
+    'a different body is a conflict with the original',
+  );
+  t.match(
+    await appendDelivery(store, 's', event(id, 'original')),
+    { kind: 'duplicate', position: stored!.position },
+    'the same body is a duplicate',
   );
 });

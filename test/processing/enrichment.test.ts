@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import t from 'tap';
 import { DETAILS_EVENT_TYPE, NOT_FOUND_EVENT_TYPE } from '../../src/events/types.js';
 import { StoreUnavailableError, type EventStore } from '../../src/store/eventStore.js';
@@ -53,6 +54,30 @@ void t.test('each customer event yields exactly one snapshot, recorded byte-exac
   t.equal(processor.status().lagEvents, 0);
   t.equal(processor.status().retrying, false);
 });
+
+void t.test(
+  'a customer stream with an implausible id from an older log is skipped, not fetched, not retried',
+  async (t) => {
+    const pipeline = await startPipeline(t);
+    const { store } = pipeline.ingress;
+    // Written straight to the store, as ingress before invalid-id quarantine could have done.
+    for (const id of ['..', 'leak/slash']) {
+      await store.appendToStream(`customer-${id}`, [
+        { id: randomUUID(), type: 'customer.updated', data: Buffer.from('{}'), metadata: {} },
+      ]);
+    }
+    await pipeline.send({ journeys: ['deletion'] });
+    const { processor } = pipeline.start();
+    await untilCaughtUp(processor, store);
+    t.equal(pipeline.sim.api.requests.length, 1, 'only the plausible customer was fetched');
+    t.equal(processor.status().retrying, false);
+    const logs = pipeline.logLines.join('');
+    t.match(logs, /enrichment skipped a customer stream whose id is not a plausible ComPilot id/);
+    t.notOk(logs.includes('leak/slash'), 'the id is not logged');
+    const skipped = (await readWholeLog(store)).filter((e) => e.streamName === 'customer-..');
+    t.equal(skipped.length, 1, 'nothing was recorded for it');
+  },
+);
 
 void t.test('pending events of one customer are served by one fetch', async (t) => {
   const pipeline = await startPipeline(t);

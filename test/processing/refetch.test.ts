@@ -104,3 +104,29 @@ void t.test('refetch stops taking customers once aborted', async (t) => {
   t.equal(result.details + result.notFound, 0);
   t.equal((await store.readAll()).length, 0);
 });
+
+void t.test(
+  'refetch skips ids that are not plausible ComPilot ids without asking the API',
+  async (t) => {
+    const sim = await startSimulator(t);
+    const known = addActiveCustomer(sim.state);
+    const store = openSqliteEventStore({ path: join(t.testdir({}), 'events.db') });
+    t.teardown(() => store.close());
+    await withHistory(store, known);
+    const result = await refetchCustomers(['..', known, 'a/b'], {
+      store,
+      client: createCompilotClient({ baseUrl: sim.api.url, apiKey: sim.apiKey }),
+      logger: createLogger('silent'),
+      signal: new AbortController().signal,
+    });
+    t.same(
+      { details: result.details, notFound: result.notFound, skipped: result.skipped },
+      { details: 1, notFound: 0, skipped: 2 },
+    );
+    t.same(
+      sim.api.requests.map((request) => request.path),
+      [`/customers/${known}/details`],
+    );
+    t.equal((await store.readAll()).length, 2, 'the history event and one snapshot');
+  },
+);

@@ -2,10 +2,10 @@
  * Opens the event store's SQLite file: connection pragmas and the versioned schema
  * (`PRAGMA user_version` counts the migrations applied).
  */
-import { existsSync, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { Logger } from '../../lib/logger.js';
+import { preparePrivateDatabaseFile } from '../../lib/privateFile.js';
 import { StoreUnavailableError } from '../eventStore.js';
 import { fillMissingHeadLinks } from './headLinks.js';
 
@@ -80,7 +80,7 @@ export function openDatabase(options: OpenDatabaseOptions): Database.Database {
   const inMemory = path === ':memory:';
   let db: Database.Database | undefined;
   try {
-    if (!inMemory) mkdirSync(dirname(path), { recursive: true });
+    if (!inMemory) preparePrivateDatabaseFile(path);
     db = new Database(path, { timeout: busyTimeoutMs });
     const journalMode = configure(db, busyTimeoutMs);
     if (journalMode !== 'wal' && !inMemory) {
