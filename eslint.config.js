@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint';
 export default defineConfig(
   { ignores: ['dist/**', 'coverage/**', '.tap/**', 'node_modules/**', 'data/**'] },
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx'],
     extends: [eslint.configs.recommended, tseslint.configs.recommendedTypeChecked],
     languageOptions: {
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },

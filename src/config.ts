@@ -42,7 +42,17 @@ export interface Config {
     readonly ratePerMinute: number;
     readonly maxConcurrency: number;
   };
+  /** Reconciliation with ComPilot's customer list (src/reconcile/). */
+  readonly reconcile: {
+    /** How often `serve` runs it; 0 = never (the default). */
+    readonly intervalMs: number;
+    readonly pageSize: number;
+    /** An unfinished run whose last record is older than this is resumed as crashed. */
+    readonly leaseMs: number;
+  };
   readonly shutdownTimeoutMs: number;
+  /** VERIFY_REPORT: where `verify` leaves its summary; the audit viewer shows it. */
+  readonly verifyReportPath: string;
 }
 
 export class ConfigError extends Error {
@@ -55,7 +65,58 @@ export class ConfigError extends Error {
 export interface LoadConfigOptions {
   /** `serve` cannot run without a webhook secret; read-only commands can. */
   readonly requireWebhookSecret?: boolean;
+  /**
+   * The settings the caller uses (e.g. `COMMAND_SETTINGS.audit`); only these are validated, and
+   * every other field keeps its default. Omitted: every setting (the service uses them all).
+   */
+  readonly settings?: readonly string[];
 }
+
+/**
+ * The settings each offline command reads, so a setting it never uses cannot stop it
+ * (`PORT=abc compilot-ledger audit <id>` works). A command reads only the Config fields these
+ * name; commands that start the service (serve, dev) are not listed and validate everything.
+ */
+export const COMMAND_SETTINGS = {
+  /** audit, verify, export and quarantine (the secrets prove signatures). */
+  ledger: [
+    'LOG_LEVEL',
+    'EVENT_STORE_URL',
+    'COMPILOT_WEBHOOK_SECRET',
+    'COMPILOT_WEBHOOK_RETIRED_SECRETS',
+    'VERIFY_REPORT',
+  ],
+  events: ['EVENT_STORE_URL'],
+  rebuild: ['LOG_LEVEL', 'EVENT_STORE_URL', 'READ_MODEL_URL', 'PROJECTION_ON_ERROR'],
+  /** `rebuild --refetch`: the rebuild's settings plus the ComPilot client's. */
+  refetch: [
+    'LOG_LEVEL',
+    'EVENT_STORE_URL',
+    'COMPILOT_API_URL',
+    'COMPILOT_API_KEY',
+    'COMPILOT_API_TIMEOUT_MS',
+    'COMPILOT_API_MAX_RETRIES',
+    'COMPILOT_API_RATE_PER_SECOND',
+    'COMPILOT_API_RATE_PER_MINUTE',
+    'COMPILOT_API_MAX_CONCURRENCY',
+  ],
+  simulate: ['LOG_LEVEL', 'PORT', 'COMPILOT_WEBHOOK_SECRET', 'COMPILOT_API_KEY'],
+  /** `reconcile`: the ComPilot client's settings, both stores and the run's own. */
+  reconcile: [
+    'LOG_LEVEL',
+    'EVENT_STORE_URL',
+    'READ_MODEL_URL',
+    'COMPILOT_API_URL',
+    'COMPILOT_API_KEY',
+    'COMPILOT_API_TIMEOUT_MS',
+    'COMPILOT_API_MAX_RETRIES',
+    'COMPILOT_API_RATE_PER_SECOND',
+    'COMPILOT_API_RATE_PER_MINUTE',
+    'COMPILOT_API_MAX_CONCURRENCY',
+    'RECONCILE_PAGE_SIZE',
+    'RECONCILE_LEASE_MS',
+  ],
+} as const satisfies Record<string, readonly string[]>;
 
 const LOG_LEVELS: readonly LogLevel[] = [
   'fatal',
@@ -75,8 +136,14 @@ export function readEnvironment(cwd: string = process.cwd()): Env {
   return { ...fromFile, ...process.env };
 }
 
-export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
+export function loadConfig(fullEnv: Env, options: LoadConfigOptions = {}): Config {
   const problems: string[] = [];
+  const { settings } = options;
+  // A setting the caller does not use is not read at all: it keeps its default.
+  const env: Env =
+    settings === undefined
+      ? fullEnv
+      : Object.fromEntries(settings.map((name) => [name, fullEnv[name]]));
   const text = (name: string, fallback: string): string => {
     const value = env[name]?.trim();
     return value === undefined || value === '' ? fallback : value;
@@ -141,7 +208,13 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
       ratePerMinute: integer('COMPILOT_API_RATE_PER_MINUTE', 300, 1, 600_000),
       maxConcurrency: integer('COMPILOT_API_MAX_CONCURRENCY', 4, 1, 256),
     },
+    reconcile: {
+      intervalMs: integer('RECONCILE_INTERVAL_MS', 0, 0, 7 * 24 * 3_600_000),
+      pageSize: integer('RECONCILE_PAGE_SIZE', 100, 1, 100),
+      leaseMs: integer('RECONCILE_LEASE_MS', 300_000, 0, 24 * 3_600_000),
+    },
     shutdownTimeoutMs: integer('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
+    verifyReportPath: text('VERIFY_REPORT', 'data/verify-report.json'),
   };
   const tooShort = config.queryApiTokens.filter((token) => token.length < 16);
   if (tooShort.length > 0) {
@@ -214,8 +287,6 @@ export interface LedgerConfig {
   readonly checkpointIntervalMs: number;
   /** CHECKPOINT_SINK: NDJSON file every checkpoint is appended to. */
   readonly checkpointSink: string;
-  /** VERIFY_REPORT: where `verify` writes its summary for the audit page. */
-  readonly verifyReportPath: string;
 }
 
 export function loadLedgerConfig(env: Env): LedgerConfig {
@@ -245,6 +316,5 @@ export function loadLedgerConfig(env: Env): LedgerConfig {
     signingKey,
     checkpointIntervalMs,
     checkpointSink: resolve(env.CHECKPOINT_SINK?.trim() || 'data/checkpoints.ndjson'),
-    verifyReportPath: resolve(env.VERIFY_REPORT?.trim() || 'data/verify-report.json'),
   });
 }

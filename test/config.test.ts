@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { ConfigError, loadConfig, readEnvironment } from '../src/config.js';
+import { COMMAND_SETTINGS, ConfigError, loadConfig, readEnvironment } from '../src/config.js';
 
 const SECRET = `whsec_${Buffer.alloc(24, 7).toString('base64')}`;
 const OTHER_SECRET = `whsec_${Buffer.alloc(32, 9).toString('base64')}`;
@@ -18,6 +18,11 @@ void t.test('loadConfig gives documented defaults for an empty environment', asy
   t.equal(config.compilotApi.ratePerSecond, 15);
   t.equal(config.compilotApi.ratePerMinute, 300);
   t.same(config.queryApiTokens, []);
+  t.same(
+    config.reconcile,
+    { intervalMs: 0, pageSize: 100, leaseMs: 300_000 },
+    'reconciliation off',
+  );
   t.ok(Object.isFrozen(config), 'the config is frozen');
 });
 
@@ -99,4 +104,53 @@ void t.test('readEnvironment fills in from .env but the real environment wins', 
 void t.test('a missing .env file is fine', async (t) => {
   const dir = t.testdir({});
   t.equal(readEnvironment(dir).LEDGER_TEST_ONLY_IN_FILE, undefined);
+});
+
+void t.test('reconciliation settings are read and checked', async (t) => {
+  const config = loadConfig({ RECONCILE_INTERVAL_MS: '60000', RECONCILE_PAGE_SIZE: '50' });
+  t.same(config.reconcile, { intervalMs: 60_000, pageSize: 50, leaseMs: 300_000 });
+  t.throws(
+    () => loadConfig({ RECONCILE_PAGE_SIZE: '500', RECONCILE_INTERVAL_MS: 'hourly' }),
+    /RECONCILE_INTERVAL_MS must be a whole number[\s\S]*RECONCILE_PAGE_SIZE must be a whole number from 1 to 100/,
+  );
+});
+void t.test('a command validates only the settings it uses', async (t) => {
+  const unused = {
+    PORT: 'abc',
+    HOST: '',
+    WEBHOOK_MAX_BODY_BYTES: 'lots',
+    READ_MODEL_URL: 'postgres://x',
+    PROJECTION_ON_ERROR: 'ignore',
+    COMPILOT_API_URL: 'ftp://example.org',
+    COMPILOT_API_MAX_RETRIES: '-1',
+    QUERY_API_TOKENS: 'short',
+    SHUTDOWN_TIMEOUT_MS: 'never',
+  };
+  const config = loadConfig(
+    { ...unused, EVENT_STORE_URL: 'sqlite:/tmp/x.db', COMPILOT_WEBHOOK_SECRET: SECRET },
+    { settings: COMMAND_SETTINGS.ledger },
+  );
+  t.same(config.eventStore, { kind: 'sqlite', path: '/tmp/x.db' }, 'its own settings are read');
+  t.same(config.webhookSecrets, [SECRET]);
+  t.equal(config.port, 3000, 'a setting it does not use keeps its default');
+  t.same(config.queryApiTokens, []);
+  t.throws(
+    () => loadConfig({ ...unused, EVENT_STORE_URL: 'nope' }, { settings: COMMAND_SETTINGS.ledger }),
+    { name: 'ConfigError', message: /EVENT_STORE_URL/ },
+    'a bad setting it uses is still refused',
+  );
+});
+
+void t.test('every command lists only settings that exist', async (t) => {
+  // Each listed name must change the config when set badly, or it is a typo.
+  for (const [command, names] of Object.entries(COMMAND_SETTINGS)) {
+    for (const name of names) {
+      if (name === 'COMPILOT_API_KEY') continue; // any text is a key
+      t.throws(
+        () => loadConfig({ [name]: 'http://:bad value' }, { settings: names }),
+        { name: 'ConfigError' },
+        `${command}: ${name} is validated`,
+      );
+    }
+  }
 });

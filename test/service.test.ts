@@ -172,3 +172,35 @@ void t.test('the service signs a checkpoint after appends and at shutdown', asyn
   t.equal(last.previousHash, checkpointHash(checkpoints.at(-2)!), 'chained to the one before');
   t.equal(last.streams, 2, 'the customer stream and the checkpoint stream');
 });
+
+void t.test('every metric name carries the compilot_ledger_ prefix exactly once', async (t) => {
+  const dir = t.testdir({});
+  const config = loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    COMPILOT_WEBHOOK_SECRET: generateSecret(),
+    // Enrichment on, so its metrics and the ComPilot client's are registered too.
+    COMPILOT_API_KEY: 'sk_metrics_test',
+    COMPILOT_API_URL: 'http://127.0.0.1:9',
+    EVENT_STORE_URL: `sqlite:${join(dir, 'events.db')}`,
+    READ_MODEL_URL: `sqlite:${join(dir, 'readmodel.db')}`,
+  });
+  const service = await startService(config, createLogger('silent'));
+  t.teardown(() => service.close());
+  const text = (await send(service.port, '/metrics', { method: 'GET' })).body.toString();
+  const names = [...text.matchAll(/^# TYPE (\S+) /gm)].map((match) => match[1]!);
+  for (const family of ['process_cpu', 'nodejs_', 'webhook_', 'projection_', 'enrichment_']) {
+    t.ok(
+      names.some((name) => name.startsWith(`compilot_ledger_${family}`)),
+      `compilot_ledger_${family}* is exposed`,
+    );
+  }
+  t.ok(names.some((name) => name.startsWith('compilot_ledger_compilot_api_')));
+  t.same(
+    names.filter(
+      (name) => !/^compilot_ledger_(?!.*compilot_ledger_)(?!process_process)/.test(name),
+    ),
+    [],
+    'no name without the prefix, with it twice, or with process_ doubled',
+  );
+});

@@ -8,6 +8,7 @@ import { customerEventsAt, type PointInTime } from '../query/pointInTime.js';
 import { createSignatureProver, type SignatureProof } from '../query/signatureProof.js';
 import { timelineBuilder, type Timeline, type TimelineRow } from '../query/timeline.js';
 import { parseCommandArgs, usageError, withLedger } from './auditSupport.js';
+import { count } from '../lib/plural.js';
 import type { CliDeps } from './deps.js';
 import { writeLine } from './output.js';
 
@@ -109,7 +110,7 @@ async function printTimeline(
   ].filter(Boolean);
   await out(
     `Customer ${customerId} (stream ${customerStream(customerId)}): ` +
-      `${timeline.rows.length} of ${inStream} events${point.length ? `, ${point.join(', ')}` : ''}`,
+      `${timeline.rows.length} of ${count(inStream, 'event')}${point.length ? `, ${point.join(', ')}` : ''}`,
   );
   for (const row of timeline.rows) {
     await out('');
@@ -135,7 +136,7 @@ async function printTimeline(
 
 function describeRow(row: TimelineRow): string[] {
   const lines = [
-    `${row.at ?? '(no ComPilot time)'}  ${row.eventType}  (received ${row.receivedAt})`,
+    `${row.at ?? '(no ComPilot time)'}  ${row.eventType}${row.origin === 'reconciliation' ? ' [reconciliation]' : ''}  (received ${row.receivedAt})`,
   ];
   for (const change of row.changes) lines.push(`    change:    ${change}`);
   if (row.changes.length === 0) lines.push('    change:    (none)');

@@ -4,7 +4,7 @@
  * logs on stderr, so stdout carries only the command's output.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { loadConfig, type Config } from '../config.js';
+import { COMMAND_SETTINGS, loadConfig, type Config } from '../config.js';
 import { createLogger, type Logger } from '../lib/logger.js';
 import type { EventStore } from '../store/eventStore.js';
 import { openEventStore } from '../store/openEventStore.js';
@@ -63,7 +63,7 @@ export async function withLedger<T>(
   body: (context: LedgerContext) => Promise<T>,
   options: { readonly readOnly?: boolean } = {},
 ): Promise<T> {
-  const config = loadConfig(deps.env);
+  const config = loadConfig(deps.env, { settings: COMMAND_SETTINGS.ledger });
   const level = config.logLevel === 'info' ? 'warn' : config.logLevel;
   const logger = createLogger(level, deps.stderr);
   const store = openEventStore(config.eventStore, logger, {

@@ -1,7 +1,8 @@
 import type { Env } from '../config.js';
 
 /**
- * What every CLI command receives. Commands parse settings with `loadConfig(deps.env)`; only
+ * What every CLI command receives. Commands parse the settings they use with
+ * `loadConfig(deps.env, { settings: COMMAND_SETTINGS.<command> })`; only
  * `config.readEnvironment()` reads process.env, once, in the dispatcher.
  */
 export interface CliDeps {

@@ -4,6 +4,8 @@
  * key is configured, the built-in simulator plus a short demo journey through the pipeline.
  */
 import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig, loadLedgerConfig, type Config } from '../config.js';
 import { WEBHOOK_PATH } from '../ingress/app.js';
@@ -12,17 +14,22 @@ import { readLogPages } from '../query/logPages.js';
 import { getCustomer, getKycHistory } from '../readmodel/queries.js';
 import { startService, type RunningService } from '../service.js';
 import { startSimulatorApi, type SimulatorApi } from '../simulator/apiServer.js';
-import { runDemoJourney } from '../simulator/journeys.js';
+import { DEMO_JOURNEYS, runDemoJourney } from '../simulator/journeys.js';
 import { createSimulatorState, type SimulatorState } from '../simulator/state.js';
+import { count } from '../lib/plural.js';
 import { UsageError, type CliDeps } from './deps.js';
 import { ensureDevEnv } from './devEnv.js';
 import { waitForAbort } from './serve.js';
+
+/** In the data directory (the read model's): the demo has been played there, and when. */
+const DEMO_MARKER = 'demo-played';
 
 const USAGE = `usage: compilot-ledger dev [--no-demo]
 
 Development mode (what \`make run\` runs). Generates COMPILOT_WEBHOOK_SECRET and
 QUERY_API_TOKENS into .env when they are not configured, starts the service and, without
-COMPILOT_API_KEY, the built-in ComPilot simulator and a demo journey.`;
+COMPILOT_API_KEY, the built-in ComPilot simulator and, once per data directory (recorded in
+<data dir>/demo-played), a demo journey. JSON logs go to stderr.`;
 
 export async function run(args: string[], deps: CliDeps): Promise<number> {
   const values = parseOptions(args);
@@ -32,7 +39,8 @@ export async function run(args: string[], deps: CliDeps): Promise<number> {
   }
   const { env, generated } = ensureDevEnv(process.cwd(), deps.env);
   let config = loadConfig(env, { requireWebhookSecret: true });
-  const logger = createLogger(config.logLevel);
+  // JSON logs go to stderr: stdout carries what a person reads (`serve` keeps them on stdout).
+  const logger = createLogger(config.logLevel, deps.stderr);
   const print = (line = ''): boolean => deps.stdout.write(`${line}\n`);
   if (generated.length > 0)
     print(
@@ -40,24 +48,46 @@ export async function run(args: string[], deps: CliDeps): Promise<number> {
         `${generated.at(-1)} into .env (development only).`,
     );
 
-  let simulator: { api: SimulatorApi; state: SimulatorState } | undefined;
+  let simulator: { api: SimulatorApi; state: SimulatorState; apiKey: string } | undefined;
   if (config.compilotApi.key === undefined) {
     const state = createSimulatorState();
     const apiKey = `sim_${randomBytes(12).toString('hex')}`;
     const api = await startSimulatorApi({ apiKey, state, logger });
-    simulator = { api, state };
+    simulator = { api, state, apiKey };
     config = { ...config, compilotApi: { ...config.compilotApi, url: api.url, key: apiKey } };
+    // The demo shows reconciliation too: on every 15 s unless RECONCILE_INTERVAL_MS says otherwise.
+    if (env.RECONCILE_INTERVAL_MS === undefined) {
+      config = { ...config, reconcile: { ...config.reconcile, intervalMs: 15_000 } };
+    }
     logger.warn(
       { url: api.url },
       'COMPILOT_API_KEY is not set: enrichment talks to the built-in ComPilot SIMULATOR',
     );
   }
 
-  const service = await startService(config, logger, { ledger: loadLedgerConfig(env) });
+  let service: RunningService;
   try {
-    printBanner(print, config, service);
+    service = await startService(config, logger, { ledger: loadLedgerConfig(env) });
+  } catch (error) {
+    await simulator?.api.close(); // a failed start leaves nothing running
+    throw error;
+  }
+  try {
+    const send = sendCommand(service, simulator);
+    printBanner(print, config, service, send, simulator?.api.url);
     if (simulator && !values['no-demo']) {
-      await playDemo(print, logger, config, service, simulator.state, deps.stopSignal);
+      // Once per data directory: every run adding five more demo customers buries your own.
+      const marker = join(dirname(config.readModelPath), DEMO_MARKER);
+      if (existsSync(marker)) {
+        const when = readFileSync(marker, 'utf8').trim();
+        print(`The demo was already played for ${dirname(marker)} (${when}).`);
+        print('Play its journeys again with:');
+        print(`  ${send} --journey ${DEMO_JOURNEYS.join(',')}`);
+        print();
+      } else {
+        await playDemo(print, logger, config, service, simulator.state, deps.stopSignal);
+        writeFileSync(marker, `${new Date().toISOString()}\n`, { mode: 0o600 });
+      }
     }
     print('Press Ctrl-C to stop.');
     await waitForAbort(deps.stopSignal);
@@ -79,10 +109,23 @@ function parseOptions(args: string[]) {
   }
 }
 
+/** The `simulate send` line for this run; with the simulator, one that registers with it. */
+function sendCommand(
+  service: RunningService,
+  simulator: { api: SimulatorApi; apiKey: string } | undefined,
+): string {
+  const base = `node dist/src/cli/main.js simulate send --target ${service.url}${WEBHOOK_PATH}`;
+  return simulator
+    ? `${base} --simulator ${simulator.api.url} --api-key ${simulator.apiKey}`
+    : base;
+}
+
 function printBanner(
   print: (line?: string) => void,
   config: Config,
   service: RunningService,
+  send: string,
+  simulatorUrl: string | undefined,
 ): void {
   const webhookUrl = `${service.url}${WEBHOOK_PATH}`;
   print();
@@ -90,10 +133,22 @@ function printBanner(
   print(`  webhook endpoint   POST ${webhookUrl}`);
   print(`  webhook secret     ${config.webhookSecrets[0]}  (from .env or the environment)`);
   print(`  query API token    ${config.queryApiTokens[0] ?? '(none: query API disabled)'}`);
+  if (config.queryApiTokens.length > 0) {
+    print(`  audit viewer       ${service.url}/ui/  (sign in with the query API token)`);
+  }
   print(`  event store        ${config.eventStore.kind}`);
+  const every = config.reconcile.intervalMs;
+  print(
+    `  reconciliation     ${every > 0 ? `every ${every / 1000} s (GET /reconciliations)` : 'off'}`,
+  );
+  if (simulatorUrl !== undefined) {
+    print(
+      `  ComPilot API       built-in SIMULATOR at ${simulatorUrl} (COMPILOT_API_KEY is not set)`,
+    );
+  }
   print();
   print('Send a signed test delivery (signed with svix, the secret is read from .env):');
-  print(`  node dist/src/cli/main.js simulate send --target ${webhookUrl} --journey onboarding`);
+  print(`  ${send} --journey onboarding`);
   print('Ask the audit API:');
   print(
     `  curl -H "Authorization: Bearer ${config.queryApiTokens[0] ?? '<token>'}" ${service.url}/customers`,
@@ -117,7 +172,10 @@ async function playDemo(
     logger,
     signal,
   });
-  print(`  ${report.deliveries.length} deliveries sent, ${report.failed} not acknowledged`);
+  print(
+    `  ${count(report.deliveries.length, 'delivery', 'deliveries')} sent, ` +
+      `${report.failed} not acknowledged`,
+  );
   // Enrichment appends snapshots after the webhooks; projections apply both. Wait for both.
   await waitUntil(
     () => (service.enrichment?.status().caughtUp ?? true) && service.projections.status().ready,
@@ -158,7 +216,9 @@ async function describeLog(service: RunningService): Promise<string> {
       counts.set(kind, (counts.get(kind) ?? 0) + 1);
     }
   }
-  return [...counts].map(([kind, count]) => `${count} ${kind}`).join(', ');
+  return [...counts]
+    .map(([kind, n]) => (kind === 'webhooks' ? count(n, 'webhook') : `${n} ${kind}`))
+    .join(', ');
 }
 
 async function waitUntil(condition: () => boolean, signal: AbortSignal): Promise<void> {

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../config.js';
+import { COMMAND_SETTINGS, loadConfig } from '../config.js';
 import { bodyText } from '../lib/bodyText.js';
 import { createLogger } from '../lib/logger.js';
 import type { RecordedEvent } from '../store/eventStore.js';
@@ -29,7 +29,7 @@ export async function run(args: string[], deps: CliDeps): Promise<number> {
     throw new UsageError('--limit must be a whole number of at least 1');
   }
 
-  const config = loadConfig(deps.env);
+  const config = loadConfig(deps.env, { settings: COMMAND_SETTINGS.events });
   const store = openEventStore(config.eventStore, createLogger('warn'), { readOnly: true });
   try {
     if (values.stream !== undefined) {

@@ -26,6 +26,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: Cli
     summary: "a customer's audit timeline (--as-of, --known-at, --verify)",
     load: () => import('./audit.js'),
   },
+  reconcile: {
+    summary: "compare ComPilot's customer list with the ledger and record what differs",
+    load: () => import('./reconcile.js'),
+  },
   verify: {
     summary: 'prove the log intact and complete (links, signatures, snapshots, --checkpoint)',
     load: () => import('./verify.js'),
@@ -45,6 +49,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: Cli
   events: {
     summary: 'print stored events as NDJSON (--stream NAME | --all)',
     load: () => import('./events.js'),
+  },
+  version: {
+    summary: 'print the version (also --version)',
+    load: () => import('./version.js'),
   },
 };
 
@@ -74,7 +82,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return name === undefined ? 2 : 0;
   }
-  const command = COMMANDS[name];
+  const command = COMMANDS[name === '--version' || name === '-V' ? 'version' : name];
   if (!command) {
     process.stderr.write(`unknown command "${name}"\n\n${USAGE}\n`);
     return 2;
@@ -107,12 +115,24 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`compilot-ledger ${name}: ${error.message}\n(see --help)\n`);
       return 2;
     }
-    process.stderr.write(`compilot-ledger ${name} failed: ${(error as Error).message}\n`);
+    if (stop.signal.aborted && (error as Error).name === 'AbortError') {
+      return 0; // the user asked it to stop, and it did
+    }
+    process.stderr.write(`compilot-ledger ${name} failed: ${describeError(error)}\n`);
     return 1;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+/** The message and its causes' ("...: ENOTDIR: not a directory"), so the OS reason is shown. */
+function describeError(error: unknown): string {
+  const parts: string[] = [];
+  for (let e = error; e instanceof Error && parts.length < 5; e = e.cause) {
+    if (!parts.some((part) => part.includes(e.message))) parts.push(e.message);
+  }
+  return parts.join(': ') || String(error);
 }
 
 process.exitCode = await main(process.argv.slice(2));

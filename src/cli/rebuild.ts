@@ -7,7 +7,7 @@
 import { parseArgs } from 'node:util';
 import { projections as allProjections } from '../../projections/index.js';
 import type { Projection } from '../../projections/projection.js';
-import { loadConfig, type Config, type LogLevel } from '../config.js';
+import { COMMAND_SETTINGS, loadConfig, type Config, type LogLevel } from '../config.js';
 import { createLogger, type Logger } from '../lib/logger.js';
 import { createProgress } from '../projections/progress.js';
 import { openReadModel } from '../projections/readModelStore.js';
@@ -19,6 +19,7 @@ import {
 import { defaultRebuildThreads, rebuildInThreads } from '../projections/rebuildThreads.js';
 import type { EventStore } from '../store/eventStore.js';
 import { openEventStore } from '../store/openEventStore.js';
+import { count } from '../lib/plural.js';
 import { UsageError, type CliDeps } from './deps.js';
 
 /** Re-pulls the details of these customers (one fetch each, rate limited) into the log. */
@@ -28,7 +29,7 @@ export type Refetch = (
 ) => Promise<void>;
 
 export interface RebuildDeps extends CliDeps {
-  /** Defaults to `loadConfig(deps.env)`. */
+  /** Defaults to the rebuild's settings from `deps.env`. */
   readonly config?: Config;
   readonly logger?: Logger;
   /** Defaults to the store EVENT_STORE_URL names. */
@@ -64,8 +65,9 @@ export async function run(args: string[], deps: RebuildDeps): Promise<number> {
   }
   const available = deps.projections ?? allProjections;
   const selected = select(available, positionals);
-  const config = deps.config ?? loadConfig(deps.env);
-  const logger = deps.logger ?? createLogger(config.logLevel);
+  const config = deps.config ?? loadConfig(deps.env, { settings: COMMAND_SETTINGS.rebuild });
+  // JSON logs go to stderr: stdout carries the rebuild's report.
+  const logger = deps.logger ?? createLogger(config.logLevel, deps.stderr);
   if (values.refetch && deps.refetch === undefined) {
     throw new UsageError('--refetch is not available in this build (no enrichment client wired)');
   }
@@ -104,6 +106,7 @@ export async function run(args: string[], deps: RebuildDeps): Promise<number> {
             projections: selected.map((p) => p.name),
             threads,
             logLevel: logger.level as LogLevel,
+            logFd: 2,
           })
         : await inThisThread(deps, config, logger, (store) =>
             rebuildProjections(selected, { ...options, store, db, logger }),
@@ -169,14 +172,14 @@ function select(available: readonly Projection[], names: readonly string[]): rea
 function report(out: NodeJS.WritableStream, result: RebuildResult): void {
   const rate = result.seconds > 0 ? Math.round(result.eventsRead / result.seconds) : 0;
   out.write(
-    `read ${result.eventsRead} events in ${result.seconds.toFixed(1)} s (${rate} events/s)\n`,
+    `read ${count(result.eventsRead, 'event')} in ${result.seconds.toFixed(1)} s (${rate} events/s)\n`,
   );
   for (const r of result.results) {
     const poison = r.poison
       ? ` at ${r.poison.position} (event ${r.poison.eventId}): ${r.poison.error}`
       : '';
     out.write(
-      `${r.projection} v${r.version}: ${r.outcome} (generation ${r.generation}, ${r.eventsApplied} events applied, checkpoint ${r.checkpoint ?? 'none'})${poison}\n`,
+      `${r.projection} v${r.version}: ${r.outcome} (generation ${r.generation}, ${count(r.eventsApplied, 'event')} applied, checkpoint ${r.checkpoint ?? 'none'})${poison}\n`,
     );
   }
 }

@@ -3,7 +3,7 @@
  * `--refetch` needs (the ComPilot client from COMPILOT_API_* and the event store).
  */
 import { compilotClientFromConfig } from '../compilot/fromConfig.js';
-import { loadConfig } from '../config.js';
+import { COMMAND_SETTINGS, loadConfig } from '../config.js';
 import { refetchCustomers } from '../processing/refetch.js';
 import { openEventStore } from '../store/openEventStore.js';
 import { UsageError, type CliDeps } from './deps.js';
@@ -11,7 +11,7 @@ import { run as rebuild, type Refetch } from './rebuild.js';
 
 export function run(args: string[], deps: CliDeps): Promise<number> {
   const refetch: Refetch = async (customerIds, { signal, logger }) => {
-    const config = loadConfig(deps.env);
+    const config = loadConfig(deps.env, { settings: COMMAND_SETTINGS.refetch });
     const client = compilotClientFromConfig(config.compilotApi, { logger });
     if (client === undefined) {
       throw new UsageError('--refetch needs COMPILOT_API_KEY to call the ComPilot API');

@@ -4,7 +4,7 @@
  * webhooks said.
  */
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../config.js';
+import { COMMAND_SETTINGS, loadConfig } from '../config.js';
 import { WEBHOOK_PATH } from '../ingress/app.js';
 import { createLogger } from '../lib/logger.js';
 import { startSimulatorApi, type SimulatorFaults } from '../simulator/apiServer.js';
@@ -16,9 +16,18 @@ import {
   type JourneyName,
   type JourneyReport,
 } from '../simulator/journeys.js';
-import { createWebhookSender } from '../simulator/sender.js';
+import { createRegistrar, observeCustomers } from '../simulator/registration.js';
+import {
+  createWebhookSender,
+  TargetUnreachableError,
+  type WebhookSender,
+} from '../simulator/sender.js';
 import { createSimulatorState } from '../simulator/state.js';
+import { count } from '../lib/plural.js';
 import type { CliDeps } from './deps.js';
+
+/** How long the webhook target may answer nothing before send and demo give up. */
+const GIVE_UP_MS = 5000;
 
 export const USAGE = `usage: compilot-ledger simulate <mode> [options]
 
@@ -49,7 +58,15 @@ Webhook options (send, demo):
   --redeliver           deliver every webhook a second time with the same svix-id
   --out-of-order        deliver each journey's webhooks in reverse order
   --unknown-event-type  also send an event type the service does not know
+  --drop-webhooks R     share of webhooks never delivered, 0..1, as after an outage: each
+                        journey's last ones are lost (their changes still happen, 1 s later),
+                        so the ledger misses them until \`compilot-ledger reconcile\` runs
   --serve-api           (send) also serve the API with the same state, until interrupted
+  --simulator URL       also tell the simulator at URL (the one \`dev\` prints) about every
+                        customer made up, with --api-key, so its API knows them
+
+A target that has not answered for ${GIVE_UP_MS / 1000} s ends the run; the summary lists the customer
+ids made up.
 
   -h, --help            show this help
 
@@ -73,7 +90,9 @@ const OPTIONS = {
   redeliver: { type: 'boolean' },
   'out-of-order': { type: 'boolean' },
   'unknown-event-type': { type: 'boolean' },
+  'drop-webhooks': { type: 'string' },
   'serve-api': { type: 'boolean' },
+  simulator: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -96,9 +115,23 @@ export async function run(args: string[], io: CliDeps): Promise<number> {
     return 0;
   }
   const { mode, values } = parsed;
-  const config = loadConfig(io.env);
-  const logger = createLogger(config.logLevel);
-  const state = createSimulatorState();
+  const config = loadConfig(io.env, { settings: COMMAND_SETTINGS.simulate });
+  // JSON logs go to stderr: stdout carries the summary.
+  const logger = createLogger(config.logLevel, io.stderr);
+  const base = createSimulatorState();
+  // Customers made up here, in creation order; each change is told to --simulator, if given.
+  const created = new Set<string>();
+  const registrar =
+    values.simulator === undefined
+      ? undefined
+      : createRegistrar({
+          url: values.simulator,
+          apiKey: values.apiKey ?? config.compilotApi.key ?? 'sim_dev_key',
+        });
+  const state = observeCustomers(base, (customer) => {
+    created.add(customer.id);
+    registrar?.register(customer);
+  });
 
   const serveApi = async () => {
     const api = await startSimulatorApi({
@@ -106,12 +139,12 @@ export async function run(args: string[], io: CliDeps): Promise<number> {
       host: values.host,
       apiKey: values.apiKey ?? config.compilotApi.key ?? 'sim_dev_key',
       faults: values.faults,
-      state,
+      state: base,
       logger,
     });
     for (let i = 0; i < values.seedCustomers; i += 1) {
-      const customer = state.addCustomer();
-      state.updateCustomer(customer.id, {
+      const customer = base.addCustomer();
+      base.updateCustomer(customer.id, {
         onboardingLevel: 'Onboarded',
         status: 'Active',
         riskScore: 'Low',
@@ -130,9 +163,40 @@ export async function run(args: string[], io: CliDeps): Promise<number> {
   }
   const summary = (report: JourneyReport): void => {
     io.stdout.write(
-      `delivered ${report.deliveries.length} webhooks for ${report.customerIds.length} ` +
-        `customers to ${target} (${report.failed} failed)\n`,
+      `delivered ${count(report.deliveries.length, 'webhook')} for ` +
+        `${count(report.customerIds.length, 'customer')} to ${target} (${report.failed} failed` +
+        `${report.dropped > 0 ? `, ${report.dropped} dropped on purpose` : ''})\n` +
+        `customers: ${report.customerIds.join(' ')}\n`,
     );
+  };
+  const deliver = async (
+    play: (sender: WebhookSender) => Promise<JourneyReport>,
+  ): Promise<number> => {
+    const plain = createWebhookSender({
+      targetUrl: target,
+      secret: secret!,
+      logger,
+      giveUpAfterMs: GIVE_UP_MS,
+    });
+    // The simulator must know a customer before the webhook that makes enrichment ask about it.
+    const sender: WebhookSender = registrar
+      ? {
+          deliver: (message, signal) =>
+            registrar.flush().then(() => plain.deliver(message, signal)),
+        }
+      : plain;
+    try {
+      const report = await play(sender);
+      summary(report);
+      return report.failed > 0 ? 1 : 0;
+    } catch (error) {
+      if (!(error instanceof TargetUnreachableError)) throw error;
+      io.stdout.write(
+        `stopped: ${error.message}; ${count(created.size, 'customer')} made up before that\n` +
+          `customers: ${[...created].join(' ')}\n`,
+      );
+      return 1;
+    }
   };
 
   if (mode === 'api') {
@@ -144,31 +208,42 @@ export async function run(args: string[], io: CliDeps): Promise<number> {
   if (mode === 'demo') {
     const api = await serveApi();
     try {
-      const report = await runDemoJourney({ targetUrl: target, secret: secret!, state, logger });
-      summary(report);
+      const code = await deliver((sender) =>
+        runDemoJourney({
+          targetUrl: target,
+          secret: secret!,
+          state,
+          sender,
+          logger,
+          signal: io.stopSignal,
+          ...(values.dropWebhooks ? { dropWebhooks: values.dropWebhooks } : {}),
+        }),
+      );
       await stopped(io.stopSignal);
-      return report.failed > 0 ? 1 : 0;
+      return code;
     } finally {
       await api.close();
     }
   }
   const api = values.serveApi ? await serveApi() : undefined;
   try {
-    const report = await runJourneys({
-      sender: createWebhookSender({ targetUrl: target, secret: secret!, logger }),
-      state,
-      journeys: values.journeys,
-      customers: values.customers ?? values.journeys.length,
-      concurrency: values.concurrency,
-      redeliver: values.redeliver,
-      outOfOrder: values.outOfOrder,
-      unknownEventType: values.unknownEventType,
-      logger,
-      signal: io.stopSignal,
-    });
-    summary(report);
+    const code = await deliver((sender) =>
+      runJourneys({
+        sender,
+        state,
+        journeys: values.journeys,
+        customers: values.customers ?? values.journeys.length,
+        concurrency: values.concurrency,
+        redeliver: values.redeliver,
+        outOfOrder: values.outOfOrder,
+        unknownEventType: values.unknownEventType,
+        ...(values.dropWebhooks ? { dropWebhooks: values.dropWebhooks } : {}),
+        logger,
+        signal: io.stopSignal,
+      }),
+    );
     if (api) await stopped(io.stopSignal);
-    return report.failed > 0 ? 1 : 0;
+    return code;
   } finally {
     await api?.close();
   }
@@ -208,6 +283,9 @@ function parse(args: string[]) {
   if (raw.target !== undefined && !/^https?:\/\/\S+$/.test(raw.target)) {
     throw new Usage('--target must be an http(s) URL');
   }
+  if (raw.simulator !== undefined && !/^https?:\/\/\S+$/.test(raw.simulator)) {
+    throw new Usage('--simulator must be an http(s) URL');
+  }
   return {
     help: false as const,
     mode,
@@ -225,7 +303,9 @@ function parse(args: string[]) {
       redeliver: raw.redeliver ?? false,
       outOfOrder: raw['out-of-order'] ?? false,
       unknownEventType: raw['unknown-event-type'] ?? false,
+      dropWebhooks: share(raw['drop-webhooks'], '--drop-webhooks'),
       serveApi: raw['serve-api'] ?? false,
+      simulator: raw.simulator,
     },
   };
 }

@@ -4,7 +4,7 @@
  * docs/ledger.md for what they detect. Exits 1 on any failure, on a missing store and on an
  * empty one unless --allow-empty.
  */
-import { loadConfig, loadLedgerConfig } from '../config.js';
+import { COMMAND_SETTINGS, loadConfig, loadLedgerConfig } from '../config.js';
 import { createSignatureProver } from '../query/signatureProof.js';
 import {
   verifyStore,
@@ -12,6 +12,7 @@ import {
   type StoreVerificationSummary,
 } from '../query/storeVerification.js';
 import { parseCommandArgs, usageError, withLedger } from './auditSupport.js';
+import { count } from '../lib/plural.js';
 import type { CliDeps } from './deps.js';
 import { writeLine } from './output.js';
 import { loadCheckpointEvidence } from './verifyEvidence.js';
@@ -60,7 +61,7 @@ export async function run(args: string[], deps: CliDeps): Promise<number> {
   if (values.at !== undefined && values.checkpoint === undefined) {
     return usageError(deps, '--at needs --checkpoint FILE', USAGE);
   }
-  const config = loadConfig(deps.env);
+  const config = loadConfig(deps.env, { settings: COMMAND_SETTINGS.ledger });
   const ledger = loadLedgerConfig(deps.env);
   const evidence = loadCheckpointEvidence({
     file: values.checkpoint,
@@ -91,7 +92,7 @@ export async function run(args: string[], deps: CliDeps): Promise<number> {
     if (values.json) await writeLine(deps.stdout, JSON.stringify(summary));
     else for (const line of describe(summary)) await writeLine(deps.stdout, line);
     if (!values['no-report']) {
-      writeVerifyReport(ledger.verifyReportPath, summary, values.checkpoint);
+      writeVerifyReport(config.verifyReportPath, summary, values.checkpoint);
     }
     return summary.problems === 0 ? 0 : 1;
   });
@@ -117,7 +118,7 @@ function describe(summary: StoreVerificationSummary): string[] {
       : `signatures ${webhooks.signatures.valid} valid, ${webhooks.signatures.invalid} invalid, ` +
         `${webhooks.signatures['no-matching-secret']} no-matching-secret`;
   return [
-    `checked ${summary.events} events in ${summary.streams} streams`,
+    `checked ${count(summary.events, 'event')} in ${count(summary.streams, 'stream')}`,
     `links: ${links.stored} stored links recomputed, ${links.computed} computed for events chained after the fact`,
     `webhook deliveries: ${webhooks.deliveries} (${signatures}; ids, types, streams, svix ids checked)`,
     `details snapshots: ${snapshots.linked} linked, ${snapshots.unlinked} unlinked`,
@@ -128,6 +129,8 @@ function describe(summary: StoreVerificationSummary): string[] {
     summary.storeChecks
       ? 'store: global positions and streams table checked'
       : 'store: no adapter-specific checks',
-    summary.problems === 0 ? 'verify: OK' : `verify: FAILED (${summary.problems} problems)`,
+    summary.problems === 0
+      ? 'verify: OK'
+      : `verify: FAILED (${count(summary.problems, 'problem')})`,
   ];
 }

@@ -1,5 +1,5 @@
 import type { Registry } from 'prom-client';
-import { counter, histogram } from '../lib/metrics.js';
+import { counter, histogram, METRIC_PREFIX } from '../lib/metrics.js';
 
 /** Outcome of one logical request (after retries). */
 export type FetchOutcome =
@@ -19,17 +19,17 @@ export interface CompilotMetrics {
 export function createCompilotMetrics(registry: Registry | undefined): CompilotMetrics {
   if (!registry) return { fetched() {}, retried() {}, attempt() {} };
   const fetches = counter(registry, {
-    name: 'compilot_api_fetches_total',
+    name: `${METRIC_PREFIX}compilot_api_fetches_total`,
     help: 'ComPilot API requests by outcome, after retries',
     labelNames: ['operation', 'outcome'] as const,
   });
   const retries = counter(registry, {
-    name: 'compilot_api_retries_total',
+    name: `${METRIC_PREFIX}compilot_api_retries_total`,
     help: 'ComPilot API attempts that were retried, by reason',
     labelNames: ['operation', 'reason'] as const,
   });
   const latency = histogram(registry, {
-    name: 'compilot_api_request_duration_seconds',
+    name: `${METRIC_PREFIX}compilot_api_request_duration_seconds`,
     help: 'Duration of single ComPilot API attempts, by result',
     labelNames: ['operation', 'result'] as const,
     buckets: [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],

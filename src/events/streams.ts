@@ -2,6 +2,9 @@
 
 export const QUARANTINE_STREAM = 'quarantine';
 
+/** Start, page checkpoint and end records of reconciliation runs (see src/reconcile/). */
+export const RECONCILIATION_STREAM = 'reconciliation';
+
 export function customerStream(customerId: string): string {
   return `customer-${customerId}`;
 }

@@ -1,5 +1,5 @@
 import type { Registry } from 'prom-client';
-import { counter, histogram } from '../lib/metrics.js';
+import { counter, histogram, METRIC_PREFIX } from '../lib/metrics.js';
 import type { Middleware } from 'koa';
 
 /** What became of one delivery: the `outcome` label of `deliveries_total`. */
@@ -26,7 +26,7 @@ export interface CommitObservation {
   readonly durationMs: number;
 }
 
-const PREFIX = 'compilot_ledger_';
+const PREFIX = METRIC_PREFIX;
 
 /**
  * Registers the ingress metrics on `registry`, or reuses them when already registered (one

@@ -8,6 +8,9 @@ import {
   type Registry,
 } from 'prom-client';
 
+/** Every metric this service exposes starts with this, once (listed in the README). */
+export const METRIC_PREFIX = 'compilot_ledger_';
+
 /*
  * One registry may serve several instances of a component (tests, a restarted HTTP layer,
  * two clients): each metric is created on first use and the existing one is reused after.

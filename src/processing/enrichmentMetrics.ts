@@ -1,5 +1,5 @@
 import type { Registry } from 'prom-client';
-import { counter, gauge } from '../lib/metrics.js';
+import { counter, gauge, METRIC_PREFIX } from '../lib/metrics.js';
 
 /** What the enrichment reactor did with one fetch of customer details. */
 export type EnrichmentFetchOutcome = 'details' | 'not_found' | 'failed';
@@ -21,32 +21,32 @@ export function createEnrichmentMetrics(
 ): EnrichmentMetrics {
   if (!registry) return { fetched() {}, written() {}, conflict() {}, lag() {}, caughtUp() {} };
   const fetches = counter(registry, {
-    name: 'compilot_enrichment_fetches_total',
+    name: `${METRIC_PREFIX}enrichment_fetches_total`,
     help: 'Customer details fetches by the enrichment reactor, by outcome',
     labelNames: ['processor', 'outcome'] as const,
   });
   const written = counter(registry, {
-    name: 'compilot_enrichment_events_written_total',
+    name: `${METRIC_PREFIX}enrichment_events_written_total`,
     help: 'Details and not-found events appended, by event type',
     labelNames: ['processor', 'type'] as const,
   });
   const conflicts = counter(registry, {
-    name: 'compilot_enrichment_append_conflicts_total',
+    name: `${METRIC_PREFIX}enrichment_append_conflicts_total`,
     help: 'Appends that found the customer stream changed and were re-checked',
     labelNames: ['processor'] as const,
   });
   const lagEvents = gauge(registry, {
-    name: 'compilot_enrichment_lag_events',
+    name: `${METRIC_PREFIX}enrichment_lag_events`,
     help: 'Events in the log after the enrichment checkpoint (capped at the measuring limit)',
     labelNames: ['processor'] as const,
   });
   const lagSeconds = gauge(registry, {
-    name: 'compilot_enrichment_lag_seconds',
+    name: `${METRIC_PREFIX}enrichment_lag_seconds`,
     help: 'Age of the oldest event the enrichment reactor has not handled yet',
     labelNames: ['processor'] as const,
   });
   const caughtUp = gauge(registry, {
-    name: 'compilot_enrichment_caught_up',
+    name: `${METRIC_PREFIX}enrichment_caught_up`,
     help: '1 when the enrichment reactor has handled every event in the log',
     labelNames: ['processor'] as const,
   });

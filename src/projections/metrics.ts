@@ -3,9 +3,10 @@
  * status at scrape time, so they can never disagree with /readyz.
  */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { METRIC_PREFIX } from '../lib/metrics.js';
 import type { ProjectionsStatus } from './status.js';
 
-const PREFIX = 'compilot_ledger_projection_';
+const PREFIX = `${METRIC_PREFIX}projection_`;
 
 export interface ProjectionMetrics {
   applied(projection: string, events: number): void;

@@ -4,6 +4,7 @@
  * registered projections it was given, reporting progress and its result to the parent.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { pino } from 'pino';
 import { registry } from '../../projections/index.js';
 import { createLogger } from '../lib/logger.js';
 import { openEventStore } from '../store/openEventStore.js';
@@ -36,7 +37,9 @@ void run();
 async function run(): Promise<void> {
   try {
     // Each line says which thread's share of the projections it is about.
-    const logger = createLogger(data.logLevel).child({ rebuildThread: data.projections.join(',') });
+    const logger = createLogger(data.logLevel, pino.destination(data.logFd)).child({
+      rebuildThread: data.projections.join(','),
+    });
     const selected = data.projections.map((name) => {
       const projection = registry.get(name);
       if (projection === undefined) throw new Error(`no registered projection "${name}"`);

@@ -23,6 +23,8 @@ export interface RebuildThreadData {
   readonly batchSize: number | undefined;
   readonly onError: OnError;
   readonly logLevel: LogLevel;
+  /** Where the thread's JSON log lines go: 1 (stdout, the service) or 2 (stderr, the CLI). */
+  readonly logFd: 1 | 2;
   readonly aborted: boolean;
 }
 
@@ -43,6 +45,8 @@ export interface RebuildInThreadsOptions {
   /** @defaultValue 'stop' */
   readonly onError?: OnError;
   readonly logLevel: LogLevel;
+  /** @defaultValue 1 (stdout) */
+  readonly logFd?: 1 | 2;
   readonly signal?: AbortSignal;
   readonly progress?: Progress;
 }
@@ -88,6 +92,7 @@ export async function rebuildInThreads(options: RebuildInThreadsOptions): Promis
           batchSize: options.batchSize,
           onError: options.onError ?? 'stop',
           logLevel: options.logLevel,
+          logFd: options.logFd ?? 1,
           aborted: options.signal?.aborted ?? false,
         };
         const worker = startWorker(ENTRY, import.meta.url, data);

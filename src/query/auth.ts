@@ -13,15 +13,11 @@ export function isQueryApiEnabled(tokens: readonly string[]): boolean {
   return tokens.length > 0;
 }
 
-/**
- * Accepts `Authorization: Bearer <token>` when the token equals one of `tokens`. Tokens are
- * compared as sha256 digests (equal length by construction) with `timingSafeEqual`, against
- * every configured token, so neither the content nor which token matched shows in the timing.
- */
+/** Accepts `Authorization: Bearer <token>` when the token equals one of `tokens`. */
 export function createBearerAuth(tokens: readonly string[]): Middleware {
-  const digests = tokens.map(digest);
+  const accepts = createTokenCheck(tokens);
   return async (ctx, next) => {
-    if (digests.length === 0) {
+    if (tokens.length === 0) {
       ctx.status = 503;
       ctx.body = { error: 'the query API is disabled: no QUERY_API_TOKENS are configured' };
       return;
@@ -38,18 +34,30 @@ export function createBearerAuth(tokens: readonly string[]): Middleware {
       };
       return;
     }
-    const presented = digest(match[1]);
-    let accepted = false;
-    for (const candidate of digests) {
-      if (timingSafeEqual(presented, candidate)) accepted = true;
-    }
-    if (!accepted) {
+    if (!accepts(match[1])) {
       ctx.status = 401;
       ctx.set('WWW-Authenticate', `Bearer realm="${REALM}", error="invalid_token"`);
       ctx.body = { error: 'invalid bearer token' };
       return;
     }
     await next();
+  };
+}
+
+/**
+ * True when `token` equals one of `tokens`. Compared as sha256 digests (equal length by
+ * construction) with `timingSafeEqual`, against every configured token, so neither the content
+ * nor which token matched shows in the timing. Shared by the bearer guard and the viewer sign-in.
+ */
+export function createTokenCheck(tokens: readonly string[]): (token: string) => boolean {
+  const digests = tokens.map(digest);
+  return (token) => {
+    const presented = digest(token);
+    let accepted = false;
+    for (const candidate of digests) {
+      if (timingSafeEqual(presented, candidate)) accepted = true;
+    }
+    return accepted;
   };
 }
 

@@ -8,6 +8,7 @@ import { comPilotTime } from '../../projections/customerState.js';
 import type { RecordedEvent } from '../store/eventStore.js';
 import type { SignatureProof } from './signatureProof.js';
 import { bodyText } from '../lib/bodyText.js';
+import { DETAILS_EVENT_TYPE, NOT_FOUND_EVENT_TYPE } from '../events/types.js';
 
 export interface AuditEventView {
   readonly streamName: string;
@@ -23,6 +24,8 @@ export interface AuditEventView {
   readonly receivedAt: string;
   /** When the store committed the event. */
   readonly recordedAt: string;
+  /** Who wrote it: a webhook delivery, enrichment, reconciliation, a refetch, or the service. */
+  readonly origin: EventOrigin;
   readonly metadata: Readonly<Record<string, unknown>>;
   /**
    * The stored bytes as UTF-8, or base64 when `bodyEncoding` says so; null when the body is
@@ -58,12 +61,35 @@ export function toAuditEventView(
     comPilotTime: comPilotTimeOf(event) ?? null,
     receivedAt: receivedAt(event).toISOString(),
     recordedAt: event.recordedAt.toISOString(),
+    origin: eventOrigin(event),
     metadata: event.metadata,
     body: body?.text ?? null,
     ...(body?.base64 ? { bodyEncoding: 'base64' as const } : {}),
     bodyBytes: event.data.length,
     rawUrl: rawUrlOf(event),
   };
+}
+
+export const EVENT_ORIGINS = [
+  'webhook',
+  'enrichment',
+  'reconciliation',
+  'refetch',
+  'service',
+] as const;
+export type EventOrigin = (typeof EVENT_ORIGINS)[number];
+
+/**
+ * Why an event is in the log. A snapshot from reconciliation (metadata `reconciliation`, see
+ * src/reconcile/) is told apart from one enrichment fetched for a webhook, so an auditor sees
+ * which facts the webhooks missed.
+ */
+export function eventOrigin(event: RecordedEvent): EventOrigin {
+  if (typeof event.metadata.svixId === 'string') return 'webhook';
+  if (event.metadata.reconciliation !== undefined) return 'reconciliation';
+  if (typeof event.metadata.refetchRunId === 'string') return 'refetch';
+  if (event.type === DETAILS_EVENT_TYPE || event.type === NOT_FOUND_EVENT_TYPE) return 'enrichment';
+  return 'service';
 }
 
 /** The path of GET /streams/{streamName}/events/{revision}/raw for this event. */

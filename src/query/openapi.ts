@@ -175,6 +175,12 @@ const paths: Json = {
     },
     [400, 406],
   ),
+  '/reconciliations': get(
+    'Reconciliation runs, newest first: when the ledger was compared with ComPilot and what was found.',
+    [limit(20, 100), cursor],
+    answer('A page of runs.', ref('ReconciliationPage')),
+    [400],
+  ),
   '/streams/{streamName}/events/{revision}/raw': {
     get: {
       summary:

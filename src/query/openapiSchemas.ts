@@ -2,6 +2,7 @@
  * The component schemas of the OpenAPI document (see openapi.ts). Answers of the query API are
  * validated against them in tests, so they describe what the routes really return.
  */
+import { EVENT_ORIGINS } from './eventView.js';
 import { customerSchemas } from './openapiCustomerSchemas.js';
 
 type Json = Record<string, unknown>;
@@ -18,6 +19,7 @@ const PAGE_DESCRIPTION =
 /** Schemas of the query API's answers (OpenAPI 3.1 = JSON Schema 2020-12). */
 export function componentSchemas(): Json {
   return {
+    ...reconciliationSchemas(),
     ...customerSchemas(),
     Error: {
       type: 'object',
@@ -53,6 +55,7 @@ export function componentSchemas(): Json {
         'comPilotTime',
         'receivedAt',
         'recordedAt',
+        'origin',
         'metadata',
         'body',
         'bodyBytes',
@@ -68,6 +71,12 @@ export function componentSchemas(): Json {
         comPilotTime: nullable(time),
         receivedAt: time,
         recordedAt: time,
+        origin: {
+          enum: [...EVENT_ORIGINS],
+          description:
+            'webhook: a delivery; enrichment: details fetched for a webhook; reconciliation: ' +
+            'details recorded because reconciliation found the ledger differed from ComPilot.',
+        },
         metadata: {
           type: 'object',
           description:
@@ -181,6 +190,71 @@ export function componentSchemas(): Json {
             },
           },
         },
+      },
+    },
+  };
+}
+
+const count = { type: 'integer', minimum: 0 };
+const RUN_COUNTS = [
+  'listed',
+  'compared',
+  'differing',
+  'fetched',
+  'appended',
+  'unconfirmed',
+  'failed',
+  'missing',
+  'skippedBySince',
+];
+
+/** `GET /reconciliations`: runs as recorded in the reconciliation stream. */
+function reconciliationSchemas(): Json {
+  return {
+    ReconciliationRun: {
+      type: 'object',
+      required: ['runId', 'outcome', 'startedAt', 'finishedAt', 'counts', 'startEvent'],
+      properties: {
+        runId: text,
+        outcome: { enum: ['completed', 'failed', 'aborted', 'in-progress'] },
+        trigger: { enum: ['cli', 'schedule'] },
+        startedAt: time,
+        finishedAt: nullable(time),
+        durationMs: nullable(count),
+        since: nullable(time),
+        pageSize: count,
+        pages: count,
+        totalCount: count,
+        resumed: count,
+        counts: {
+          type: 'object',
+          required: RUN_COUNTS,
+          properties: Object.fromEntries(RUN_COUNTS.map((name) => [name, count])),
+        },
+        missing: { type: 'array', items: text, description: 'First 100; reported, never deleted.' },
+        differences: {
+          type: 'array',
+          items: {
+            type: 'object',
+            required: ['customerId', 'fields'],
+            properties: { customerId: text, fields: { type: 'array', items: text } },
+          },
+        },
+        error: nullable(text),
+        startEvent: {
+          type: 'object',
+          description: 'The start record: the causation of every snapshot the run appended.',
+          required: ['id', 'position'],
+          properties: { id: text, position: text },
+        },
+      },
+    },
+    ReconciliationPage: {
+      type: 'object',
+      required: ['runs', 'nextCursor'],
+      properties: {
+        runs: { type: 'array', items: ref('ReconciliationRun') },
+        nextCursor: nullable(text),
       },
     },
   };

@@ -33,4 +33,12 @@ export interface QueryReadModel {
     readonly maxBytes?: number;
   }): Page<unknown>;
   findWalletOwners(address: string): readonly unknown[];
+  /** Customer ids with this external customer id, or this email (any letter case). */
+  findCustomerIds(key: 'externalCustomerId' | 'email', value: string): readonly string[];
+  /** Customer ids, most recently changed first. */
+  listRecentCustomerIds(filter: {
+    readonly status?: CustomerStatus;
+    readonly riskScore?: RiskScore;
+    readonly limit: number;
+  }): readonly string[];
 }

@@ -13,6 +13,11 @@ import {
   listAlerts,
   listCustomers,
 } from '../readmodel/queries.js';
+import {
+  findCustomerIdsByEmail,
+  findCustomerIdsByExternalId,
+  listRecentCustomerIds,
+} from '../readmodel/customerSearch.js';
 import { badParameter } from './httpErrors.js';
 import type { QueryReadModel } from './readModel.js';
 
@@ -29,6 +34,9 @@ export function openQueryReadModel(db: Database.Database): QueryReadModel {
     getAlert: (alertId) => getAlert(db, alertId),
     listAlerts: (filter) => withCursorCheck(() => listAlerts(db, filter)),
     findWalletOwners: (address) => findWalletOwners(db, address),
+    findCustomerIds: (key, value) =>
+      key === 'email' ? findCustomerIdsByEmail(db, value) : findCustomerIdsByExternalId(db, value),
+    listRecentCustomerIds: (filter) => listRecentCustomerIds(db, filter),
   };
 }
 

@@ -15,6 +15,7 @@ import { openApiDocument } from './openapi.js';
 import { queryLimits, type QueryLimits } from './queryLimits.js';
 import { rawEventHandler } from './rawEvent.js';
 import { openQueryReadModel } from './readModelAdapter.js';
+import { reconciliationsHandler } from './reconciliations.js';
 import type { QueryReadModel } from './readModel.js';
 import {
   alertHandler,
@@ -70,6 +71,7 @@ export function createQueryRouter(deps: QueryRouterDeps): Router {
   router.get('/alerts/:alertId', auth, alertHandler(routeDeps));
   router.get('/wallets/:address/customer', auth, walletOwnerHandler(routeDeps));
   router.get('/events', auth, globalFeedHandler(routeDeps));
+  router.get('/reconciliations', auth, reconciliationsHandler(routeDeps));
   router.get('/streams/:streamName/events/:revision/raw', auth, rawEventHandler(routeDeps));
   return router;
 }

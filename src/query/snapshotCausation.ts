@@ -1,10 +1,13 @@
 /**
  * verify's check of details and not-found snapshots: every causation link the snapshot records
- * (causationId/causationPosition, causedBy[]) names an earlier customer webhook event of the
- * same stream, by id and position. No marker exempts a snapshot: one whose cause does not
+ * (causationId/causationPosition, causedBy[]) names, by id and position, an earlier customer
+ * webhook event of the same stream or the start record of the reconciliation run that
+ * appended it (src/reconcile/). No marker exempts a snapshot: one whose cause does not
  * resolve is a failure, whoever wrote it.
  */
+import { RECONCILIATION_STREAM } from '../events/streams.js';
 import { CUSTOMER_EVENT_TYPES, DETAILS_EVENT_TYPE, NOT_FOUND_EVENT_TYPE } from '../events/types.js';
+import { RUN_STARTED } from '../reconcile/runRecords.js';
 import type { RecordedEvent } from '../store/eventStore.js';
 
 const SNAPSHOT_TYPES: ReadonlySet<string> = new Set([DETAILS_EVENT_TYPE, NOT_FOUND_EVENT_TYPE]);
@@ -24,11 +27,17 @@ export function createSnapshotCausationChecker(): SnapshotCausationChecker {
   const causes = new Map<string, string>();
   return {
     check(event) {
-      if (CAUSE_TYPES.has(event.type)) causes.set(key(event.position, event.id), event.streamName);
+      if (CAUSE_TYPES.has(event.type) || isRunStart(event)) {
+        causes.set(key(event.position, event.id), event.streamName);
+      }
       if (!SNAPSHOT_TYPES.has(event.type)) return undefined;
       return missingCauses(event, causes);
     },
   };
+}
+
+function isRunStart(event: RecordedEvent): boolean {
+  return event.streamName === RECONCILIATION_STREAM && event.type === RUN_STARTED;
 }
 
 function key(position: string, id: string): string {
@@ -57,9 +66,9 @@ function missingCauses(event: RecordedEvent, causes: ReadonlyMap<string, string>
     const stream = causes.get(key(link.position, link.id));
     if (stream === undefined) {
       problems.push(
-        `caused by ${link.id} at ${link.position}, which is not an earlier webhook event`,
+        `caused by ${link.id} at ${link.position}, which is not an earlier webhook event or run start`,
       );
-    } else if (stream !== event.streamName) {
+    } else if (stream !== event.streamName && stream !== RECONCILIATION_STREAM) {
       problems.push(`caused by ${link.id} of another stream (${stream})`);
     }
   }

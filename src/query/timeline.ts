@@ -15,7 +15,7 @@ import {
   type KycHistoryEntry,
 } from '../../projections/kycHistory.js';
 import type { RecordedEvent } from '../store/eventStore.js';
-import { comPilotTimeOf, receivedAt } from './eventView.js';
+import { comPilotTimeOf, eventOrigin, receivedAt, type EventOrigin } from './eventView.js';
 import { isWebhookDelivery, type SignatureProof, type SignatureProver } from './signatureProof.js';
 
 export interface TimelineRow {
@@ -27,6 +27,10 @@ export interface TimelineRow {
   readonly position: string;
   readonly revision: number;
   readonly svixId: string | null;
+  /** `reconciliation` marks a snapshot recorded because the webhooks had missed a change. */
+  readonly origin: EventOrigin;
+  /** For a reconciliation snapshot: the run, and what differed between ComPilot and the ledger. */
+  readonly reconciliation?: { readonly runId: string; readonly differed: readonly string[] };
   /** e.g. `status: To be reviewed -> Active`, `scenario: valid`. Empty when nothing changed. */
   readonly changes: readonly string[];
   readonly reason: string | null;
@@ -106,6 +110,7 @@ interface EvidenceSource {
   readonly replayed: boolean;
   readonly fetchedAt: unknown;
   readonly causationId: unknown;
+  readonly reconciliation: TimelineRow['reconciliation'];
 }
 
 interface PendingRow {
@@ -125,6 +130,8 @@ function pendingRow(event: RecordedEvent, prove: SignatureProver | undefined): P
       position: event.position,
       revision: Number(event.revision),
       svixId,
+      origin: eventOrigin(event),
+      ...reconciliationOf(event),
       ...(prove && { signature: isWebhookDelivery(event) ? prove(event) : null }),
     },
     evidence: {
@@ -134,6 +141,7 @@ function pendingRow(event: RecordedEvent, prove: SignatureProver | undefined): P
       replayed: event.metadata.replayedFrom !== undefined,
       fetchedAt: event.metadata.fetchedAt,
       causationId: event.metadata.causationId,
+      reconciliation: reconciliationOf(event).reconciliation,
     },
   };
 }
@@ -161,9 +169,23 @@ function describeEvidence(
   const parts = [`snapshot ${source.id}`, at];
   const { fetchedAt, causationId } = source;
   if (typeof fetchedAt === 'string') parts.push(`fetched ${fetchedAt}`);
-  if (typeof causationId === 'string') {
+  const reconciled = source.reconciliation;
+  if (reconciled) {
+    parts.push(
+      `by reconciliation run ${reconciled.runId} (differed: ${reconciled.differed.join(', ')})`,
+    );
+  } else if (typeof causationId === 'string') {
     const causeSvixId = svixIds.get(causationId);
     parts.push(causeSvixId ? `for svix ${causeSvixId}` : `for event ${causationId}`);
   }
   return parts.join(', ');
+}
+
+function reconciliationOf(event: RecordedEvent): Pick<TimelineRow, 'reconciliation'> {
+  const meta = event.metadata.reconciliation as
+    { runId?: unknown; differences?: unknown } | undefined;
+  if (typeof meta?.runId !== 'string') return {};
+  const differences = Array.isArray(meta.differences) ? (meta.differences as unknown[]) : [];
+  const differed = differences.map((d) => String((d as { field?: unknown } | null)?.field));
+  return { reconciliation: { runId: meta.runId, differed } };
 }

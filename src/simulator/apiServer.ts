@@ -9,6 +9,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../lib/logger.js';
 import { sleep } from '../lib/sleep.js';
+import { acceptRegistration, REGISTRATION_PATH } from './registration.js';
 import { customerBody, customerDetailsBody, customerListItem, walletsBody } from './bodies.js';
 import type { SimulatorState } from './state.js';
 
@@ -23,6 +24,8 @@ export interface SimulatorFaults {
   readonly rate5xx?: number;
   /** @defaultValue 503 */
   readonly status5xx?: number;
+  /** Send `Retry-After` (`retryAfterSeconds`) with a 5xx too, as a server in maintenance does. */
+  readonly retryAfterOn5xx?: boolean;
   /** Added before every answer. */
   readonly latencyMs?: number;
   /** Share of requests whose connection is destroyed without an answer, in [0, 1]. */
@@ -94,6 +97,16 @@ export async function startSimulatorApi(options: SimulatorApiOptions): Promise<S
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse, record: RecordedRequest) {
+    // Registrations from another simulator process (registration.ts): never faulted.
+    if (req.method === 'PUT' && record.path.startsWith(REGISTRATION_PATH)) {
+      if (!authorized(req)) return send(res, record, 401, { error: 'Unauthorized' });
+      const status = await acceptRegistration(req, state);
+      if (status !== 204) return send(res, record, status, { error: 'Bad registration' });
+      record.status = 204;
+      record.answeredAt = performance.now();
+      res.writeHead(204).end();
+      return;
+    }
     const current = faults;
     if (chance(current.dropRate)) {
       record.status = 'dropped';
@@ -103,16 +116,17 @@ export async function startSimulatorApi(options: SimulatorApiOptions): Promise<S
     }
     if (current.latencyMs) await sleep(current.latencyMs);
     if (!authorized(req)) return send(res, record, 401, { error: 'Unauthorized' });
+    const seconds = current.retryAfterSeconds ?? 1;
+    const retryAfter =
+      current.retryAfterFormat === 'date'
+        ? new Date(Date.now() + seconds * 1000).toUTCString()
+        : String(seconds);
     if (chance(current.rate429)) {
-      const seconds = current.retryAfterSeconds ?? 1;
-      const retryAfter =
-        current.retryAfterFormat === 'date'
-          ? new Date(Date.now() + seconds * 1000).toUTCString()
-          : String(seconds);
       return send(res, record, 429, { error: 'Too many requests' }, { 'retry-after': retryAfter });
     }
     if (chance(current.rate5xx)) {
-      return send(res, record, current.status5xx ?? 503, { error: 'Service unavailable' });
+      const headers = current.retryAfterOn5xx ? { 'retry-after': retryAfter } : undefined;
+      return send(res, record, current.status5xx ?? 503, { error: 'Service unavailable' }, headers);
     }
     if (req.method !== 'GET') return send(res, record, 405, { error: 'Method not allowed' });
     route(new URL(record.path, 'http://simulator'), res, record);

@@ -5,6 +5,7 @@
  * types the receiver does not know.
  */
 import type { Logger } from '../lib/logger.js';
+import { sleep } from '../lib/sleep.js';
 import {
   alertWebhook,
   customerWebhook,
@@ -43,6 +44,18 @@ export interface DeliveryOptions {
   readonly outOfOrder?: boolean;
   /** Add a message of a type ComPilot may send but this service does not know. */
   readonly unknownEventType?: boolean;
+  /**
+   * Share of messages never delivered, in [0, 1], as after an outage Svix gave up on: each
+   * journey loses its last messages (R × its length, rounded at random), and their changes
+   * happen `outageMs` later, once enrichment has fetched for what did arrive. A lost webhook
+   * followed by a delivered one would be repaired by enrichment's details fetch anyway; a
+   * lost tail is what only reconciliation finds.
+   */
+  readonly dropWebhooks?: number;
+  /** How long the changes of a lost tail wait. @defaultValue 1000 */
+  readonly outageMs?: number;
+  /** In [0, 1), rounds each journey's share of lost messages. @defaultValue Math.random */
+  readonly random?: () => number;
 }
 
 export interface RunJourneysOptions extends DeliveryOptions {
@@ -65,6 +78,8 @@ export interface JourneyReport {
   readonly customerIds: readonly string[];
   /** Deliveries that did not get a 2xx. */
   readonly failed: number;
+  /** Messages dropped on purpose (`dropWebhooks`), never sent. */
+  readonly dropped: number;
 }
 
 type Step = () => object;
@@ -174,7 +189,7 @@ async function runOne(
   name: JourneyName,
   options: RunJourneysOptions,
   now: () => Date,
-): Promise<{ deliveries: DeliveryResult[]; customerId: string }> {
+): Promise<{ deliveries: DeliveryResult[]; customerId: string; dropped: number }> {
   const { sender, state, signal } = options;
   const steps = journeySteps(name, state, now);
   const deliveries: DeliveryResult[] = [];
@@ -183,11 +198,14 @@ async function runOne(
     deliveries.push(await sender.deliver(message, signal));
     sent.push(message);
   };
+  const lostFrom = steps.length - lostTail(steps.length, options);
   let customerId = '';
   const messages: WebhookMessage[] = [];
   for (const [index, step] of steps.entries()) {
+    if (index === lostFrom) await sleep(options.outageMs ?? 1000, signal);
     const body = step() as { payload: { customerId: string } };
     customerId = body.payload.customerId;
+    if (index >= lostFrom) continue;
     const message = webhookMessage(body);
     if (options.outOfOrder) messages.push(message);
     else await deliver(message);
@@ -201,7 +219,15 @@ async function runOne(
   if (options.redeliver) {
     for (const message of [...sent]) deliveries.push(await sender.deliver(message, signal));
   }
-  return { deliveries, customerId };
+  return { deliveries, customerId, dropped: steps.length - lostFrom };
+}
+
+/** How many of a journey's last messages an outage loses: `dropWebhooks` × n on average. */
+function lostTail(steps: number, options: RunJourneysOptions): number {
+  if (!options.dropWebhooks) return 0;
+  const exact = options.dropWebhooks * steps;
+  const random = options.random ?? Math.random;
+  return Math.min(steps, Math.floor(exact) + (random() < exact - Math.floor(exact) ? 1 : 0));
 }
 
 /** Plays journeys for `customers` customers and delivers their webhooks. */
@@ -210,7 +236,7 @@ export async function runJourneys(options: RunJourneysOptions): Promise<JourneyR
   if (names.length === 0) throw new RangeError('at least one journey is needed');
   const total = options.customers ?? names.length;
   const now = options.now ?? (() => new Date());
-  const results: { deliveries: DeliveryResult[]; customerId: string }[] = [];
+  const results: { deliveries: DeliveryResult[]; customerId: string; dropped: number }[] = [];
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < total) {
@@ -225,13 +251,24 @@ export async function runJourneys(options: RunJourneysOptions): Promise<JourneyR
   const failed = deliveries.filter(
     (delivery) => typeof delivery.status !== 'number' || delivery.status >= 300,
   ).length;
-  const report = { deliveries, customerIds: results.map((result) => result.customerId), failed };
+  const dropped = results.reduce((sum, result) => sum + result.dropped, 0);
+  const customerIds = results.map((result) => result.customerId);
+  const report = { deliveries, customerIds, failed, dropped };
   options.logger?.info(
-    { customers: total, deliveries: deliveries.length, failed },
+    { customers: total, deliveries: deliveries.length, failed, dropped },
     'simulated journeys delivered',
   );
   return report;
 }
+
+/** The journeys of the demo, one customer each. */
+export const DEMO_JOURNEYS: readonly JourneyName[] = [
+  'onboarding',
+  'alert',
+  'scenario',
+  'verification-flow',
+  'deletion',
+];
 
 export interface DemoJourneyOptions {
   /** The service's webhook URL. */
@@ -242,6 +279,10 @@ export interface DemoJourneyOptions {
   readonly state: SimulatorState;
   readonly logger?: Logger;
   readonly signal?: AbortSignal;
+  /** See {@link DeliveryOptions.dropWebhooks}. */
+  readonly dropWebhooks?: number;
+  /** Delivers instead of a plain sender to `targetUrl` signed with `secret`. */
+  readonly sender?: WebhookSender;
 }
 
 /**
@@ -249,16 +290,19 @@ export interface DemoJourneyOptions {
  * investigation, a scenario, a verification flow and a deletion.
  */
 export async function runDemoJourney(options: DemoJourneyOptions): Promise<JourneyReport> {
-  const sender = createWebhookSender({
-    targetUrl: options.targetUrl,
-    secret: options.secret,
-    ...(options.logger ? { logger: options.logger } : {}),
-  });
+  const sender =
+    options.sender ??
+    createWebhookSender({
+      targetUrl: options.targetUrl,
+      secret: options.secret,
+      ...(options.logger ? { logger: options.logger } : {}),
+    });
   return runJourneys({
     sender,
     state: options.state,
-    journeys: ['onboarding', 'alert', 'scenario', 'verification-flow', 'deletion'],
+    journeys: DEMO_JOURNEYS,
     concurrency: 1,
+    ...(options.dropWebhooks ? { dropWebhooks: options.dropWebhooks } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   });

@@ -44,6 +44,22 @@ export interface WebhookSenderOptions {
   readonly now?: () => Date;
   readonly fetch?: PostLike;
   readonly logger?: Logger;
+  /**
+   * Once the target has answered nothing (network errors only) for this long, every delivery
+   * throws {@link TargetUnreachableError} instead of retrying on. @defaultValue never
+   */
+  readonly giveUpAfterMs?: number;
+}
+
+/** The target has been unreachable for longer than `giveUpAfterMs`. */
+export class TargetUnreachableError extends Error {
+  constructor(
+    readonly targetUrl: string,
+    readonly seconds: number,
+  ) {
+    super(`${targetUrl} has not answered for ${seconds} s`);
+    this.name = 'TargetUnreachableError';
+  }
 }
 
 export interface WebhookSender {
@@ -79,7 +95,16 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
   const retryDelayMs = options.retryDelayMs ?? 250;
   const timeoutMs = options.timeoutMs ?? 15_000;
   const now = options.now ?? (() => new Date());
-  const { logger } = options;
+  const { logger, giveUpAfterMs } = options;
+  // Since when every attempt has been a network error (undefined: the target answers).
+  let unreachableSince: number | undefined;
+  const checkReachable = (): void => {
+    if (giveUpAfterMs === undefined || unreachableSince === undefined) return;
+    const ms = performance.now() - unreachableSince;
+    if (ms >= giveUpAfterMs) {
+      throw new TargetUnreachableError(options.targetUrl, Math.round(ms / 1000));
+    }
+  };
 
   async function attempt(message: WebhookMessage, signal?: AbortSignal) {
     const at = now();
@@ -115,8 +140,11 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
       while (attempts < maxAttempts) {
         if (attempts > 0) await sleep(retryDelayMs * 2 ** (attempts - 1), signal);
         signal?.throwIfAborted();
+        checkReachable();
         attempts += 1;
         status = await attempt(message, signal);
+        if (status !== 'network-error') unreachableSince = undefined;
+        else unreachableSince ??= performance.now();
         const retryable = status === 'network-error' || status === 429 || status >= 500;
         if (!retryable) break;
       }

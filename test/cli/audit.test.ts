@@ -188,3 +188,14 @@ void t.test('audit answers usage errors and unknown customers', async (t) => {
   t.equal(help.code, 0);
   t.match(help.out, /usage: compilot-ledger audit/);
 });
+
+void t.test('audit runs whatever the settings it does not use say (PORT=abc)', async (t) => {
+  const h = await startAuditHarness(t.testdir());
+  t.teardown(() => h.close());
+  await journey(h);
+  const deps = cliDeps(
+    h.env({ PORT: 'abc', READ_MODEL_URL: 'nope', QUERY_API_TOKENS: 'short', HOST: '' }),
+  );
+  t.equal(await run([CUSTOMER_ID], deps), 0, deps.errors());
+  t.match(deps.output(), CUSTOMER_ID);
+});

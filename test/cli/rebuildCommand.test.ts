@@ -6,6 +6,7 @@ import { run } from '../../src/cli/rebuildCommand.js';
 import { customerStream } from '../../src/events/streams.js';
 import { uuidv5 } from '../../src/lib/uuidv5.js';
 import { openSqliteEventStore } from '../../src/store/sqliteEventStore.js';
+import { notBuilt, spawnCli } from '../helpers/serviceProcess.js';
 import { startSimulator } from '../helpers/simulatorHarness.js';
 
 const body = readFileSync(new URL('../fixtures/webhooks/customer.updated.json', import.meta.url));
@@ -53,3 +54,33 @@ void t.test('rebuild --refetch re-pulls details of known customers, then rebuild
   const types = (await reopened.readStream(customerStream(customerId))).map((e) => e.type);
   t.same(types, ['customer.updated', 'compilot.customer.details']);
 });
+
+void t.test(
+  'rebuild prints its report on stdout and its JSON logs on stderr, threads included',
+  { skip: notBuilt },
+  async (t) => {
+    const dir = t.testdir({});
+    const env = {
+      LOG_LEVEL: 'info',
+      EVENT_STORE_URL: `sqlite:${join(dir, 'events.db')}`,
+      READ_MODEL_URL: `sqlite:${join(dir, 'readmodel.db')}`,
+    };
+    const store = openSqliteEventStore({ path: join(dir, 'events.db') });
+    await store.appendToStream(customerStream(customerId), [
+      { id: uuidv5('msg_fixture'), type: 'customer.updated', data: body, metadata: {} },
+    ]);
+    await store.close();
+    for (const threads of ['1', '2']) {
+      const cli = spawnCli(['rebuild', '--threads', threads], env, dir);
+      t.equal(await cli.exited, 0, `--threads ${threads}`);
+      const stdout = cli.stdout().trim().split('\n');
+      t.match(stdout[0], /^read 1 event in /, 'the report, singular');
+      t.same(
+        stdout.filter((line) => line.startsWith('{')),
+        [],
+        'no JSON log line on stdout',
+      );
+      t.match(cli.stderr(), /^\{.*"level":30/m, 'the info logs are on stderr');
+    }
+  },
+);

@@ -1,9 +1,20 @@
-import { readFileSync } from 'node:fs';
-import { request } from 'node:http';
+import { cpSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { Agent, request } from 'node:http';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { send } from '../helpers/httpServer.js';
-import { listeningPort, notBuilt, spawnCli } from '../helpers/serviceProcess.js';
+import {
+  exitWithin,
+  firstOutput,
+  isAlive,
+  listeningPort,
+  notBuilt,
+  ROOT,
+  spawnCli,
+  type CliProcess,
+} from '../helpers/serviceProcess.js';
 import { generateSecret, signDelivery } from '../helpers/signWebhook.js';
 
 const fixture = readFileSync(
@@ -138,3 +149,154 @@ async function startDelivery(
     },
   };
 }
+
+/** A start that must fail: it exits non-zero within 2 s of starting, and is gone. */
+async function failsToStart(t: Test, cli: CliProcess): Promise<void> {
+  t.teardown(() => {
+    if (cli.child.exitCode === null) cli.child.kill('SIGKILL');
+  });
+  // Its output is complete only once the pipes close, which may be after the exit.
+  const closed = once(cli.child, 'close');
+  // Measured from its first output (the store opening), not from Node's own start-up.
+  await firstOutput(cli);
+  const code = await exitWithin(cli, 2000);
+  t.not(code, 'still running', 'exits within two seconds');
+  t.not(code, 0, 'with a non-zero code');
+  t.notOk(isAlive(cli.child.pid), 'the process is gone');
+  if (code !== 'still running') await closed;
+}
+
+void t.test(
+  'a start on a port in use stops everything it started and says the port is in use',
+  { skip: notBuilt },
+  async (t) => {
+    const dir = t.testdir({});
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    t.teardown(() => new Promise<void>((resolve) => blocker.close(() => resolve())));
+    const port = (blocker.address() as AddressInfo).port;
+    const cli = spawnCli(
+      ['serve'],
+      {
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        COMPILOT_WEBHOOK_SECRET: generateSecret(),
+        ...storeEnv(dir),
+      },
+      dir,
+    );
+    await failsToStart(t, cli);
+    t.match(cli.stderr(), /EADDRINUSE/, 'names the cause');
+  },
+);
+
+void t.test(
+  'a schema that does not compile stops the start, naming the problem',
+  { skip: notBuilt },
+  async (t) => {
+    // A copy of the built package with one broken schema: the schemas are found next to it.
+    const copy = t.testdir({});
+    cpSync(join(ROOT, 'dist'), join(copy, 'dist'), { recursive: true });
+    cpSync(join(ROOT, 'schemas'), join(copy, 'schemas'), { recursive: true });
+    cpSync(join(ROOT, 'package.json'), join(copy, 'package.json'));
+    symlinkSync(join(ROOT, 'node_modules'), join(copy, 'node_modules'));
+    writeFileSync(
+      join(copy, 'schemas/alert.deleted.json'),
+      JSON.stringify({ $id: 'broken', type: 'no-such-type' }),
+    );
+    const cli = spawnCli(
+      ['serve'],
+      {
+        PORT: '0',
+        HOST: '127.0.0.1',
+        COMPILOT_WEBHOOK_SECRET: generateSecret(),
+        ...storeEnv(copy),
+      },
+      copy,
+      join(copy, 'dist/src/cli/main.js'),
+    );
+    await failsToStart(t, cli);
+    t.match(cli.stderr(), /schema/i, 'names the schema problem');
+    t.notMatch(cli.stdout(), /"msg":"listening"/, 'it never listened');
+  },
+);
+
+void t.test(
+  'an unreachable store stops the start with the OS reason, whichever file fails',
+  { skip: notBuilt },
+  async (t) => {
+    const dir = t.testdir({ blocker: 'a file where a directory should be' });
+    const blocked = `sqlite:${join(dir, 'blocker', 'data', 'x.db')}`;
+    for (const env of [
+      { ...storeEnv(dir), EVENT_STORE_URL: blocked },
+      { ...storeEnv(dir), READ_MODEL_URL: blocked },
+    ]) {
+      const cli = spawnCli(
+        ['serve'],
+        { PORT: '0', HOST: '127.0.0.1', COMPILOT_WEBHOOK_SECRET: generateSecret(), ...env },
+        dir,
+      );
+      await failsToStart(t, cli);
+      t.match(cli.stderr(), /ENOTDIR|not a directory/, 'the OS reason is given');
+    }
+  },
+);
+
+void t.test(
+  'a graceful stop under keep-alive load returns once in-flight requests are answered',
+  // SHUTDOWN_TIMEOUT_MS is 60 s: finishing within this test's 30 s means it did not wait for it.
+  { skip: notBuilt, timeout: 30_000 },
+  async (t) => {
+    const dir = t.testdir({});
+    const secret = generateSecret();
+    const env = {
+      PORT: '0',
+      HOST: '127.0.0.1',
+      COMPILOT_WEBHOOK_SECRET: secret,
+      SHUTDOWN_TIMEOUT_MS: '60000',
+      ...storeEnv(dir),
+    };
+    const service = spawnCli(['serve'], env, dir);
+    t.teardown(() => {
+      if (service.child.exitCode === null) service.child.kill('SIGKILL');
+    });
+    const port = await listeningPort(service);
+    // Four clients that send the next request on the same connection as soon as one is
+    // answered, as load generators do, until the service stops answering.
+    const agent = new Agent({ keepAlive: true, maxSockets: 4 });
+    t.teardown(() => agent.destroy());
+    let answered = 0;
+    const loaders = Array.from({ length: 4 }, async () => {
+      for (;;) {
+        try {
+          await new Promise<void>((resolve, reject) => {
+            const req = request({ host: '127.0.0.1', port, path: '/healthz', agent }, (res) => {
+              res.resume();
+              res.on('end', () => resolve());
+            });
+            req.on('error', reject);
+            req.end();
+          });
+          answered += 1;
+        } catch {
+          return; // refused or reset: the service has stopped listening
+        }
+      }
+    });
+    const halfSent = await Promise.all(
+      Array.from({ length: 3 }, () => startDelivery(port, signDelivery({ secret, body: fixture }))),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    t.ok(answered > 0, 'the load is flowing');
+    service.child.kill('SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const results = await Promise.all(halfSent.map((delivery) => delivery.finish()));
+    t.same(
+      results.map((r) => r.status),
+      [200, 200, 200],
+      'the in-flight deliveries are answered',
+    );
+    t.equal(await service.exited, 0, 'and the service stops, exit 0, without the 60 s timeout');
+    await Promise.all(loaders);
+  },
+);

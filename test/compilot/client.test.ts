@@ -236,11 +236,20 @@ void t.test('fetches and attempts are counted in the registry passed in', async 
   await rejection(api.getCustomerDetails('no-such-customer'));
   createCompilotClient({ baseUrl: sim.api.url, apiKey: sim.apiKey, registry });
   const text = await registry.metrics();
-  t.match(text, /compilot_api_fetches_total\{operation="customer_details",outcome="ok"\} 1/);
-  t.match(text, /compilot_api_fetches_total\{operation="customer_details",outcome="not_found"\} 1/);
-  t.match(text, /compilot_api_retries_total\{operation="customer_details",reason="503"\} 1/);
   t.match(
     text,
-    /compilot_api_request_duration_seconds_count\{operation="customer_details",result="2xx"\} 1/,
+    /compilot_ledger_compilot_api_fetches_total\{operation="customer_details",outcome="ok"\} 1/,
+  );
+  t.match(
+    text,
+    /compilot_ledger_compilot_api_fetches_total\{operation="customer_details",outcome="not_found"\} 1/,
+  );
+  t.match(
+    text,
+    /compilot_ledger_compilot_api_retries_total\{operation="customer_details",reason="503"\} 1/,
+  );
+  t.match(
+    text,
+    /compilot_ledger_compilot_api_request_duration_seconds_count\{operation="customer_details",result="2xx"\} 1/,
   );
 });

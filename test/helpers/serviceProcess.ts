@@ -24,8 +24,13 @@ export interface CliProcess {
   stderr(): string;
 }
 
-export function spawnCli(args: string[], env: Record<string, string>, cwd: string): CliProcess {
-  const child = spawn(process.execPath, ['--enable-source-maps', MAIN_JS, ...args], {
+export function spawnCli(
+  args: string[],
+  env: Record<string, string>,
+  cwd: string,
+  main: string = MAIN_JS,
+): CliProcess {
+  const child = spawn(process.execPath, ['--enable-source-maps', main, ...args], {
     cwd,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -59,4 +64,32 @@ export function listeningPort(cli: CliProcess): Promise<number> {
       reject(new Error(`service exited (${String(code)}) before listening: ${cli.stderr()}`)),
     );
   });
+}
+
+/** Resolves with the exit code, or with 'still running' after `ms` (the child is left alone). */
+export function exitWithin(cli: CliProcess, ms: number): Promise<number | string | null> {
+  return Promise.race([
+    cli.exited,
+    new Promise<string>((resolve) => setTimeout(() => resolve('still running'), ms).unref()),
+  ]);
+}
+
+/** Resolves once the child has written anything to stdout or stderr (it is past start-up). */
+export function firstOutput(cli: CliProcess): Promise<void> {
+  return new Promise((resolve) => {
+    cli.child.stdout.once('data', () => resolve());
+    cli.child.stderr.once('data', () => resolve());
+    void cli.exited.then(() => resolve());
+  });
+}
+
+/** True while a process with this pid exists. */
+export function isAlive(pid: number | undefined): boolean {
+  if (pid === undefined) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -173,14 +173,14 @@ void t.test('status and metrics report fetches, lag and catching up', async (t) 
   const text = await registry.metrics();
   t.match(
     text,
-    /compilot_enrichment_fetches_total\{processor="compilot-enrichment",outcome="details"\} 2/,
+    /compilot_ledger_enrichment_fetches_total\{processor="compilot-enrichment",outcome="details"\} 2/,
   );
   t.match(
     text,
-    /compilot_enrichment_fetches_total\{processor="compilot-enrichment",outcome="not_found"\} 2/,
+    /compilot_ledger_enrichment_fetches_total\{processor="compilot-enrichment",outcome="not_found"\} 2/,
   );
-  t.match(text, /compilot_enrichment_lag_events\{processor="compilot-enrichment"\} 0/);
-  t.match(text, /compilot_enrichment_caught_up\{processor="compilot-enrichment"\} 1/);
+  t.match(text, /compilot_ledger_enrichment_lag_events\{processor="compilot-enrichment"\} 0/);
+  t.match(text, /compilot_ledger_enrichment_caught_up\{processor="compilot-enrichment"\} 1/);
   t.notOk(
     pipeline.logLines.some((line) => line.includes(pipeline.sim.apiKey)),
     'the API key is not logged',

@@ -149,6 +149,8 @@ void t.test('every field of every real answer is declared in the OpenAPI documen
   await check(`/wallets/${WALLET}/customer`, 200);
   await check('/events', 200);
   await check('/events', 200, 'application/x-ndjson');
+  await check('/reconciliations', 200);
+  await check('/reconciliations?limit=0', 400);
   await check('/customers?status=bad', 400);
   await check('/customers/nobody', 404);
   await check('/events', 406, 'text/html');

@@ -12,6 +12,7 @@ import { createWebhookSender } from '../../src/simulator/sender.js';
 import { createSimulatorState } from '../../src/simulator/state.js';
 import { generateSecret } from '../helpers/signWebhook.js';
 import {
+  scriptedRandom,
   startSimulator,
   startWebhookReceiver,
   type ReceivedDelivery,
@@ -214,3 +215,29 @@ void t.test('runDemoJourney delivers the demo customers to the target', async (t
   t.ok(receiver.received.some((delivery) => delivery.eventType === 'alert.updated'));
   t.ok(receiver.received.some((delivery) => delivery.eventType === 'customer.deleted'));
 });
+
+void t.test(
+  '--drop-webhooks loses the end of each journey while its changes still happen',
+  async (t) => {
+    // 0.3 × 5 = 1.5 messages: the dice 0.4 rounds up to 2, 0.6 down to 1.
+    const { receiver, state, report } = await play(t, ['onboarding', 'onboarding'], {
+      dropWebhooks: 0.3,
+      outageMs: 10,
+      concurrency: 1,
+      random: scriptedRandom([0.4, 0.6]),
+    });
+    t.equal(report.dropped, 3, 'two lost of the first journey, one of the second');
+    t.equal(receiver.received.length, 7, 'the other seven were sent');
+    const first = receiver.received
+      .map(parse)
+      .filter((b) => b.payload.customerId === report.customerIds[0]);
+    t.equal(
+      first.at(-1)?.payload.onboardingLevel,
+      'KYC',
+      'the first journey was heard of until KYC',
+    );
+    for (const id of report.customerIds) {
+      t.equal(state.customer(id)?.status, 'Active', 'the lost changes happened anyway');
+    }
+  },
+);

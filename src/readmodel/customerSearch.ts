@@ -1,0 +1,72 @@
+/**
+ * Finding customers by the keys a compliance officer has at hand besides the ComPilot id (the
+ * external customer id, an email) and the most recently changed customers. Wallet addresses go
+ * through `findWalletOwners`, which has its own index.
+ */
+import type Database from 'better-sqlite3';
+import { decodeCustomer } from '../../projections/customerState.js';
+import { checkLimit, hasView, statement } from './sql.js';
+
+type Db = Database.Database;
+
+/** At most this many matches are returned by one search. */
+const MAX_MATCHES = 50;
+
+/** Customers whose external customer id is exactly `externalCustomerId` (indexed). */
+export function findCustomerIdsByExternalId(db: Db, externalCustomerId: string): string[] {
+  if (!hasView(db, 'customers')) return [];
+  return statement(
+    db,
+    'SELECT customer_id FROM customers WHERE external_customer_id = ? ORDER BY customer_id LIMIT ?',
+  )
+    .pluck()
+    .all(externalCustomerId, MAX_MATCHES) as string[];
+}
+
+/**
+ * Customers with `email` among their emails, in any letter case. Emails have no column of their
+ * own, so this scans the stored documents (a substring test first, then an exact check of the
+ * decoded list): linear in the number of customers, which suits an interactive search.
+ */
+export function findCustomerIdsByEmail(db: Db, email: string): string[] {
+  if (!hasView(db, 'customers')) return [];
+  const wanted = email.trim().toLowerCase();
+  if (wanted === '') return [];
+  const rows = statement(
+    db,
+    'SELECT customer_id, doc FROM customers WHERE instr(lower(doc), ?) > 0 ORDER BY customer_id',
+  ).all(wanted) as { customer_id: string; doc: string }[];
+  return rows
+    .filter((row) => decodeCustomer(row.doc).emails.some((e) => e.toLowerCase() === wanted))
+    .slice(0, MAX_MATCHES)
+    .map((row) => row.customer_id);
+}
+
+export interface RecentCustomersOptions {
+  readonly status?: string;
+  readonly riskScore?: string;
+  readonly limit: number;
+}
+
+/** Customer ids, most recently changed (by ComPilot time) first. */
+export function listRecentCustomerIds(db: Db, options: RecentCustomersOptions): string[] {
+  if (!hasView(db, 'customers')) return [];
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (options.status !== undefined) {
+    where.push('status = ?');
+    params.push(options.status);
+  }
+  if (options.riskScore !== undefined) {
+    where.push('risk_score = ?');
+    params.push(options.riskScore);
+  }
+  const filter = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
+  return statement(
+    db,
+    `SELECT customer_id FROM customers ${filter}
+     ORDER BY coalesce(updated_at, created_at, '') DESC, customer_id LIMIT ?`,
+  )
+    .pluck()
+    .all(...params, checkLimit(options.limit)) as string[];
+}
