@@ -1,5 +1,5 @@
 # Thin veneer over npm scripts: package.json is the source of truth.
-.PHONY: run test install build typecheck lint format bench-ingress bench-store bench-rebuild bench-rebuild-limits bench-background-rebuild clean
+.PHONY: run test install build typecheck lint format bench-ingress bench-store bench-rebuild bench-rebuild-limits bench-background-rebuild bench-verify clean
 
 INSTALL_STAMP := node_modules/.install-stamp
 
@@ -46,6 +46,9 @@ bench-rebuild-limits: install
 
 bench-background-rebuild: install
 	npm run bench:background-rebuild
+
+bench-verify: install
+	npm run bench:verify
 
 clean:
 	rm -rf dist .tap

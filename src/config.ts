@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseEnv } from 'node:util';
+import { parseSigningKey, type SigningKey } from './ledger/signingKey.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -21,6 +22,11 @@ export interface Config {
   readonly logLevel: LogLevel;
   /** Every configured `whsec_` secret; a delivery is valid if any of them verifies it. */
   readonly webhookSecrets: readonly string[];
+  /**
+   * Secrets rotated out (COMPILOT_WEBHOOK_RETIRED_SECRETS): used only to re-verify stored
+   * deliveries (verify, audit, ?verify=true), never to accept new ones.
+   */
+  readonly retiredWebhookSecrets: readonly string[];
   readonly webhookMaxBodyBytes: number;
   readonly eventStore: EventStoreLocation;
   readonly readModelPath: string;
@@ -75,7 +81,13 @@ export interface LoadConfigOptions {
  */
 export const COMMAND_SETTINGS = {
   /** audit, verify, export and quarantine (the secrets prove signatures). */
-  ledger: ['LOG_LEVEL', 'EVENT_STORE_URL', 'COMPILOT_WEBHOOK_SECRET'],
+  ledger: [
+    'LOG_LEVEL',
+    'EVENT_STORE_URL',
+    'COMPILOT_WEBHOOK_SECRET',
+    'COMPILOT_WEBHOOK_RETIRED_SECRETS',
+    'VERIFY_REPORT',
+  ],
   events: ['EVENT_STORE_URL'],
   rebuild: [
     'LOG_LEVEL',
@@ -163,6 +175,11 @@ export function loadConfig(fullEnv: Env, options: LoadConfigOptions = {}): Confi
   };
 
   const webhookSecrets = parseSecrets(env.COMPILOT_WEBHOOK_SECRET, problems);
+  const retiredWebhookSecrets = parseSecrets(
+    env.COMPILOT_WEBHOOK_RETIRED_SECRETS,
+    problems,
+    'COMPILOT_WEBHOOK_RETIRED_SECRETS',
+  );
   if (options.requireWebhookSecret && webhookSecrets.length === 0) {
     problems.push(
       'COMPILOT_WEBHOOK_SECRET is not set: set it to the whsec_... signing secret of the ComPilot ' +
@@ -175,6 +192,7 @@ export function loadConfig(fullEnv: Env, options: LoadConfigOptions = {}): Confi
     host: text('HOST', '0.0.0.0'),
     logLevel: oneOf('LOG_LEVEL', 'info', LOG_LEVELS),
     webhookSecrets,
+    retiredWebhookSecrets,
     webhookMaxBodyBytes: integer('WEBHOOK_MAX_BODY_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
     eventStore: parseEventStoreUrl(text('EVENT_STORE_URL', 'sqlite:data/events.db'), problems),
     readModelPath: parseSqliteUrl(
@@ -219,14 +237,18 @@ function splitList(raw: string | undefined): string[] {
   return (raw ?? '').split(/[\s,]+/).filter((part) => part !== '');
 }
 
-function parseSecrets(raw: string | undefined, problems: string[]): string[] {
+function parseSecrets(
+  raw: string | undefined,
+  problems: string[],
+  name = 'COMPILOT_WEBHOOK_SECRET',
+): string[] {
   const secrets = splitList(raw);
   secrets.forEach((secret, index) => {
     const keyBytes = Buffer.from(secret.slice('whsec_'.length), 'base64').length;
     if (!SECRET_PATTERN.test(secret) || keyBytes < 16) {
       // Never echo the secret itself: say which one and what is wrong.
       problems.push(
-        `COMPILOT_WEBHOOK_SECRET entry ${index + 1} is not a whsec_ secret ` +
+        `${name} entry ${index + 1} is not a whsec_ secret ` +
           '(expected "whsec_" followed by base64 of at least 16 bytes)',
       );
     }
@@ -265,4 +287,43 @@ function parseHttpUrl(name: string, raw: string, problems: string[]): string {
 /** Connection strings may carry credentials; show them without. */
 export function redactUrl(raw: string): string {
   return raw.replace(/\/\/[^@/]*@/, '//***@');
+}
+
+/** Settings of the tamper-evident ledger; read only by the commands that use them. */
+export interface LedgerConfig {
+  /** LEDGER_SIGNING_KEY, parsed; undefined when not set (no checkpoints are signed). */
+  readonly signingKey: SigningKey | undefined;
+  readonly checkpointIntervalMs: number;
+  /** CHECKPOINT_SINK: NDJSON file every checkpoint is appended to. */
+  readonly checkpointSink: string;
+}
+
+export function loadLedgerConfig(env: Env): LedgerConfig {
+  const problems: string[] = [];
+  let signingKey: SigningKey | undefined;
+  const rawKey = env.LEDGER_SIGNING_KEY?.trim();
+  if (rawKey) {
+    try {
+      signingKey = parseSigningKey(rawKey);
+    } catch (error) {
+      problems.push(`LEDGER_SIGNING_KEY ${(error as Error).message}`);
+    }
+  }
+  const rawInterval = env.CHECKPOINT_INTERVAL_MS?.trim() || '60000';
+  const checkpointIntervalMs = Number(rawInterval);
+  if (
+    !/^\d+$/.test(rawInterval) ||
+    checkpointIntervalMs < 100 ||
+    checkpointIntervalMs > 86_400_000
+  ) {
+    problems.push(
+      `CHECKPOINT_INTERVAL_MS must be a whole number from 100 to 86400000 (got "${rawInterval}")`,
+    );
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze({
+    signingKey,
+    checkpointIntervalMs,
+    checkpointSink: resolve(env.CHECKPOINT_SINK?.trim() || 'data/checkpoints.ndjson'),
+  });
 }

@@ -6,10 +6,12 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import { projections } from '../projections/index.js';
 import type { CompilotClient, FetchLike } from './compilot/client.js';
 import { compilotClientFromConfig } from './compilot/fromConfig.js';
-import type { Config } from './config.js';
+import type { Config, LedgerConfig } from './config.js';
 import { createHttpApp } from './ingress/app.js';
 import type { ReadinessCheck } from './ingress/health.js';
 import { createIngressMetrics } from './ingress/metrics.js';
+import { createCheckpointer } from './ledger/checkpointer.js';
+import { startCheckpointSchedule, type CheckpointSchedule } from './ledger/checkpointSchedule.js';
 import type { Logger } from './lib/logger.js';
 import { createDrainingServer } from './lib/drainingServer.js';
 import { METRIC_PREFIX } from './lib/metrics.js';
@@ -30,6 +32,8 @@ import { loadSchemaSet } from './validation/schemas.js';
 export interface ServiceOptions {
   /** Replaces node-fetch for the ComPilot client (tests). */
   readonly fetch?: FetchLike;
+  /** Signed checkpoints (every interval and at shutdown) when it holds a signing key. */
+  readonly ledger?: LedgerConfig;
 }
 
 export interface RunningService {
@@ -66,6 +70,10 @@ export async function startService(
     });
     undo.push(() => store.close());
     await recordPreLedgerEventsOnStart(store, logger);
+    // Undone after the processors stop and before the store closes: the shutdown checkpoint
+    // then covers every write of this instance.
+    const checkpoints = startCheckpointsIfConfigured(options.ledger, store, logger);
+    if (checkpoints) undo.push(() => checkpoints.stop());
     const readModelDb = openReadModel(config.readModelPath);
     undo.push(() => void readModelDb.close());
     const stop = new AbortController();
@@ -131,14 +139,16 @@ export async function startService(
         createQueryRouter({
           store,
           readModelDb,
-          secrets: config.webhookSecrets,
+          // Retired secrets re-verify stored deliveries only; ingress never accepts with them.
+          secrets: [...config.webhookSecrets, ...config.retiredWebhookSecrets],
           tokens: config.queryApiTokens,
           logger,
         }),
         createUiRouter({
           store,
           readModelDb,
-          secrets: config.webhookSecrets,
+          // Retired secrets re-verify stored deliveries only; ingress never accepts with them.
+          secrets: [...config.webhookSecrets, ...config.retiredWebhookSecrets],
           tokens: config.queryApiTokens,
           verifyReportPath: config.verifyReportPath,
           logger,
@@ -191,6 +201,25 @@ export async function startService(
     await undoAll(undo, logger);
     throw error;
   }
+}
+
+function startCheckpointsIfConfigured(
+  ledger: LedgerConfig | undefined,
+  store: EventStore,
+  logger: Logger,
+): CheckpointSchedule | undefined {
+  if (ledger === undefined) return undefined;
+  if (ledger.signingKey === undefined) {
+    logger.warn('checkpoints off: LEDGER_SIGNING_KEY is not set, the log is not anchored');
+    return undefined;
+  }
+  const checkpointer = createCheckpointer({
+    store,
+    key: ledger.signingKey,
+    sink: ledger.checkpointSink,
+    logger,
+  });
+  return startCheckpointSchedule({ checkpointer, intervalMs: ledger.checkpointIntervalMs, logger });
 }
 
 /** Runs the undo steps last first; one failing does not keep the others from running. */

@@ -1,11 +1,14 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { loadConfig } from '../src/config.js';
+import { loadConfig, loadLedgerConfig } from '../src/config.js';
+import { checkpointHash, parseCheckpoint } from '../src/ledger/checkpointFormat.js';
+import { generateSigningKeyBase64 } from '../src/ledger/signingKey.js';
 import { createLogger } from '../src/lib/logger.js';
 import { startService } from '../src/service.js';
 import { send } from './helpers/httpServer.js';
 import { generateSecret, signDelivery } from './helpers/signWebhook.js';
+import { waitFor } from './helpers/simulatorHarness.js';
 
 const TOKEN = 'test-token-0123456789abcdef';
 
@@ -79,6 +82,95 @@ void t.test('close() is idempotent and releases the port', async (t) => {
   const service = await startService(config, createLogger('silent'));
   await Promise.all([service.close(), service.close()]);
   await t.rejects(send(service.port, '/healthz', { method: 'GET' }), 'nothing listens any more');
+});
+
+void t.test('retired secrets re-verify stored deliveries but never accept new ones', async (t) => {
+  const dir = t.testdir({});
+  const retired = generateSecret();
+  const live = generateSecret();
+  const settings = (env: Record<string, string>) =>
+    loadConfig(
+      {
+        PORT: '0',
+        HOST: '127.0.0.1',
+        EVENT_STORE_URL: `sqlite:${join(dir, 'events.db')}`,
+        READ_MODEL_URL: `sqlite:${join(dir, 'readmodel.db')}`,
+        QUERY_API_TOKENS: TOKEN,
+        ...env,
+      },
+      { requireWebhookSecret: true },
+    );
+  const body = fixture('customer.created');
+  const customerId = (JSON.parse(body) as { payload: { customerId: string } }).payload.customerId;
+  const before = await startService(
+    settings({ COMPILOT_WEBHOOK_SECRET: retired }),
+    createLogger('silent'),
+  );
+  const old = signDelivery({ secret: retired, body });
+  const stored = await send(before.port, '/webhooks/compilot', old);
+  t.equal(stored.status, 200, 'stored while the secret was live');
+  await before.close();
+
+  const after = await startService(
+    settings({ COMPILOT_WEBHOOK_SECRET: live, COMPILOT_WEBHOOK_RETIRED_SECRETS: retired }),
+    createLogger('silent'),
+  );
+  t.teardown(() => after.close());
+  const fresh = signDelivery({ secret: retired, body: fixture('customer.updated') });
+  const refused = await send(after.port, '/webhooks/compilot', fresh);
+  t.equal(refused.status, 401, 'a new delivery signed with a retired secret is refused');
+  const audit = await send(after.port, `/customers/${customerId}/events?verify=true`, {
+    method: 'GET',
+    headers: { authorization: `Bearer ${TOKEN}` },
+  });
+  t.equal(audit.status, 200);
+  t.match(audit.json(), { events: [{ signature: { verdict: 'valid' } }] });
+  t.equal(
+    (await after.store.readStream(`customer-${customerId}`)).length,
+    1,
+    'only the delivery from before the rotation is stored',
+  );
+});
+
+void t.test('the service signs a checkpoint after appends and at shutdown', async (t) => {
+  const dir = t.testdir({});
+  const secret = generateSecret();
+  const env = {
+    PORT: '0',
+    HOST: '127.0.0.1',
+    COMPILOT_WEBHOOK_SECRET: secret,
+    EVENT_STORE_URL: `sqlite:${join(dir, 'events.db')}`,
+    READ_MODEL_URL: `sqlite:${join(dir, 'readmodel.db')}`,
+    LEDGER_SIGNING_KEY: generateSigningKeyBase64(),
+    CHECKPOINT_INTERVAL_MS: '100',
+    CHECKPOINT_SINK: join(dir, 'checkpoints.ndjson'),
+  };
+  const service = await startService(
+    loadConfig(env, { requireWebhookSecret: true }),
+    createLogger('silent'),
+    { ledger: loadLedgerConfig(env) },
+  );
+  const sunk = () =>
+    existsSync(env.CHECKPOINT_SINK)
+      ? readFileSync(env.CHECKPOINT_SINK, 'utf8').trim().split('\n').map(parseCheckpoint)
+      : [];
+  await send(
+    service.port,
+    '/webhooks/compilot',
+    signDelivery({ secret, body: fixture('customer.created') }),
+  );
+  await waitFor(() => sunk().length === 1, 'the interval checkpoint');
+  await send(
+    service.port,
+    '/webhooks/compilot',
+    signDelivery({ secret, body: fixture('customer.updated') }),
+  );
+  await service.close();
+  const checkpoints = sunk();
+  t.ok(checkpoints.length >= 2, 'one more by shutdown at the latest');
+  const last = checkpoints.at(-1)!;
+  t.equal(last.previousHash, checkpointHash(checkpoints.at(-2)!), 'chained to the one before');
+  t.equal(last.streams, 2, 'the customer stream and the checkpoint stream');
 });
 
 void t.test('every metric name carries the compilot_ledger_ prefix exactly once', async (t) => {

@@ -56,7 +56,10 @@ export async function run(args: string[], deps: CliDeps): Promise<number> {
   }
 
   return withLedger(deps, async ({ config, store }) => {
-    const prove = values.verify ? createSignatureProver(config.webhookSecrets) : undefined;
+    // Retired secrets re-verify stored deliveries; they never accept new ones.
+    const prove = values.verify
+      ? createSignatureProver([...config.webhookSecrets, ...config.retiredWebhookSecrets])
+      : undefined;
     // Folded page by page: only rows and the state stay in memory, never the bodies.
     const builder = timelineBuilder(prove);
     let inStream = 0;
@@ -65,7 +68,9 @@ export async function run(args: string[], deps: CliDeps): Promise<number> {
       if (within) builder.add(event);
     }
     if (inStream === 0) {
-      deps.stderr.write(`no events are stored for customer ${customerId}\n`);
+      deps.stderr.write(
+        `no events are stored for customer ${customerId} (no stream ${customerStream(customerId)})\n`,
+      );
       return 1;
     }
     const timeline = builder.finish();

@@ -53,15 +53,22 @@ export interface LedgerContext {
   readonly store: EventStore;
 }
 
-/** Runs `body` with the configured event store, closing the store afterwards. */
+/**
+ * Runs `body` with the configured event store, closing the store afterwards. Read-only (the
+ * default) requires the store to exist and never writes to it: a mistyped path is an error,
+ * never a new empty store.
+ */
 export async function withLedger<T>(
   deps: CliDeps,
   body: (context: LedgerContext) => Promise<T>,
+  options: { readonly readOnly?: boolean } = {},
 ): Promise<T> {
   const config = loadConfig(deps.env, { settings: COMMAND_SETTINGS.ledger });
   const level = config.logLevel === 'info' ? 'warn' : config.logLevel;
   const logger = createLogger(level, deps.stderr);
-  const store = openEventStore(config.eventStore, logger);
+  const store = openEventStore(config.eventStore, logger, {
+    readOnly: options.readOnly ?? true,
+  });
   try {
     return await body({ config, logger, store });
   } finally {

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadConfig, type Config } from '../config.js';
+import { loadConfig, loadLedgerConfig, type Config } from '../config.js';
 import { WEBHOOK_PATH } from '../ingress/app.js';
 import { createLogger, type Logger } from '../lib/logger.js';
 import { readLogPages } from '../query/logPages.js';
@@ -43,7 +43,10 @@ export async function run(args: string[], deps: CliDeps): Promise<number> {
   const logger = createLogger(config.logLevel, deps.stderr);
   const print = (line = ''): boolean => deps.stdout.write(`${line}\n`);
   if (generated.length > 0)
-    print(`Generated ${generated.join(' and ')} into .env (development only).`);
+    print(
+      `Generated ${generated.slice(0, -1).join(', ')}${generated.length > 1 ? ' and ' : ''}` +
+        `${generated.at(-1)} into .env (development only).`,
+    );
 
   let simulator: { api: SimulatorApi; state: SimulatorState; apiKey: string } | undefined;
   if (config.compilotApi.key === undefined) {
@@ -64,7 +67,7 @@ export async function run(args: string[], deps: CliDeps): Promise<number> {
 
   let service: RunningService;
   try {
-    service = await startService(config, logger);
+    service = await startService(config, logger, { ledger: loadLedgerConfig(env) });
   } catch (error) {
     await simulator?.api.close(); // a failed start leaves nothing running
     throw error;

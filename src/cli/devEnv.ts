@@ -3,6 +3,7 @@ import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs
 import { join } from 'node:path';
 import { parseEnv } from 'node:util';
 import type { Env } from '../config.js';
+import { generateSigningKeyBase64 } from '../ledger/signingKey.js';
 
 export interface DevSettings {
   readonly env: Env;
@@ -11,9 +12,9 @@ export interface DevSettings {
 }
 
 /**
- * The newcomer's path: when the webhook secret or query token is not configured, generate
- * development values once and keep them in a git-ignored `.env` (mode 600), so every later
- * `make run` uses the same ones. Values already set in the environment or .env are kept.
+ * The newcomer's path: when the webhook secret, query token or ledger signing key is not
+ * configured, generate development values once and keep them in a git-ignored `.env` (mode
+ * 600), so every later `make run` uses the same ones. Values already set in the environment or .env are kept.
  */
 export function ensureDevEnv(cwd: string, env: Env): DevSettings {
   const file = join(cwd, '.env');
@@ -25,6 +26,9 @@ export function ensureDevEnv(cwd: string, env: Env): DevSettings {
   }
   if (!merged.QUERY_API_TOKENS?.trim()) {
     additions.QUERY_API_TOKENS = `dev_${randomBytes(24).toString('base64url')}`;
+  }
+  if (!merged.LEDGER_SIGNING_KEY?.trim()) {
+    additions.LEDGER_SIGNING_KEY = generateSigningKeyBase64();
   }
   const generated = Object.keys(additions);
   if (generated.length > 0) {

@@ -30,8 +30,15 @@ export async function run(args: string[], deps: CliDeps): Promise<number> {
   }
 
   const config = loadConfig(deps.env, { settings: COMMAND_SETTINGS.events });
-  const store = openEventStore(config.eventStore, createLogger('warn'));
+  const store = openEventStore(config.eventStore, createLogger('warn'), { readOnly: true });
   try {
+    if (values.stream !== undefined) {
+      const [first] = await store.readStream(values.stream, { maxCount: 1 });
+      if (first === undefined) {
+        deps.stderr.write(`no stream named "${values.stream}" in the event store\n`);
+        return 1;
+      }
+    }
     const pages =
       values.stream !== undefined
         ? readStreamPages(store, values.stream, { pageSize: 1000 })

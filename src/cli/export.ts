@@ -58,6 +58,13 @@ export async function run(args: string[], deps: CliDeps): Promise<number> {
     format === 'csv' ? toCsvLine : (event: RecordedEvent) => JSON.stringify(toJson(event));
 
   return withLedger(deps, async ({ store }) => {
+    if (values.stream !== undefined) {
+      const [first] = await store.readStream(values.stream, { maxCount: 1 });
+      if (first === undefined) {
+        deps.stderr.write(`no stream named "${values.stream}" in the event store\n`);
+        return 1;
+      }
+    }
     if (format === 'csv') await writeLine(deps.stdout, CSV_COLUMNS.join(','));
     const pages =
       values.stream !== undefined

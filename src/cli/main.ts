@@ -31,8 +31,12 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: Cli
     load: () => import('./reconcile.js'),
   },
   verify: {
-    summary: 'check every signature, revision and snapshot link in the store',
+    summary: 'prove the log intact and complete (links, signatures, snapshots, --checkpoint)',
     load: () => import('./verify.js'),
+  },
+  checkpoint: {
+    summary: 'sign a checkpoint of the store now (--public-key prints the verifying key)',
+    load: () => import('./checkpoint.js'),
   },
   export: {
     summary: 'export a stream or the whole log (--format ndjson|csv)',

@@ -49,23 +49,27 @@ export async function run(args: string[], deps: CliDeps): Promise<number> {
   const apply = action === 'replay' && !values['dry-run'];
   const schemas = loadSchemaSet();
 
-  return withLedger(deps, async ({ store }) => {
-    const counts = new Map<ReplayStatus, number>();
-    for await (const entry of reviewQuarantine(store, schemas, { apply })) {
-      counts.set(entry.status, (counts.get(entry.status) ?? 0) + 1);
-      await writeLine(deps.stdout, values.json ? JSON.stringify(toJson(entry)) : describe(entry));
-    }
-    if (!values.json) {
-      const total = [...counts.values()].reduce((sum, n) => sum + n, 0);
-      const parts = [...counts].map(([status, n]) => `${n} ${status}`);
-      await writeLine(
-        deps.stdout,
-        `${total} quarantined ${total === 1 ? 'delivery' : 'deliveries'}` +
-          `${parts.length ? `: ${parts.join(', ')}` : ''} (schema set ${schemas.version})`,
-      );
-    }
-    return 0;
-  });
+  return withLedger(
+    deps,
+    async ({ store }) => {
+      const counts = new Map<ReplayStatus, number>();
+      for await (const entry of reviewQuarantine(store, schemas, { apply })) {
+        counts.set(entry.status, (counts.get(entry.status) ?? 0) + 1);
+        await writeLine(deps.stdout, values.json ? JSON.stringify(toJson(entry)) : describe(entry));
+      }
+      if (!values.json) {
+        const total = [...counts.values()].reduce((sum, n) => sum + n, 0);
+        const parts = [...counts].map(([status, n]) => `${n} ${status}`);
+        await writeLine(
+          deps.stdout,
+          `${total} quarantined ${total === 1 ? 'delivery' : 'deliveries'}` +
+            `${parts.length ? `: ${parts.join(', ')}` : ''} (schema set ${schemas.version})`,
+        );
+      }
+      return 0;
+    },
+    { readOnly: !apply },
+  );
 }
 
 function toJson(entry: QuarantineEntry) {

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../config.js';
+import { loadConfig, loadLedgerConfig } from '../config.js';
 import { createLogger } from '../lib/logger.js';
 import { startService } from '../service.js';
 import { UsageError, type CliDeps } from './deps.js';
@@ -23,8 +23,9 @@ export async function run(args: string[], deps: CliDeps): Promise<number> {
     return 0;
   }
   const config = loadConfig(deps.env, { requireWebhookSecret: true });
+  const ledger = loadLedgerConfig(deps.env);
   const logger = createLogger(config.logLevel);
-  const service = await startService(config, logger);
+  const service = await startService(config, logger, { ledger });
   await waitForAbort(deps.stopSignal);
   await service.close();
   return 0;

@@ -27,3 +27,17 @@ export function streamEntityId(streamName: string): string {
   const dash = streamName.indexOf('-');
   return dash < 0 ? streamName : streamName.slice(dash + 1);
 }
+
+/**
+ * The stream a webhook body routes to (the customer's or the alert's), or undefined when the
+ * body does not name one for its type. Ingress routes with the same rule after validation;
+ * verify uses it to catch a signed event moved into another stream.
+ */
+export function webhookStreamOf(eventType: string, body: unknown): string | undefined {
+  const payload = (body as { payload?: Record<string, unknown> } | null)?.payload;
+  if (typeof payload !== 'object' || payload === null) return undefined;
+  if (eventType.startsWith('alert.')) {
+    return typeof payload.id === 'string' ? alertStream(payload.id) : undefined;
+  }
+  return typeof payload.customerId === 'string' ? customerStream(payload.customerId) : undefined;
+}

@@ -1,169 +1,186 @@
 /**
- * `compilot-ledger verify`: checks the whole log in one pass, in commit order:
- * - every webhook delivery's signature (see signatureProof.ts for the verdicts),
- * - every stream's revisions contiguous from 0 (a gap or repeat means lost or forged events),
- * - every details snapshot linked to the webhook event(s) that caused it, by id and position,
- *   in the same stream (DetailsMetadata.causationId/causationPosition/causedBy), or to the start
- *   record of the reconciliation run that appended it.
+ * `compilot-ledger verify`: checks the whole log in one pass, in commit order, and reports
+ * every problem with stream, revision and position:
+ * - every stream unbroken from revision 0 to its head, every link recomputed from the stored
+ *   fields and the previous link (events written before the ledger: only inside the range the
+ *   `ledger.chained-after-the-fact` record names, with links computed here),
+ * - every webhook delivery (webhookEvidence.ts) and every snapshot (snapshotCausation.ts),
+ * - given a checkpoint, its signature, chain and Merkle root (checkpointVerification.ts),
+ * - what only the adapter can check (EventStore.checkConsistency: on SQLite, gap-free positions
+ *   and the streams table).
  *
- * Memory grows with the number of streams and of customer webhook events (a key per event,
- * to resolve causation links), never with the size of bodies.
+ * Memory grows with the number of streams and of svix ids and customer events, never with the
+ * size of bodies.
  */
-import { CUSTOMER_EVENT_TYPES, DETAILS_EVENT_TYPE, NOT_FOUND_EVENT_TYPE } from '../events/types.js';
-import { RECONCILIATION_STREAM } from '../events/streams.js';
-import { RUN_STARTED } from '../reconcile/runRecords.js';
+import { inChainedRange, readChainedRecord, type ChainedRecord } from '../ledger/chainedRecord.js';
+import { recomputeLink } from '../ledger/chain.js';
+import { StreamHeads } from '../ledger/streamHeads.js';
 import type { EventStore, RecordedEvent } from '../store/eventStore.js';
-import { readLogPages } from './logPages.js';
 import {
-  isWebhookDelivery,
-  type SignatureProver,
-  type SignatureVerdict,
-} from './signatureProof.js';
+  checkpointFileFindings,
+  createCheckpointChecker,
+  type CheckpointEvidence,
+  type CheckpointSummary,
+} from './checkpointVerification.js';
+import { readLogPages } from './logPages.js';
+import type { SignatureProver } from './signatureProof.js';
+import { createSnapshotCausationChecker } from './snapshotCausation.js';
+import { createWebhookEvidenceChecker, type WebhookEvidenceCounts } from './webhookEvidence.js';
 
-export type ProblemKind = 'signature' | 'revision' | 'causation';
+export type ProblemKind =
+  'revision' | 'link' | 'signature' | 'webhook' | 'causation' | 'checkpoint' | 'store';
 
 export interface StoreProblem {
   readonly kind: ProblemKind;
-  readonly streamName: string;
-  readonly revision: number;
-  readonly position: string;
-  readonly eventId: string;
+  readonly streamName?: string;
+  readonly revision?: number;
+  readonly position?: string;
+  readonly eventId?: string;
   readonly message: string;
 }
 
 export interface StoreVerificationSummary {
   readonly events: number;
   readonly streams: number;
-  readonly signatures: Readonly<Record<SignatureVerdict, number>>;
-  readonly revisionProblems: number;
+  readonly links: { readonly stored: number; readonly computed: number };
+  readonly webhooks: WebhookEvidenceCounts;
   readonly snapshots: { readonly linked: number; readonly unlinked: number };
+  readonly checkpoint: CheckpointSummary | undefined;
+  /** Whether the adapter had its own consistency checks (SQLite does). */
+  readonly storeChecks: boolean;
   readonly problems: number;
 }
 
 export interface VerifyStoreOptions {
-  readonly prove: SignatureProver;
+  /** Re-verifies webhook signatures; omitted skips them (benchmarks). */
+  readonly prove?: SignatureProver;
+  readonly checkpoint?: CheckpointEvidence;
   /** Called for each problem as it is found (the CLI prints them as it goes). */
   readonly onProblem?: (problem: StoreProblem) => void | Promise<void>;
+  readonly pageSize?: number;
 }
-
-const SNAPSHOT_TYPES: ReadonlySet<string> = new Set([DETAILS_EVENT_TYPE, NOT_FOUND_EVENT_TYPE]);
-const CAUSE_TYPES: ReadonlySet<string> = new Set(CUSTOMER_EVENT_TYPES);
 
 export async function verifyStore(
   store: EventStore,
   options: VerifyStoreOptions,
 ): Promise<StoreVerificationSummary> {
-  const nextRevision = new Map<string, bigint>();
-  /** `position \0 id` of every possible cause -> its stream. */
-  const causes = new Map<string, string>();
-  const signatures: Record<SignatureVerdict, number> = {
-    valid: 0,
-    invalid: 0,
-    'no-matching-secret': 0,
-  };
-  let events = 0;
-  let revisionProblems = 0;
-  let linked = 0;
-  let unlinked = 0;
   let problems = 0;
-  const report = async (kind: ProblemKind, event: RecordedEvent, message: string) => {
+  const report = async (kind: ProblemKind, message: string, event?: RecordedEvent) => {
     problems += 1;
     await options.onProblem?.({
       kind,
-      streamName: event.streamName,
-      revision: Number(event.revision),
-      position: event.position,
-      eventId: event.id,
       message,
+      ...(event === undefined
+        ? {}
+        : {
+            streamName: event.streamName,
+            revision: Number(event.revision),
+            position: event.position,
+            eventId: event.id,
+          }),
     });
   };
 
-  for await (const page of readLogPages(store)) {
+  let chained: ChainedRecord | undefined;
+  try {
+    chained = await readChainedRecord(store);
+  } catch (error) {
+    await report('link', (error as Error).message);
+  }
+  const heads = new StreamHeads();
+  const webhooks = createWebhookEvidenceChecker(options.prove);
+  const snapshots = createSnapshotCausationChecker();
+  const checkpoints =
+    options.checkpoint === undefined ? undefined : createCheckpointChecker(options.checkpoint);
+  for (const finding of options.checkpoint ? checkpointFileFindings(options.checkpoint) : []) {
+    await report('checkpoint', finding.message, finding.event);
+  }
+
+  let events = 0;
+  let stored = 0;
+  let computed = 0;
+  let linked = 0;
+  let unlinked = 0;
+  for await (const page of readLogPages(store, { pageSize: options.pageSize ?? 1000 })) {
     for (const event of page) {
       events += 1;
-      const expected = nextRevision.get(event.streamName) ?? 0n;
+      for (const finding of checkpoints?.beforeEvent(event, heads) ?? []) {
+        await report('checkpoint', finding.message, finding.event);
+      }
+      const expected = heads.nextRevision(event.streamName);
       if (event.revision !== expected) {
-        revisionProblems += 1;
         await report(
           'revision',
+          `revision ${event.revision} where ${expected} was expected: the stream's chain is broken (events missing, repeated or reordered)`,
           event,
-          `revision ${event.revision} where ${expected} was expected (revisions must run 0, 1, 2, ... without gaps)`,
         );
       }
-      nextRevision.set(event.streamName, event.revision + 1n);
-
-      if (isWebhookDelivery(event)) {
-        const proof = options.prove(event);
-        signatures[proof.verdict] += 1;
-        if (proof.verdict !== 'valid') {
+      const { link, dataSha256 } = recomputeLink(event, heads.previousLink(event.streamName));
+      if (event.link !== undefined) {
+        stored += 1;
+        if (event.dataSha256 !== undefined && event.dataSha256 !== dataSha256) {
           await report(
-            'signature',
+            'link',
+            'the stored data no longer hashes to its recorded dataSha256',
             event,
-            `signature ${proof.verdict} (${proof.reason ?? 'unknown'})`,
+          );
+        }
+        if (event.link !== link) {
+          await report(
+            'link',
+            'the stored link does not match the one recomputed from the event and its predecessor (the event, or one before it in the stream, was changed)',
+            event,
+          );
+        }
+      } else {
+        computed += 1;
+        if (!inChainedRange(chained?.range, event.position)) {
+          await report(
+            'link',
+            chained === undefined
+              ? 'the event has no link and the store records no chained-after-the-fact range'
+              : `the event has no link and lies outside the chained-after-the-fact range (${chained.range.firstPosition}..${chained.range.lastPosition})`,
+            event,
           );
         }
       }
-      if (CAUSE_TYPES.has(event.type) || isRunStart(event))
-        causes.set(causeKey(event.position, event.id), event.streamName);
-      if (SNAPSHOT_TYPES.has(event.type)) {
-        const missing = missingCauses(event, causes);
-        if (missing.length === 0) linked += 1;
+      heads.advance(event, event.link ?? link);
+
+      for (const finding of webhooks.check(event)) {
+        await report(finding.kind, finding.message, event);
+      }
+      const causation = snapshots.check(event);
+      if (causation !== undefined) {
+        if (causation.length === 0) linked += 1;
         else {
           unlinked += 1;
-          await report('causation', event, missing.join('; '));
+          await report('causation', causation.join('; '), event);
         }
       }
     }
   }
+  if (chained !== undefined && computed !== chained.range.count) {
+    await report(
+      'link',
+      `the chained-after-the-fact record counts ${chained.range.count} events without a stored link, the store holds ${computed}`,
+    );
+  }
+  for (const finding of checkpoints?.finish(heads, chained) ?? []) {
+    await report('checkpoint', finding.message, finding.event);
+  }
+  const inconsistencies = (await store.checkConsistency?.()) ?? [];
+  for (const problem of inconsistencies) {
+    problems += 1;
+    await options.onProblem?.({ kind: 'store', ...problem });
+  }
   return {
     events,
-    streams: nextRevision.size,
-    signatures,
-    revisionProblems,
+    streams: heads.size,
+    links: { stored, computed },
+    webhooks: webhooks.counts(),
     snapshots: { linked, unlinked },
+    checkpoint: checkpoints?.summary(),
+    storeChecks: store.checkConsistency !== undefined,
     problems,
   };
-}
-
-/** A reconciliation run's start record causes the snapshots the run appends (src/reconcile/). */
-function isRunStart(event: RecordedEvent): boolean {
-  return event.streamName === RECONCILIATION_STREAM && event.type === RUN_STARTED;
-}
-
-function causeKey(position: string, id: string): string {
-  return `${position}\u0000${id}`;
-}
-
-/** What is wrong with a snapshot's causation links; empty when every link resolves. */
-function missingCauses(event: RecordedEvent, causes: ReadonlyMap<string, string>): string[] {
-  const links: { id: unknown; position: unknown }[] = [];
-  const { causationId, causationPosition, causedBy, refetchRunId } = event.metadata;
-  // A `rebuild --refetch` snapshot is caused by an operator's run, not by a webhook.
-  if (typeof refetchRunId === 'string' && refetchRunId !== '') return [];
-  if (causationId !== undefined || causationPosition !== undefined) {
-    links.push({ id: causationId, position: causationPosition });
-  }
-  if (Array.isArray(causedBy)) {
-    for (const cause of causedBy as unknown[]) {
-      const link = (cause ?? {}) as { id?: unknown; position?: unknown };
-      links.push({ id: link.id, position: link.position });
-    }
-  }
-  if (links.length === 0) return ['no causation recorded (causationId/causedBy missing)'];
-  const problems: string[] = [];
-  for (const link of links) {
-    if (typeof link.id !== 'string' || typeof link.position !== 'string') {
-      problems.push('a causation link lacks its id or position');
-      continue;
-    }
-    const stream = causes.get(causeKey(link.position, link.id));
-    if (stream === undefined) {
-      problems.push(
-        `caused by ${link.id} at ${link.position}, which is not an earlier webhook event or run start`,
-      );
-    } else if (stream !== event.streamName && stream !== RECONCILIATION_STREAM) {
-      problems.push(`caused by ${link.id} of another stream (${stream})`);
-    }
-  }
-  return problems;
 }

@@ -135,6 +135,19 @@ export interface EventStore {
 
   /** Finishes in-flight appends, then releases the store. */
   close(): Promise<void>;
+
+  /**
+   * Read-only, adapter-specific consistency checks that only the adapter can make (verify
+   * calls it). Adapters with nothing to add omit it.
+   */
+  checkConsistency?(): Promise<readonly StoreInconsistency[]>;
+}
+
+/** A problem {@link EventStore.checkConsistency} found; names what it can. */
+export interface StoreInconsistency {
+  readonly message: string;
+  readonly streamName?: string;
+  readonly position?: Position;
 }
 
 /** Base class of every error the port raises; `type` is the discriminant. */

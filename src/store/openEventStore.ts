@@ -7,6 +7,8 @@ import { openSqliteEventStore } from './sqliteEventStore.js';
 export interface OpenEventStoreOptions {
   /** Called after each embedded group commit (metrics); KurrentDB commits are not observable. */
   readonly onCommit?: (commit: { appends: number; events: number; durationMs: number }) => void;
+  /** Read-only commands: the store must exist and is never written (SQLite opens it read-only). */
+  readonly readOnly?: boolean;
 }
 
 /** Chooses the adapter from EVENT_STORE_URL; the rest of the service only sees the port. */
@@ -17,7 +19,12 @@ export function openEventStore(
 ): EventStore {
   switch (location.kind) {
     case 'sqlite':
-      return openSqliteEventStore({ path: location.path, logger, onCommit: options.onCommit });
+      return openSqliteEventStore({
+        path: location.path,
+        logger,
+        onCommit: options.onCommit,
+        readOnly: options.readOnly,
+      });
     case 'kurrentdb':
       return openKurrentDbEventStore({ connectionString: location.connectionString, logger });
   }

@@ -22,7 +22,8 @@ import { formatSequencePosition, parseSequencePosition } from './embedded/sequen
 import type { CommitInfo, GroupCommitStats } from './sqlite/batchSettler.js';
 import { translated } from './sqlite/errors.js';
 import { watchExternalCommits } from './sqlite/externalCommits.js';
-import { openDatabase } from './sqlite/schema.js';
+import { findInconsistencies } from './sqlite/consistency.js';
+import { openDatabase, openReadOnlyDatabase } from './sqlite/schema.js';
 import { prepareStatements } from './sqlite/statements.js';
 import { createWorkerWriter } from './sqlite/workerWriter.js';
 import { createInlineWriter, type Writer, type WriterMode } from './sqlite/writer.js';
@@ -57,6 +58,11 @@ export interface SqliteEventStoreOptions {
    */
   readonly writer?: WriterMode;
   /**
+   * Opens an existing store for reading only (read-only commands): no file or directory is
+   * created, nothing migrated, no writer thread; appends fail with StoreUnavailableError.
+   */
+  readonly readOnly?: boolean;
+  /**
    * BENCHMARK ONLY (bench/ingress.ts measures what the hash chain costs): `false` stores events
    * without links, so the store no longer verifies. Never set it in the service.
    * @defaultValue true
@@ -76,7 +82,10 @@ export interface SqliteEventStore extends EventStore {
 export function openSqliteEventStore(options: SqliteEventStoreOptions): SqliteEventStore {
   const { path, logger } = options;
   const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
-  const db = openDatabase({ path, busyTimeoutMs, logger });
+  const readOnly = options.readOnly === true;
+  const db = readOnly
+    ? openReadOnlyDatabase(path, busyTimeoutMs)
+    : openDatabase({ path, busyTimeoutMs, logger });
   const statements = prepareStatements(db);
   const changes = createChangeFeed();
   const externalCommits = watchExternalCommits({
@@ -93,8 +102,9 @@ export function openSqliteEventStore(options: SqliteEventStoreOptions): SqliteEv
     chain: options.chain ?? true,
     logger,
   };
-  const writer: Writer =
-    (options.writer ?? 'worker') === 'worker' && path !== ':memory:'
+  const writer: Writer = readOnly
+    ? readOnlyWriter(path)
+    : (options.writer ?? 'worker') === 'worker' && path !== ':memory:'
       ? createWorkerWriter({
           ...batching,
           path,
@@ -178,5 +188,25 @@ export function openSqliteEventStore(options: SqliteEventStoreOptions): SqliteEv
         : Promise.reject(new StoreUnavailableError('event store closed')),
     close: () => (closing ??= close()),
     stats: () => writer.stats(),
+    checkConsistency: () => promised(() => open('read', () => findInconsistencies(db))),
+  };
+}
+
+function readOnlyWriter(path: string): Writer {
+  const refuse = () =>
+    Promise.reject(new StoreUnavailableError(`the event store at ${path} is open read-only`));
+  return {
+    append: refuse,
+    checkWritable: refuse,
+    close: () => Promise.resolve(),
+    stats: () => ({
+      commits: 0,
+      appends: 0,
+      eventsWritten: 0,
+      duplicates: 0,
+      rejectedAppends: 0,
+      failedBatches: 0,
+      largestBatch: 0,
+    }),
   };
 }

@@ -152,6 +152,7 @@ void t.test('export refuses bad options with its usage', async (t) => {
     t.match(deps.errors(), /usage: compilot-ledger export/);
   }
   const missing = cliDeps(h.env());
-  t.equal(await run(['--stream', 'customer-nobody'], missing), 0);
+  t.equal(await run(['--stream', 'customer-nobody'], missing), 1, 'an absent stream is an error');
   t.equal(missing.output(), '', 'an absent stream exports nothing');
+  t.match(missing.errors(), 'no stream named "customer-nobody" in the event store');
 });

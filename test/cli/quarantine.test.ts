@@ -97,7 +97,11 @@ void t.test(
   'quarantine replay appends what now passes, once, and keeps the original',
   async (t) => {
     const dir = t.testdir();
-    const h = await startAuditHarness(dir, { schemas: olderSchemas(dir) });
+    // In the past: replay appends with the real clock, after the harness's deliveries.
+    const h = await startAuditHarness(dir, {
+      schemas: olderSchemas(dir),
+      clockStart: '2020-01-01T00:00:00.000Z',
+    });
     t.teardown(() => h.close());
     await quarantineThree(h);
     const [original] = await h.store.readStream(QUARANTINE_STREAM);
@@ -144,7 +148,7 @@ void t.test(
     // Its signature still proves it: same bytes, same headers.
     const verify = cliDeps(h.env());
     t.equal(await runVerify([], verify), 0);
-    t.match(verify.output(), 'signatures: 4 valid');
+    t.match(verify.output(), 'signatures 4 valid');
   },
 );
 

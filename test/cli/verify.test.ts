@@ -1,3 +1,5 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import t from 'tap';
 import { run } from '../../src/cli/verify.js';
 import type { StoreVerificationSummary } from '../../src/query/storeVerification.js';
@@ -38,7 +40,9 @@ async function populate(h: AuditHarness): Promise<void> {
 }
 
 async function verify(h: AuditHarness, env: Record<string, string> = {}, ...args: string[]) {
-  const deps = cliDeps(h.env(env));
+  const deps = cliDeps(
+    h.env({ VERIFY_REPORT: join(dirname(h.dbPath), 'verify-report.json'), ...env }),
+  );
   const code = await run(args, deps);
   return { code, out: deps.output(), err: deps.errors() };
 }
@@ -53,19 +57,61 @@ void t.test('verify passes on an intact store and says what it checked', async (
   t.equal(code, 0);
   t.same(out.trimEnd().split('\n'), [
     'checked 7 events in 3 streams',
-    'signatures: 6 valid, 0 invalid, 0 no-matching-secret',
-    'revisions: contiguous in every stream',
+    'links: 7 stored links recomputed, 0 computed for events chained after the fact',
+    'webhook deliveries: 6 (signatures 6 valid, 0 invalid, 0 no-matching-secret; ids, types, streams, svix ids checked)',
     'details snapshots: 1 linked, 0 unlinked',
+    'checkpoint: none given (only a checkpoint kept off the machine proves completeness)',
+    'store: global positions and streams table checked',
     'verify: OK',
   ]);
+  const report = JSON.parse(
+    readFileSync(join(dirname(h.dbPath), 'verify-report.json'), 'utf8'),
+  ) as Record<string, unknown>;
+  t.match(report, { checkpoint: null, events: 7, failures: 0, ok: true, time: String });
   const json = await verify(h, {}, '--json');
   t.match(JSON.parse(json.out) as StoreVerificationSummary, {
     events: 7,
     streams: 3,
-    signatures: { valid: 6, invalid: 0, 'no-matching-secret': 0 },
+    webhooks: { deliveries: 6, signatures: { valid: 6, invalid: 0, 'no-matching-secret': 0 } },
     snapshots: { linked: 1, unlinked: 0 },
     problems: 0,
   });
+});
+
+void t.test('verify --no-report leaves no report behind', async (t) => {
+  const h = await startAuditHarness(t.testdir());
+  t.teardown(() => h.close());
+  await populate(h);
+  const { code } = await verify(h, {}, '--no-report');
+  t.equal(code, 0);
+  t.notOk(existsSync(join(dirname(h.dbPath), 'verify-report.json')));
+});
+
+void t.test('an empty store fails verify unless --allow-empty', async (t) => {
+  const h = await startAuditHarness(t.testdir());
+  t.teardown(() => h.close());
+  const empty = await verify(h);
+  t.equal(empty.code, 1);
+  t.match(empty.err, 'the event store is empty');
+  const allowed = await verify(h, {}, '--allow-empty');
+  t.equal(allowed.code, 0);
+  t.match(allowed.out, 'checked 0 events in 0 streams');
+});
+
+void t.test('retired secrets re-verify stored deliveries', async (t) => {
+  const retired = generateSecret();
+  const live = generateSecret();
+  const h = await startAuditHarness(t.testdir(), { ingressSecrets: [retired] });
+  t.teardown(() => h.close());
+  await h.deliver(fixtureBody('customer.created'));
+  const without = await verify(h, { COMPILOT_WEBHOOK_SECRET: live });
+  t.equal(without.code, 1, 'signed with a secret no longer configured: a failure');
+  t.match(without.out, 'signature no-matching-secret');
+  const withRetired = await verify(h, {
+    COMPILOT_WEBHOOK_SECRET: live,
+    COMPILOT_WEBHOOK_RETIRED_SECRETS: retired,
+  });
+  t.equal(withRetired.code, 0, 'the retired secret still proves the stored delivery');
 });
 
 void t.test('verify detects a tampered stored body', async (t) => {
@@ -82,8 +128,10 @@ void t.test('verify detects a tampered stored body', async (t) => {
     out,
     `FAIL signature: ${stream} revision 1 (position ${updated.position}, event ${updated.id}): signature invalid (body-sha256-mismatch)`,
   );
-  t.match(out, 'signatures: 5 valid, 1 invalid, 0 no-matching-secret');
-  t.match(out, /verify: FAILED \(1 problem\)\n$/);
+  t.match(out, 'signatures 5 valid, 1 invalid, 0 no-matching-secret');
+  t.match(out, `FAIL link: ${stream} revision 1 (position ${updated.position}`);
+  t.match(out, 'the stored data no longer hashes to its recorded dataSha256');
+  t.match(out, /verify: FAILED \(\d+ problems?\)\n$/);
 });
 
 void t.test('verify detects a signature made with a secret not configured here', async (t) => {
@@ -103,7 +151,7 @@ void t.test('verify detects a signature made with a secret not configured here',
     out,
     /FAIL signature: .* revision 1 .*signature no-matching-secret \(signed-with-unknown-secret\)/,
   );
-  t.match(out, 'signatures: 1 valid, 0 invalid, 1 no-matching-secret');
+  t.match(out, 'signatures 1 valid, 0 invalid, 1 no-matching-secret');
 
   const both = await verify(h, { COMPILOT_WEBHOOK_SECRET: `${known},${unknown}` });
   t.equal(both.code, 0, 'valid once the other secret is configured too');
@@ -135,10 +183,13 @@ void t.test('verify detects a gap in a stream and an unlinked snapshot', async (
   );
   t.match(
     out,
+    /FAIL store: alert-alrt_Zp3Xk8Rm2Qa1: the streams table says revision 1 but the last event is revision 5/,
+  );
+  t.match(
+    out,
     /FAIL causation: customer-.* caused by 00000000-0000-5000-8000-000000000000 at 00000000000000000001, which is not an earlier webhook event/,
   );
   t.match(out, 'details snapshots: 1 linked, 1 unlinked');
-  t.match(out, 'revisions: 1 out of sequence');
 });
 
 void t.test('verify refuses arguments it does not take', async (t) => {
@@ -151,5 +202,5 @@ void t.test('verify refuses arguments it does not take', async (t) => {
   }
   const help = cliDeps(h.env());
   t.equal(await run(['--help'], help), 0);
-  t.match(help.output(), /every stream's revisions contiguous from 0/);
+  t.match(help.output(), /every stream unbroken from revision 0 to its head/);
 });

@@ -71,6 +71,12 @@ export interface AuditHarnessOptions {
   readonly queryLimits?: Partial<QueryLimits>;
   /** WEBHOOK_MAX_BODY_BYTES. @defaultValue 1 MiB */
   readonly maxBodyBytes?: number;
+  /**
+   * Where the store's test clock starts. A test whose CLI commands also write (with the real
+   * clock) starts it in the past, so recorded_at never goes back along the log.
+   * @defaultValue 2030-01-01T00:00:00.000Z
+   */
+  readonly clockStart?: string;
 }
 
 export interface AuditHarness {
@@ -111,7 +117,7 @@ export async function startAuditHarness(
   const readModelPath = join(dir, 'readmodel.db');
   const logs: string[] = [];
   const logger = createLogger('info', collect(logs));
-  const clock = createTestClock();
+  const clock = createTestClock(options.clockStart);
   const store = openSqliteEventStore({ path: dbPath, logger, clock });
   const readModel = openReadModel(readModelPath);
   const stop = new AbortController();

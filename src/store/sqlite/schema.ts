@@ -2,6 +2,7 @@
  * Opens the event store's SQLite file: connection pragmas and the versioned schema
  * (`PRAGMA user_version` counts the migrations applied).
  */
+import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { Logger } from '../../lib/logger.js';
 import { preparePrivateDatabaseFile } from '../../lib/privateFile.js';
@@ -92,6 +93,38 @@ export function openDatabase(options: OpenDatabaseOptions): Database.Database {
     db?.close();
     if (error instanceof StoreUnavailableError) throw error;
     throw new StoreUnavailableError(`cannot open the event store at ${path}`, { cause: error });
+  }
+}
+
+/**
+ * Opens an existing event store for reading only (read-only commands): never creates the file
+ * or its directory, never migrates, takes no write lock. Throws StoreUnavailableError naming
+ * the path when there is no event store there.
+ */
+export function openReadOnlyDatabase(path: string, busyTimeoutMs: number): Database.Database {
+  if (!existsSync(path)) throw new StoreUnavailableError(`no event store at ${path}`);
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(path, { readonly: true, fileMustExist: true, timeout: busyTimeoutMs });
+    db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+    const version = db.pragma('user_version', { simple: true }) as number;
+    const applicationId = db.pragma('application_id', { simple: true }) as number;
+    if (applicationId !== APPLICATION_ID) {
+      throw new StoreUnavailableError(`${path} is not a compilot-ledger event store`);
+    }
+    if (version !== SCHEMA_VERSION) {
+      throw new StoreUnavailableError(
+        `the event store at ${path} has schema version ${version}, this build reads ` +
+          `${SCHEMA_VERSION} (start the service once to upgrade it)`,
+      );
+    }
+    return db;
+  } catch (error) {
+    db?.close();
+    if (error instanceof StoreUnavailableError) throw error;
+    throw new StoreUnavailableError(`cannot open the event store at ${path} read-only`, {
+      cause: error,
+    });
   }
 }
 
