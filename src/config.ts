@@ -79,6 +79,17 @@ export interface LoadConfigOptions {
  * (`PORT=abc compilot-ledger audit <id>` works). A command reads only the Config fields these
  * name; commands that start the service (serve, dev) are not listed and validate everything.
  */
+/** The ComPilot client's settings, used by every command that calls the API. */
+const COMPILOT_API_SETTINGS = [
+  'COMPILOT_API_URL',
+  'COMPILOT_API_KEY',
+  'COMPILOT_API_TIMEOUT_MS',
+  'COMPILOT_API_MAX_RETRIES',
+  'COMPILOT_API_RATE_PER_SECOND',
+  'COMPILOT_API_RATE_PER_MINUTE',
+  'COMPILOT_API_MAX_CONCURRENCY',
+] as const;
+
 export const COMMAND_SETTINGS = {
   /** audit, verify, export and quarantine (the secrets prove signatures). */
   ledger: [
@@ -97,30 +108,14 @@ export const COMMAND_SETTINGS = {
     'REBUILD_MEMORY_MB',
   ],
   /** `rebuild --refetch`: the rebuild's settings plus the ComPilot client's. */
-  refetch: [
-    'LOG_LEVEL',
-    'EVENT_STORE_URL',
-    'COMPILOT_API_URL',
-    'COMPILOT_API_KEY',
-    'COMPILOT_API_TIMEOUT_MS',
-    'COMPILOT_API_MAX_RETRIES',
-    'COMPILOT_API_RATE_PER_SECOND',
-    'COMPILOT_API_RATE_PER_MINUTE',
-    'COMPILOT_API_MAX_CONCURRENCY',
-  ],
+  refetch: ['LOG_LEVEL', 'EVENT_STORE_URL', ...COMPILOT_API_SETTINGS],
   simulate: ['LOG_LEVEL', 'PORT', 'COMPILOT_WEBHOOK_SECRET', 'COMPILOT_API_KEY'],
   /** `reconcile`: the ComPilot client's settings, both stores and the run's own. */
   reconcile: [
     'LOG_LEVEL',
     'EVENT_STORE_URL',
     'READ_MODEL_URL',
-    'COMPILOT_API_URL',
-    'COMPILOT_API_KEY',
-    'COMPILOT_API_TIMEOUT_MS',
-    'COMPILOT_API_MAX_RETRIES',
-    'COMPILOT_API_RATE_PER_SECOND',
-    'COMPILOT_API_RATE_PER_MINUTE',
-    'COMPILOT_API_MAX_CONCURRENCY',
+    ...COMPILOT_API_SETTINGS,
     'RECONCILE_PAGE_SIZE',
     'RECONCILE_LEASE_MS',
   ],
