@@ -6,7 +6,9 @@
  * builds them here: enrichment (caused by webhooks), `rebuild --refetch` (caused by the stream's
  * latest event when the run fetched), and anything added later with its own causation.
  */
-import type { DETAILS_EVENT_TYPE, NOT_FOUND_EVENT_TYPE } from '../events/types.js';
+import type { CustomersApi } from '../compilot/customers.js';
+import { CompilotNotFoundError } from '../compilot/errors.js';
+import { DETAILS_EVENT_TYPE, NOT_FOUND_EVENT_TYPE } from '../events/types.js';
 import type { NewEvent } from '../store/eventStore.js';
 
 /** What the API said, kept byte-exact. */
@@ -50,4 +52,34 @@ export function detailsSnapshotEvent(input: SnapshotInput): NewEvent {
       causationPosition: causation.position,
     },
   };
+}
+
+/**
+ * Asks the API for a customer's details and keeps the answer as evidence: a 2xx as details, a
+ * 404 as not-found (its body kept too); any other failure is thrown.
+ */
+export async function fetchDetailsEvidence(
+  customers: CustomersApi,
+  customerId: string,
+  options: { readonly signal?: AbortSignal; readonly clock: () => Date },
+): Promise<FetchedDetails> {
+  try {
+    const answer = await customers.getCustomerDetails(customerId, { signal: options.signal });
+    return {
+      type: DETAILS_EVENT_TYPE,
+      httpStatus: answer.status,
+      body: answer.body,
+      apiPath: answer.path,
+      fetchedAt: options.clock().toISOString(),
+    };
+  } catch (error) {
+    if (!(error instanceof CompilotNotFoundError)) throw error;
+    return {
+      type: NOT_FOUND_EVENT_TYPE,
+      httpStatus: 404,
+      body: error.body,
+      apiPath: error.path,
+      fetchedAt: options.clock().toISOString(),
+    };
+  }
 }

@@ -12,10 +12,10 @@
 import type { Registry } from 'prom-client';
 import type { CompilotClient } from '../compilot/client.js';
 import { createCustomersApi } from '../compilot/customers.js';
-import { CompilotNotFoundError, isCompilotApiError } from '../compilot/errors.js';
+import { isCompilotApiError } from '../compilot/errors.js';
 import { idProblem } from '../events/ids.js';
 import { customerStream, streamCategory, streamEntityId } from '../events/streams.js';
-import { CUSTOMER_EVENT_TYPES, DETAILS_EVENT_TYPE, NOT_FOUND_EVENT_TYPE } from '../events/types.js';
+import { CUSTOMER_EVENT_TYPES, DETAILS_EVENT_TYPE } from '../events/types.js';
 import type { Logger } from '../lib/logger.js';
 import { sleep } from '../lib/sleep.js';
 import type {
@@ -25,6 +25,7 @@ import type {
   SubscriptionBatch,
 } from '../store/eventStore.js';
 import type { CheckpointStore } from './checkpointStore.js';
+import { fetchDetailsEvidence } from './detailsSnapshot.js';
 import { enrichCustomer, type FetchedDetails } from './enrichCustomer.js';
 import { createEnrichmentMetrics } from './enrichmentMetrics.js';
 import { measureLag } from './lag.js';
@@ -108,28 +109,10 @@ export function startEnrichment(options: EnrichmentOptions): EnrichmentProcessor
 
   async function fetchDetails(customerId: string): Promise<FetchedDetails> {
     try {
-      const response = await customers.getCustomerDetails(customerId, { signal });
-      metrics.fetched('details');
-      const fetchedAt = clock().toISOString();
-      return {
-        type: DETAILS_EVENT_TYPE,
-        httpStatus: response.status,
-        body: response.body,
-        apiPath: response.path,
-        fetchedAt,
-      };
+      const fetched = await fetchDetailsEvidence(customers, customerId, { signal, clock });
+      metrics.fetched(fetched.type === DETAILS_EVENT_TYPE ? 'details' : 'not_found');
+      return fetched;
     } catch (error) {
-      if (error instanceof CompilotNotFoundError) {
-        metrics.fetched('not_found');
-        const fetchedAt = clock().toISOString();
-        return {
-          type: NOT_FOUND_EVENT_TYPE,
-          httpStatus: 404,
-          body: error.body,
-          apiPath: error.path,
-          fetchedAt,
-        };
-      }
       if (!signal.aborted) metrics.fetched('failed');
       throw error;
     }

@@ -9,14 +9,13 @@
 import { randomUUID } from 'node:crypto';
 import type { CompilotClient } from '../compilot/client.js';
 import { createCustomersApi } from '../compilot/customers.js';
-import { CompilotNotFoundError } from '../compilot/errors.js';
 import { isPlausibleId } from '../events/ids.js';
 import { customerStream } from '../events/streams.js';
-import { DETAILS_EVENT_TYPE, NOT_FOUND_EVENT_TYPE } from '../events/types.js';
+import { DETAILS_EVENT_TYPE } from '../events/types.js';
 import type { Logger } from '../lib/logger.js';
 import { uuidv5 } from '../lib/uuidv5.js';
 import type { EventStore } from '../store/eventStore.js';
-import { detailsSnapshotEvent, type FetchedDetails } from './detailsSnapshot.js';
+import { detailsSnapshotEvent, fetchDetailsEvidence } from './detailsSnapshot.js';
 
 export interface RefetchOptions {
   readonly store: EventStore;
@@ -64,26 +63,7 @@ export async function refetchCustomers(
       logger.warn({ customerId }, 'refetch skipped a customer with no stored event');
       return;
     }
-    let fetched: FetchedDetails;
-    try {
-      const answer = await customers.getCustomerDetails(customerId, { signal });
-      fetched = {
-        type: DETAILS_EVENT_TYPE,
-        httpStatus: answer.status,
-        body: answer.body,
-        apiPath: answer.path,
-        fetchedAt: clock().toISOString(),
-      };
-    } catch (error) {
-      if (!(error instanceof CompilotNotFoundError)) throw error;
-      fetched = {
-        type: NOT_FOUND_EVENT_TYPE,
-        httpStatus: 404,
-        body: error.body,
-        apiPath: error.path,
-        fetchedAt: clock().toISOString(),
-      };
-    }
+    const fetched = await fetchDetailsEvidence(customers, customerId, { signal, clock });
     const event = detailsSnapshotEvent({
       // The id names the run and the customer: retrying the same run never writes twice.
       id: uuidv5(`refetch/${runId}/${customerId}`),
