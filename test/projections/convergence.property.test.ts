@@ -65,6 +65,9 @@ async function answers(store: EventStore, db: ReturnType<typeof openReadModel>):
 
 void t.test('projections converge whatever the delivery order and repeats', async (t) => {
   let run = 0;
+  // Printed before the run, so that even a run that hangs can be replayed (FC_SEED=...).
+  const seed = Number(process.env.FC_SEED ?? Date.now() % 2 ** 31);
+  t.comment(`fast-check seed ${seed}`);
   await fc.assert(
     fc.asyncProperty(scenarioArb, async ({ facts, copies, order, batchSize }) => {
       run += 1;
@@ -129,7 +132,7 @@ void t.test('projections converge whatever the delivery order and repeats', asyn
         await Promise.all([store.close(), orderedStore.close()]);
       }
     }),
-    { numRuns: 40 },
+    { numRuns: 40, seed },
   );
   t.pass(`${run} random deliveries converged`);
 });
