@@ -15,6 +15,7 @@
 import { inChainedRange, readChainedRecord, type ChainedRecord } from '../ledger/chainedRecord.js';
 import { recomputeLink } from '../ledger/chain.js';
 import { StreamHeads } from '../ledger/streamHeads.js';
+import { checkEncryption } from '../privacy/encryptionEvidence.js';
 import type { EventStore, RecordedEvent } from '../store/eventStore.js';
 import {
   checkpointFileFindings,
@@ -28,7 +29,14 @@ import { createSnapshotCausationChecker } from './snapshotCausation.js';
 import { createWebhookEvidenceChecker, type WebhookEvidenceCounts } from './webhookEvidence.js';
 
 export type ProblemKind =
-  'revision' | 'link' | 'signature' | 'webhook' | 'causation' | 'checkpoint' | 'store';
+  | 'revision'
+  | 'link'
+  | 'signature'
+  | 'webhook'
+  | 'causation'
+  | 'checkpoint'
+  | 'store'
+  | 'encryption';
 
 export interface StoreProblem {
   readonly kind: ProblemKind;
@@ -146,7 +154,10 @@ export async function verifyStore(
       }
       heads.advance(event, event.link ?? link);
 
-      for (const finding of webhooks.check(event)) {
+      const encryption = checkEncryption(event);
+      for (const message of encryption.problems) await report('encryption', message, event);
+      // An unreadable body has no signature or content to check.
+      for (const finding of encryption.readable ? webhooks.check(event) : []) {
         await report(finding.kind, finding.message, event);
       }
       const causation = snapshots.check(event);
