@@ -332,7 +332,8 @@ function withEncryption(
     return location;
   }
   // Default: keys.db next to the SQLite event store (data/keys.db for the default store).
-  const defaultKeys = location.kind === 'sqlite' ? join(dirname(location.path), 'keys.db') : 'data/keys.db';
+  const defaultKeys =
+    location.kind === 'sqlite' ? join(dirname(location.path), 'keys.db') : 'data/keys.db';
   const rawKeys = env.KEY_STORE_URL?.trim() || `sqlite:${defaultKeys}`;
   const keyStorePath = parseSqliteUrl('KEY_STORE_URL', rawKeys, problems);
   return {

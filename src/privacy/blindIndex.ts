@@ -13,5 +13,7 @@ export type BlindIndex = (value: string) => string;
 export function createBlindIndex(master: MasterKey, purpose?: string): BlindIndex {
   const key = deriveBlindIndexKey(master, purpose);
   return (value) =>
-    createHmac('sha256', key).update(value.trim().normalize('NFC').toLowerCase(), 'utf8').digest('hex');
+    createHmac('sha256', key)
+      .update(value.trim().normalize('NFC').toLowerCase(), 'utf8')
+      .digest('hex');
 }

@@ -87,7 +87,12 @@ export function decryptEvent(
       },
     };
   }
-  const common = { ...base, subject: meta.subject, keyId: meta.keyId, plaintextSha256: meta.plaintextSha256 };
+  const common = {
+    ...base,
+    subject: meta.subject,
+    keyId: meta.keyId,
+    plaintextSha256: meta.plaintextSha256,
+  };
   const found = lookup(meta.keyId);
   if (found.state === 'destroyed') {
     return { ...event, data: EMPTY, encryption: { ...common, state: 'erased' } };

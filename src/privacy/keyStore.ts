@@ -101,7 +101,10 @@ export class KeyStore {
   private readonly db: Database.Database;
   private readonly cache: KeyCache;
   private dataVersion = 0;
-  private pending = new Map<string, { resolve: (k: DataKey) => void; reject: (e: unknown) => void }[]>();
+  private pending = new Map<
+    string,
+    { resolve: (k: DataKey) => void; reject: (e: unknown) => void }[]
+  >();
   private flushScheduled = false;
 
   constructor(private readonly options: OpenKeyStoreOptions) {
@@ -191,27 +194,35 @@ export class KeyStore {
     this.pending = new Map();
     const results = new Map<string, DataKey | Error>();
     try {
-      this.db.transaction(() => {
-        const now = new Date().toISOString();
-        for (const subject of batch.keys()) {
-          const row = this.liveRow(subject);
-          if (row?.state === 'erasing') {
-            results.set(subject, new SubjectErasingError(subject));
-          } else if (row !== undefined) {
-            results.set(subject, this.remember(row));
-          } else {
-            const keyId = randomUUID();
-            const key = randomBytes(32);
-            this.db
-              .prepare(
-                `INSERT INTO data_keys (key_id, subject, state, wrapped, master_key_id, created_at)
+      this.db
+        .transaction(() => {
+          const now = new Date().toISOString();
+          for (const subject of batch.keys()) {
+            const row = this.liveRow(subject);
+            if (row?.state === 'erasing') {
+              results.set(subject, new SubjectErasingError(subject));
+            } else if (row !== undefined) {
+              results.set(subject, this.remember(row));
+            } else {
+              const keyId = randomUUID();
+              const key = randomBytes(32);
+              this.db
+                .prepare(
+                  `INSERT INTO data_keys (key_id, subject, state, wrapped, master_key_id, created_at)
                  VALUES (?, ?, 'active', ?, ?, ?)`,
-              )
-              .run(keyId, subject, wrapDataKey(this.options.master, key, subject, keyId), this.options.master.id, now);
-            results.set(subject, { subject, keyId, key });
+                )
+                .run(
+                  keyId,
+                  subject,
+                  wrapDataKey(this.options.master, key, subject, keyId),
+                  this.options.master.id,
+                  now,
+                );
+              results.set(subject, { subject, keyId, key });
+            }
           }
-        }
-      }).immediate();
+        })
+        .immediate();
     } catch (error) {
       for (const waiters of batch.values()) for (const w of waiters) w.reject(wrapFailure(error));
       return;
@@ -234,10 +245,10 @@ export class KeyStore {
     const cached = this.cache.get(keyId);
     if (cached !== undefined) return { state: cached.state, key: cached.key };
     const row = this.db.prepare('SELECT * FROM data_keys WHERE key_id = ?').get(keyId) as
-      | KeyRow
-      | undefined;
+      KeyRow | undefined;
     if (row === undefined) return { state: 'missing' };
-    if (row.state === 'destroyed') return { state: 'destroyed', destroyedAt: row.destroyed_at ?? '' };
+    if (row.state === 'destroyed')
+      return { state: 'destroyed', destroyedAt: row.destroyed_at ?? '' };
     return { state: row.state, key: this.remember(row) };
   }
 
@@ -322,20 +333,26 @@ export class KeyStore {
           `data key(s) (wrapped by key id ${unknown[0]?.master_key_id ?? '?'})`,
       );
     }
-    this.db.transaction(() => {
-      const update = this.db.prepare(
-        'UPDATE data_keys SET wrapped = ?, master_key_id = ? WHERE key_id = ?',
-      );
-      for (const row of rows) {
-        if (row.master_key_id === this.options.master.id || row.wrapped === null) {
-          alreadyCurrent += 1;
-          continue;
+    this.db
+      .transaction(() => {
+        const update = this.db.prepare(
+          'UPDATE data_keys SET wrapped = ?, master_key_id = ? WHERE key_id = ?',
+        );
+        for (const row of rows) {
+          if (row.master_key_id === this.options.master.id || row.wrapped === null) {
+            alreadyCurrent += 1;
+            continue;
+          }
+          const key = unwrapDataKey(previous, row.wrapped, row.subject, row.key_id);
+          update.run(
+            wrapDataKey(this.options.master, key, row.subject, row.key_id),
+            this.options.master.id,
+            row.key_id,
+          );
+          rewrapped += 1;
         }
-        const key = unwrapDataKey(previous, row.wrapped, row.subject, row.key_id);
-        update.run(wrapDataKey(this.options.master, key, row.subject, row.key_id), this.options.master.id, row.key_id);
-        rewrapped += 1;
-      }
-    }).immediate();
+      })
+      .immediate();
     this.cache.clear();
     return { rewrapped, alreadyCurrent };
   }

@@ -27,6 +27,7 @@ import { openSqliteEventStore } from '../../src/store/sqliteEventStore.js';
 import type { SchemaSet } from '../../src/validation/schemas.js';
 import { post, send, startServer, type HttpResponse, type RunningServer } from './httpServer.js';
 import { generateSecret, signDelivery } from './signWebhook.js';
+import { ENCRYPTION_ENV } from './encryptionKey.js';
 
 export const CUSTOMER_ID = '3f6c1a2e-8b7d-4c1e-9a55-2d0f4b8e7c11';
 export const ALERT_ID = 'alrt_Zp3Xk8Rm2Qa1';
@@ -191,6 +192,7 @@ export async function startAuditHarness(
     },
     env(overrides = {}) {
       return {
+        ...ENCRYPTION_ENV,
         EVENT_STORE_URL: `sqlite:${dbPath}`,
         READ_MODEL_URL: `sqlite:${readModelPath}`,
         COMPILOT_WEBHOOK_SECRET: (options.querySecrets ?? secrets).join(' '),

@@ -23,6 +23,7 @@ import {
 import { post } from './httpServer.js';
 import { generateSecret, signDelivery } from './signWebhook.js';
 import { addActiveCustomer, startSimulator, waitFor } from './simulatorHarness.js';
+import { ENCRYPTION_ENV } from './encryptionKey.js';
 
 export interface PopulatedLedger {
   readonly dbPath: string;
@@ -45,6 +46,7 @@ export async function populateLedger(t: Test, dir: string): Promise<PopulatedLed
     HOST: '127.0.0.1',
     PORT: '0',
     LOG_LEVEL: 'silent',
+    ...ENCRYPTION_ENV,
     EVENT_STORE_URL: `sqlite:${dbPath}`,
     READ_MODEL_URL: `sqlite:${join(dir, 'readmodel.db')}`,
     COMPILOT_WEBHOOK_SECRET: secret,

@@ -3,6 +3,7 @@
  * attacker with write access to the SQLite file could do once the triggers are dropped, and
  * the failure verify must name for it.
  */
+import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { PopulatedLedger } from './ledgerHarness.js';
 
@@ -356,5 +357,39 @@ export const TAMPERS: readonly Tamper[] = [
     name: 'byte flip in the data_sha256 column',
     apply: (db, l) => flip(db, 'data_sha256', ofType(db, alert(l), 'alert.deleted').position),
     expect: /FAIL link: alert-\S+ .*the stored data no longer hashes to its recorded dataSha256/,
+  },
+  // Encryption at rest: the ciphertext itself (src/privacy/). The digest is recomputed so the
+  // GCM tag, not only the link, has to catch it.
+  {
+    name: 'a ciphertext byte flipped, its dataSha256 recomputed',
+    apply: (db, l) => {
+      const row = ofType(db, active(l), 'customer.created');
+      const { data } = storedRow(db, row.position);
+      const changed = Buffer.from(data);
+      changed[20] = (changed[20] ?? 0) ^ 0x01;
+      change(
+        db,
+        'UPDATE events SET data = ?, data_sha256 = ? WHERE position = ?',
+        changed,
+        createHash('sha256').update(changed).digest('hex'),
+        row.position,
+      );
+    },
+    expect: /FAIL encryption: customer-\S+ revision 0 .*fails AES-GCM authentication/,
+  },
+  {
+    name: "one event's ciphertext copied onto another event of the same customer",
+    apply: (db, l) => {
+      const [first, second] = rows(db, active(l));
+      const { data } = storedRow(db, first!.position);
+      change(
+        db,
+        'UPDATE events SET data = ?, data_sha256 = ? WHERE position = ?',
+        data,
+        createHash('sha256').update(data).digest('hex'),
+        second!.position,
+      );
+    },
+    expect: /FAIL encryption: customer-\S+ revision 1 .*moved from another event/,
   },
 ];

@@ -23,13 +23,23 @@ void t.test('an envelope opens to the exact plaintext and does not contain it', 
 });
 
 void t.test('two seals of the same plaintext differ (random IV)', async (t) => {
-  t.not(sealEnvelope(key, plaintext, binding).toString('hex'), sealEnvelope(key, plaintext, binding).toString('hex'));
+  t.not(
+    sealEnvelope(key, plaintext, binding).toString('hex'),
+    sealEnvelope(key, plaintext, binding).toString('hex'),
+  );
 });
 
 void t.test('an envelope moved to another event or stream fails authentication', async (t) => {
   const sealed = sealEnvelope(key, plaintext, binding);
-  t.throws(() => openEnvelope(key, sealed, { ...binding, eventId: '00000000-0000-5000-8000-000000000002' }), EnvelopeError);
-  t.throws(() => openEnvelope(key, sealed, { ...binding, streamName: 'customer-c-2' }), EnvelopeError);
+  t.throws(
+    () =>
+      openEnvelope(key, sealed, { ...binding, eventId: '00000000-0000-5000-8000-000000000002' }),
+    EnvelopeError,
+  );
+  t.throws(
+    () => openEnvelope(key, sealed, { ...binding, streamName: 'customer-c-2' }),
+    EnvelopeError,
+  );
 });
 
 void t.test('a changed ciphertext, tag or IV, a truncation or another key fails', async (t) => {

@@ -18,6 +18,9 @@ void t.test('alerts and quarantine entries belong to the customer their body nam
 void t.test('bodies naming no customer and non-customer streams stay plaintext', async (t) => {
   t.equal(subjectOf('quarantine', 'quarantined', Buffer.from('{not json')), undefined);
   t.equal(subjectOf('quarantine', 'quarantined', body({ payload: { customerId: 7 } })), undefined);
-  t.equal(subjectOf('ledger-checkpoints', 'ledger.checkpoint', body({ payload: { customerId: 'c' } })), undefined);
+  t.equal(
+    subjectOf('ledger-checkpoints', 'ledger.checkpoint', body({ payload: { customerId: 'c' } })),
+    undefined,
+  );
   t.equal(subjectOf('reconciliation', 'reconciliation.started', body({})), undefined);
 });
