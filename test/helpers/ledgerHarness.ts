@@ -35,6 +35,8 @@ export interface PopulatedLedger {
   /** Customer created then deleted (a not-found snapshot). */
   readonly deletedCustomer: string;
   readonly alertId: string;
+  /** Personal data of the active customer as ComPilot sends it (name, email, wallet). */
+  readonly personalData: readonly string[];
 }
 
 export async function populateLedger(t: Test, dir: string): Promise<PopulatedLedger> {
@@ -111,5 +113,10 @@ export async function populateLedger(t: Test, dir: string): Promise<PopulatedLed
     activeCustomer: active.id,
     deletedCustomer: gone.id,
     alertId: alert.id,
+    personalData: [
+      active.familyName,
+      active.email,
+      ...active.wallets.map((wallet) => wallet.address),
+    ],
   };
 }
