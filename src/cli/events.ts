@@ -87,6 +87,13 @@ export function toJson(event: RecordedEvent): Record<string, unknown> {
     metadata: event.metadata,
     data: body.text,
     ...(body.base64 ? { dataEncoding: 'base64' } : {}),
+    // Encrypted at rest: the link covers these bytes, so an export stays recomputable.
+    ...(event.encryption === undefined
+      ? {}
+      : {
+          encryptionState: event.encryption.state,
+          storedData: event.encryption.storedData.toString('base64'),
+        }),
   };
 }
 

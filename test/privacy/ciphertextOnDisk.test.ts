@@ -28,6 +28,26 @@ void t.test(
     for (const value of ledger.personalData) {
       t.ok(events.stdout().includes(value), `events --all still shows ${value}`);
     }
+    const lines = events
+      .stdout()
+      .trim()
+      .split('\n')
+      .map(
+        (line) =>
+          JSON.parse(line) as { stream: string; encryptionState?: string; storedData?: string },
+      );
+    const customer = lines.filter((line) => line.stream === `customer-${ledger.activeCustomer}`);
+    t.ok(customer.length > 0);
+    for (const line of customer) {
+      t.equal(line.encryptionState, 'decrypted');
+      t.equal(
+        Buffer.from(line.storedData ?? '', 'base64')
+          .subarray(0, 3)
+          .toString(),
+        'CLE',
+        'the envelope the link covers',
+      );
+    }
     const audit = spawnCli(['audit', ledger.activeCustomer], ledger.env, dir);
     t.equal(await audit.exited, 0, audit.stderr());
     t.match(audit.stdout(), 'compilot.customer.details');
