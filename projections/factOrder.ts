@@ -3,7 +3,7 @@
  * content, event id), and the short hashes used as content keys.
  */
 import { DETAILS_EVENT_TYPE, NOT_FOUND_EVENT_TYPE } from '../src/events/types.js';
-import type { Evidence } from './eventView.js';
+import type { Evidence } from './eventFacts.js';
 
 /**
  * Precedence of sources reporting at the same ComPilot time. Rank 0 marks weak sources

@@ -12,13 +12,13 @@ import {
   type EventStore,
   type Position,
 } from '../store/eventStore.js';
-import { toAuditEventView, type AuditEventView } from './eventView.js';
-import { badParameter, QueryError } from './httpErrors.js';
+import { toAuditEventView, type AuditEventView } from '../audit/auditEventView.js';
+import { badParameter, QueryError } from '../http/clientErrors.js';
 import { JsonPageBudget } from '../lib/jsonPageBudget.js';
-import { readLogPages } from './logPages.js';
+import { readLogPages } from '../audit/logPages.js';
 import { limitParam, onlyParams, optionalEnumList, optionalText } from './params.js';
 import { DEFAULT_QUERY_LIMITS, type QueryLimits } from './queryLimits.js';
-import { STORED_EVENT_TYPES } from './vocabulary.js';
+import { STORED_EVENT_TYPES } from '../readmodel/vocabulary.js';
 
 export const NDJSON = 'application/x-ndjson';
 

@@ -7,16 +7,16 @@ import { Router } from '@koa/router';
 import type Database from 'better-sqlite3';
 import type { Logger } from '../lib/logger.js';
 import type { EventStore } from '../store/eventStore.js';
-import { auditTrailHandler } from './auditTrail.js';
+import { auditTrailHandler } from '../audit/auditTrail.js';
 import { createBearerAuth, isQueryApiEnabled } from './auth.js';
 import { globalFeedHandler } from './globalFeed.js';
-import { queryErrorMiddleware } from './httpErrors.js';
+import { queryErrorMiddleware } from '../http/clientErrors.js';
 import { openApiDocument } from './openapi.js';
 import { queryLimits, type QueryLimits } from './queryLimits.js';
 import { rawEventHandler } from './rawEvent.js';
-import { openQueryReadModel } from './readModelAdapter.js';
+import { openQueryReadModel } from '../readmodel/readModelAdapter.js';
 import { reconciliationsHandler } from './reconciliations.js';
-import type { QueryReadModel } from './readModel.js';
+import type { QueryReadModel } from '../readmodel/readModel.js';
 import {
   alertHandler,
   customerHandler,
@@ -25,7 +25,7 @@ import {
   listCustomersHandler,
   walletOwnerHandler,
 } from './readModelRoutes.js';
-import { createSignatureProver } from './signatureProof.js';
+import { createSignatureProver } from '../audit/signatureProof.js';
 
 export interface QueryRouterDeps {
   readonly store: EventStore;

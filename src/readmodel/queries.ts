@@ -10,7 +10,7 @@ import { checkLimit, decodeCursor, hasView, page, statement, type Page } from '.
 import { decodeCustomer, type CustomerState } from '../../projections/customerState.js';
 import { decodeKyc, kycEntries, type KycHistoryEntry } from '../../projections/kycHistory.js';
 import type { AlertState, AlertTag } from '../../projections/alerts.js';
-import type { Evidence } from '../../projections/eventView.js';
+import type { Evidence } from '../../projections/eventFacts.js';
 import { walletKey } from '../../projections/wallets.js';
 
 type Db = Database.Database;

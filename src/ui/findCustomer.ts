@@ -2,7 +2,7 @@
  * The viewer's search box: one text, tried as every key a reviewer may have at hand, through the
  * same read-model use cases as the JSON API. A match says which key it matched by.
  */
-import type { QueryReadModel } from '../query/readModel.js';
+import type { QueryReadModel } from '../readmodel/readModel.js';
 import type { CustomerRecord, WalletOwner } from '../readmodel/queries.js';
 
 export interface CustomerMatch {

@@ -4,10 +4,10 @@
  */
 import type { Router, RouterContext } from '@koa/router';
 import type { Next } from 'koa';
-import { badParameter, notFound } from '../query/httpErrors.js';
-import type { QueryReadModel } from '../query/readModel.js';
-import type { SignatureProver } from '../query/signatureProof.js';
-import { ALERT_STATUSES, CUSTOMER_STATUSES, RISK_SCORES } from '../query/vocabulary.js';
+import { badParameter, notFound } from '../http/clientErrors.js';
+import type { QueryReadModel } from '../readmodel/readModel.js';
+import type { SignatureProver } from '../audit/signatureProof.js';
+import { ALERT_STATUSES, CUSTOMER_STATUSES, RISK_SCORES } from '../readmodel/vocabulary.js';
 import type { AlertRecord, CustomerRecord } from '../readmodel/queries.js';
 import { customerStream } from '../events/streams.js';
 import type { EventStore } from '../store/eventStore.js';

@@ -6,11 +6,11 @@
 import { Router, type RouterContext } from '@koa/router';
 import type { Context, Next } from 'koa';
 import { createTokenCheck, isQueryApiEnabled } from '../query/auth.js';
-import { openQueryReadModel } from '../query/readModelAdapter.js';
-import type { QueryReadModel } from '../query/readModel.js';
-import { createSignatureProver } from '../query/signatureProof.js';
+import { openQueryReadModel } from '../readmodel/readModelAdapter.js';
+import type { QueryReadModel } from '../readmodel/readModel.js';
+import { createSignatureProver } from '../audit/signatureProof.js';
 import type { Logger } from '../lib/logger.js';
-import type { ReadModelDb } from '../projections/readModelStore.js';
+import type { ReadModelDb } from '../readmodel/readModelStore.js';
 import type { EventStore } from '../store/eventStore.js';
 import { isHttps, isSameOrigin, readForm, securityHeaders, sendHtml } from './http.js';
 import { createLedgerStatusReader } from './ledgerStatus.js';

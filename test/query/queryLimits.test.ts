@@ -1,6 +1,6 @@
 import t from 'tap';
 import { PAGE_MAX_BYTES } from '../../src/lib/jsonPageBudget.js';
-import type { AuditTrailPage } from '../../src/query/auditTrail.js';
+import type { AuditTrailPage } from '../../src/audit/auditTrail.js';
 import type { FeedPage } from '../../src/query/globalFeed.js';
 import { getKycHistory } from '../../src/readmodel/queries.js';
 import {

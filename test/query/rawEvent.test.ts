@@ -1,6 +1,6 @@
 import t from 'tap';
-import type { AuditTrailPage } from '../../src/query/auditTrail.js';
-import type { AuditEventView } from '../../src/query/eventView.js';
+import type { AuditTrailPage } from '../../src/audit/auditTrail.js';
+import type { AuditEventView } from '../../src/audit/auditEventView.js';
 import type { FeedPage } from '../../src/query/globalFeed.js';
 import {
   appendDetailsSnapshot,

@@ -19,7 +19,7 @@ import {
 } from '@kurrent/kurrentdb-client';
 import { uuidv5 } from '../../lib/uuidv5.js';
 import { EventIdInOtherStreamError, EventStoreError } from '../eventStore.js';
-import { translateError } from './errors.js';
+import { translateError } from './kurrentErrors.js';
 
 const CLAIM_PREFIX = 'ledger-id-';
 const CLAIM_TYPE = 'ledger.id-claimed';

@@ -22,9 +22,9 @@ import {
   findGeneration,
   switchGeneration,
   type Generation,
-} from './generations.js';
+} from '../readmodel/generations.js';
 import { eventsBetween, type Progress } from './progress.js';
-import type { ReadModelDb } from './readModelStore.js';
+import type { ReadModelDb } from '../readmodel/readModelStore.js';
 import { flushAll } from './batch.js';
 import { createStagingBudget } from './stagingBudget.js';
 import {

@@ -15,7 +15,7 @@ import {
   type KycHistoryEntry,
 } from '../../projections/kycHistory.js';
 import type { RecordedEvent } from '../store/eventStore.js';
-import { comPilotTimeOf, eventOrigin, receivedAt, type EventOrigin } from './eventView.js';
+import { comPilotTimeOf, eventOrigin, receivedAt, type EventOrigin } from './auditEventView.js';
 import { isWebhookDelivery, type SignatureProof, type SignatureProver } from './signatureProof.js';
 
 export interface TimelineRow {

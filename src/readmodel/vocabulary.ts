@@ -29,4 +29,4 @@ export {
   type AlertStatus,
   type CustomerStatus,
   type RiskScore,
-} from '../compilot/types.js';
+} from '../compilot/comPilotTypes.js';

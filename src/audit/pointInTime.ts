@@ -14,7 +14,7 @@
 import { evolveCustomer, type CustomerState } from '../../projections/customerState.js';
 import { customerStream } from '../events/streams.js';
 import type { EventStore, RecordedEvent } from '../store/eventStore.js';
-import { comPilotTimeOf } from './eventView.js';
+import { comPilotTimeOf } from './auditEventView.js';
 import { readStreamPages } from './logPages.js';
 
 export interface PointInTime {

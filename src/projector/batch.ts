@@ -4,7 +4,7 @@
  * the in-memory side moves on only after COMMIT. A failed transaction changes nothing.
  */
 import type { Position, RecordedEvent } from '../store/eventStore.js';
-import type { ReadModelDb } from './readModelStore.js';
+import type { ReadModelDb } from '../readmodel/readModelStore.js';
 import {
   begin,
   flush,

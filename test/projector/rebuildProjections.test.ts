@@ -4,9 +4,9 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import t, { type Test } from 'tap';
 import { projections } from '../../projections/index.js';
-import { findByState } from '../../src/projections/generations.js';
-import { openReadModel } from '../../src/projections/readModelStore.js';
-import { rebuildProjections } from '../../src/projections/rebuild.js';
+import { findByState } from '../../src/readmodel/generations.js';
+import { openReadModel } from '../../src/readmodel/readModelStore.js';
+import { rebuildProjections } from '../../src/projector/rebuildProjections.js';
 import { getCustomer, getKycHistory, listCustomers } from '../../src/readmodel/queries.js';
 import {
   countedEvents,

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Webhook } from 'svix';
 import t from 'tap';
-import { createSignatureProver, isWebhookDelivery } from '../../src/query/signatureProof.js';
+import { createSignatureProver, isWebhookDelivery } from '../../src/audit/signatureProof.js';
 
 const secretA = `whsec_${randomBytes(24).toString('base64')}`;
 const secretB = `whsec_${randomBytes(24).toString('base64')}`;

@@ -2,7 +2,7 @@
  * Opaque pagination cursors: base64url JSON, so clients cannot come to depend on their content
  * and the server can change it. A cursor that does not decode is a 400 naming `cursor`.
  */
-import { badParameter } from './httpErrors.js';
+import { badParameter } from '../http/clientErrors.js';
 
 export function encodeCursor(fields: Readonly<Record<string, string>>): string {
   return Buffer.from(JSON.stringify(fields), 'utf8').toString('base64url');

@@ -1,8 +1,8 @@
 import t from 'tap';
 import { projections } from '../../projections/index.js';
-import { createStagingBudget } from '../../src/projections/stagingBudget.js';
-import type { Pending, Target } from '../../src/projections/target.js';
-import { EMPTY_DOC } from '../../src/projections/documents.js';
+import { createStagingBudget } from '../../src/projector/stagingBudget.js';
+import type { Pending, Target } from '../../src/projector/target.js';
+import { EMPTY_DOC } from '../../src/readmodel/documents.js';
 
 /** A target and its staged documents, as far as the budget looks at them. */
 function staged(count: number, state: unknown): [Target, Pending] {

@@ -1,7 +1,7 @@
 /** What the projection runner reports to /readyz, metrics and the CLI. */
 import type { Projection } from '../../projections/projection.js';
-import { listGenerations } from './generations.js';
-import type { ReadModelDb } from './readModelStore.js';
+import { listGenerations } from '../readmodel/generations.js';
+import type { ReadModelDb } from '../readmodel/readModelStore.js';
 import type { PoisonRecord, Target } from './target.js';
 
 export interface RebuildStatus {

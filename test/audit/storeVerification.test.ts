@@ -4,7 +4,7 @@ import t from 'tap';
 import { recordPreLedgerEvents } from '../../src/ledger/backfill.js';
 import { createCheckpointer } from '../../src/ledger/checkpointer.js';
 import { generateSigningKeyBase64, parseSigningKey } from '../../src/ledger/signingKey.js';
-import { verifyStore, type StoreProblem } from '../../src/query/storeVerification.js';
+import { verifyStore, type StoreProblem } from '../../src/audit/storeVerification.js';
 import { openSqliteEventStore } from '../../src/store/sqliteEventStore.js';
 import { writePreLedgerStore } from '../fixtures/ledger/preLedgerStore.js';
 import { tamperEvents } from '../helpers/auditHarness.js';

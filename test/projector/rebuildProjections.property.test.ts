@@ -16,11 +16,11 @@ import { projections } from '../../projections/index.js';
 import { alertStream, customerStream } from '../../src/events/streams.js';
 import { DETAILS_EVENT_TYPE } from '../../src/events/types.js';
 import { uuidv5 } from '../../src/lib/uuidv5.js';
-import { findByState, physicalTable } from '../../src/projections/generations.js';
-import { openReadModel, type ReadModelDb } from '../../src/projections/readModelStore.js';
-import { rebuildProjections } from '../../src/projections/rebuild.js';
-import { startProjections } from '../../src/projections/runner.js';
-import type { OnError } from '../../src/projections/target.js';
+import { findByState, physicalTable } from '../../src/readmodel/generations.js';
+import { openReadModel, type ReadModelDb } from '../../src/readmodel/readModelStore.js';
+import { rebuildProjections } from '../../src/projector/rebuildProjections.js';
+import { startProjections } from '../../src/projector/runner.js';
+import type { OnError } from '../../src/projector/target.js';
 import { openSqliteEventStore } from '../../src/store/sqliteEventStore.js';
 import {
   append,

@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import t from 'tap';
 import { projections } from '../../projections/index.js';
-import { openReadModel } from '../../src/projections/readModelStore.js';
-import { rebuildProjections } from '../../src/projections/rebuild.js';
+import { openReadModel } from '../../src/readmodel/readModelStore.js';
+import { rebuildProjections } from '../../src/projector/rebuildProjections.js';
 import {
   alertCountsByStatus,
   findWalletOwners,
@@ -22,7 +22,7 @@ import {
 } from '../../src/readmodel/queries.js';
 import type { EventStore } from '../../src/store/eventStore.js';
 import { openSqliteEventStore } from '../../src/store/sqliteEventStore.js';
-import { startProjections } from '../../src/projections/runner.js';
+import { startProjections } from '../../src/projector/runner.js';
 import {
   ALERTS,
   append,

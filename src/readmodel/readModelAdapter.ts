@@ -12,13 +12,13 @@ import {
   InvalidCursorError,
   listAlerts,
   listCustomers,
-} from '../readmodel/queries.js';
+} from './queries.js';
 import {
   findCustomerIdsByEmail,
   findCustomerIdsByExternalId,
   listRecentCustomerIds,
-} from '../readmodel/customerSearch.js';
-import { badParameter } from './httpErrors.js';
+} from './customerSearch.js';
+import { badParameter } from '../http/clientErrors.js';
 import type { QueryReadModel } from './readModel.js';
 
 export function openQueryReadModel(db: Database.Database): QueryReadModel {

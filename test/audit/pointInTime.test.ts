@@ -1,5 +1,5 @@
 import t from 'tap';
-import { isWithin } from '../../src/query/pointInTime.js';
+import { isWithin } from '../../src/audit/pointInTime.js';
 import { CUSTOMER_ID, fixtureBody, startAuditHarness } from '../helpers/auditHarness.js';
 
 const customer = `/customers/${CUSTOMER_ID}`;

@@ -14,9 +14,9 @@
  */
 import { REPLAYED_METADATA_KEY, QUARANTINED_EVENT_TYPE } from '../events/types.js';
 import { QUARANTINE_STREAM } from '../events/streams.js';
-import { classifyDelivery } from '../ingress/classify.js';
-import { deliveryEventId } from '../ingress/deliveryIdentity.js';
-import type { ParsedBody } from '../ingress/verifyWebhook.js';
+import { classifyDelivery } from './classify.js';
+import { deliveryEventId } from './deliveryIdentity.js';
+import type { ParsedBody } from './verifyWebhook.js';
 import { uuidv5 } from '../lib/uuidv5.js';
 import {
   EventIdInOtherStreamError,
@@ -25,7 +25,7 @@ import {
   type RecordedEvent,
 } from '../store/eventStore.js';
 import type { SchemaSet, ValidationError } from '../validation/schemas.js';
-import { readStreamPages } from './logPages.js';
+import { readStreamPages } from '../audit/logPages.js';
 
 /** Keys of QuarantineMetadata that describe the quarantine, not the delivery. */
 const QUARANTINE_ONLY_KEYS = ['quarantineReason', 'eventType', 'errors'];

@@ -9,9 +9,9 @@
 import type { RouterContext } from '@koa/router';
 import { customerStream } from '../events/streams.js';
 import type { EventStore, RecordedEvent } from '../store/eventStore.js';
-import { decodeCursor, encodeCursor } from './cursor.js';
-import { receivedAt, toAuditEventView, type AuditEventView } from './eventView.js';
-import { badParameter, notFound } from './httpErrors.js';
+import { decodeCursor, encodeCursor } from '../readmodel/cursor.js';
+import { receivedAt, toAuditEventView, type AuditEventView } from './auditEventView.js';
+import { badParameter, notFound } from '../http/clientErrors.js';
 import { JsonPageBudget } from '../lib/jsonPageBudget.js';
 import { readStreamPages } from './logPages.js';
 import {
@@ -22,10 +22,10 @@ import {
   optionalText,
   optionalTime,
   pathParam,
-} from './params.js';
-import { DEFAULT_QUERY_LIMITS, type QueryLimits } from './queryLimits.js';
+} from '../query/params.js';
+import { DEFAULT_QUERY_LIMITS, type QueryLimits } from '../query/queryLimits.js';
 import { isWebhookDelivery, type SignatureProver } from './signatureProof.js';
-import { CUSTOMER_STREAM_EVENT_TYPES } from './vocabulary.js';
+import { CUSTOMER_STREAM_EVENT_TYPES } from '../readmodel/vocabulary.js';
 
 export interface AuditTrailQuery {
   readonly customerId: string;

@@ -4,9 +4,9 @@ import { projections } from '../../projections/index.js';
 import { customerStateProjection } from '../../projections/customerState.js';
 import type { Projection } from '../../projections/projection.js';
 import { customerStream } from '../../src/events/streams.js';
-import { openReadModel } from '../../src/projections/readModelStore.js';
-import { rebuildProjections } from '../../src/projections/rebuild.js';
-import { rebuildInThreads } from '../../src/projections/rebuildThreads.js';
+import { openReadModel } from '../../src/readmodel/readModelStore.js';
+import { rebuildProjections } from '../../src/projector/rebuildProjections.js';
+import { rebuildInThreads } from '../../src/projector/rebuildThreads.js';
 import type { EventStore } from '../../src/store/eventStore.js';
 import {
   findWalletOwners,

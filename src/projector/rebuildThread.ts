@@ -8,8 +8,8 @@ import { pino } from 'pino';
 import { registry } from '../../projections/index.js';
 import { createLogger } from '../lib/logger.js';
 import { openEventStore } from '../store/openEventStore.js';
-import { openReadModel } from './readModelStore.js';
-import { rebuildProjections } from './rebuild.js';
+import { openReadModel } from '../readmodel/readModelStore.js';
+import { rebuildProjections } from './rebuildProjections.js';
 import type { FromRebuildThread, RebuildThreadData, ToRebuildThread } from './rebuildThreads.js';
 
 const port = parentPort!;

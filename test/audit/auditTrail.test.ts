@@ -1,7 +1,7 @@
 import t from 'tap';
 import { customerStream } from '../../src/events/streams.js';
-import type { AuditTrailPage } from '../../src/query/auditTrail.js';
-import type { AuditEventView } from '../../src/query/eventView.js';
+import type { AuditTrailPage } from '../../src/audit/auditTrail.js';
+import type { AuditEventView } from '../../src/audit/auditEventView.js';
 import {
   appendDetailsSnapshot,
   CUSTOMER_ID,
