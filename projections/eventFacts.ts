@@ -10,13 +10,15 @@ import {
   QUARANTINED_EVENT_TYPE,
 } from '../src/events/types.js';
 import type { RecordedEvent } from '../src/store/eventStore.js';
-import { hashBytes } from './factOrder.js';
+import type { Evidence } from './evidence.js';
+import { hashBytes } from './fnvHash.js';
 
+export type { Evidence } from './evidence.js';
+export { hash } from './fnvHash.js';
 export {
   compareFacts,
   compareStamps,
   compareTies,
-  hash,
   rankOf,
   type TieValue,
 } from './factOrder.js';
@@ -224,17 +226,6 @@ function computeComPilotTime(event: RecordedEvent): string | undefined {
     default:
       return undefined;
   }
-}
-
-/** Who said it, when by ComPilot's clock, and where it is in the log: the evidence of a fact. */
-export interface Evidence {
-  readonly at: string;
-  readonly eventType: string;
-  readonly eventId: string;
-  readonly position: string;
-  readonly svixId: string | null;
-  /** Hash of the event's bytes: equal for two deliveries of the same fact. */
-  readonly content: string;
 }
 
 /** The event's evidence at its ComPilot time (one shared, immutable object per event). */
