@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createCheckpointer } from '../src/ledger/checkpointer.js';
 import { generateSigningKeyBase64, parseSigningKey } from '../src/ledger/signingKey.js';
-import { readLogPages } from '../src/audit/logPages.js';
+import { readLogPages } from '../src/store/logPages.js';
 import { createSignatureProver } from '../src/audit/signatureProof.js';
 import { verifyStore, type StoreProblem } from '../src/audit/storeVerification.js';
 import type { NewEvent } from '../src/store/eventStore.js';

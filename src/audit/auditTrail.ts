@@ -1,31 +1,20 @@
 /**
- * `GET /customers/:customerId/events`: every stored event of the customer stream, oldest first,
+ * The audit trail of a customer (served as `GET /customers/:customerId/events`, see
+ * src/query/auditTrailRoute.ts, and shown by the viewer): every stored event of the customer stream, oldest first,
  * filtered by type and received-time range, cursor-paged, optionally with signature proofs.
  *
  * The cursor is the revision of the last event the page accounted for. Appends only ever add
  * higher revisions, so paging stays exact (no repeat, no gap) while deliveries keep arriving.
  * A page ends at `limit` events or at the byte cap, whichever comes first (see queryLimits.ts).
  */
-import type { RouterContext } from '@koa/router';
 import { customerStream } from '../events/streams.js';
 import type { EventStore, RecordedEvent } from '../store/eventStore.js';
-import { decodeCursor, encodeCursor } from '../readmodel/cursor.js';
+import { encodeCursor } from '../readmodel/cursor.js';
 import { receivedAt, toAuditEventView, type AuditEventView } from './auditEventView.js';
-import { badParameter, notFound } from '../http/clientErrors.js';
 import { JsonPageBudget } from '../lib/jsonPageBudget.js';
-import { readStreamPages } from './logPages.js';
-import {
-  limitParam,
-  onlyParams,
-  optionalBoolean,
-  optionalEnumList,
-  optionalText,
-  optionalTime,
-  pathParam,
-} from '../query/params.js';
-import { DEFAULT_QUERY_LIMITS, type QueryLimits } from '../query/queryLimits.js';
+import { readStreamPages } from '../store/logPages.js';
+import { DEFAULT_QUERY_LIMITS, type QueryLimits } from './queryLimits.js';
 import { isWebhookDelivery, type SignatureProver } from './signatureProof.js';
-import { CUSTOMER_STREAM_EVENT_TYPES } from '../readmodel/vocabulary.js';
 
 export interface AuditTrailQuery {
   readonly customerId: string;
@@ -116,42 +105,4 @@ function view(
 
 async function streamExists(store: EventStore, streamName: string): Promise<boolean> {
   return (await store.readStream(streamName, { maxCount: 1 })).length > 0;
-}
-
-/** The HTTP handler; `prove` re-verifies with the configured secrets when `?verify=true`. */
-export function auditTrailHandler(deps: {
-  readonly store: EventStore;
-  readonly prove: SignatureProver;
-  readonly clock: () => Date;
-  readonly limits?: QueryLimits;
-}) {
-  return async (ctx: RouterContext): Promise<void> => {
-    const customerId = pathParam(ctx.params, 'customerId');
-    onlyParams(ctx.query, ['type', 'from', 'to', 'cursor', 'limit', 'verify']);
-    const from = optionalTime(ctx.query, 'from');
-    const to = optionalTime(ctx.query, 'to');
-    if (from && to && from.getTime() >= to.getTime())
-      throw badParameter('to', 'must be after from');
-    const cursor = optionalText(ctx.query, 'cursor');
-    const afterRevision = cursor === undefined ? undefined : revisionOf(cursor);
-    const verify = optionalBoolean(ctx.query, 'verify');
-    const page = await readAuditTrail(deps.store, {
-      customerId,
-      types: optionalEnumList(ctx.query, 'type', CUSTOMER_STREAM_EVENT_TYPES),
-      ...(from && { from }),
-      ...(to && { to }),
-      ...(afterRevision !== undefined && { afterRevision }),
-      limit: limitParam(ctx.query, { fallback: 100, max: 1000 }),
-      ...(verify && { prove: deps.prove }),
-      ...(deps.limits && { limits: deps.limits }),
-    });
-    if (!page) throw notFound(`no events are stored for customer ${customerId}`);
-    ctx.body = verify ? { ...page, verifiedAt: deps.clock().toISOString() } : page;
-  };
-}
-
-function revisionOf(cursor: string): bigint {
-  const { r } = decodeCursor(cursor, ['r']);
-  if (!/^\d{1,19}$/.test(r)) throw badParameter('cursor', 'is not a cursor issued by this API');
-  return BigInt(r);
 }

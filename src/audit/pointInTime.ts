@@ -15,7 +15,7 @@ import { evolveCustomer, type CustomerState } from '../../projections/customerSt
 import { customerStream } from '../events/streams.js';
 import type { EventStore, RecordedEvent } from '../store/eventStore.js';
 import { comPilotTimeOf } from './auditEventView.js';
-import { readStreamPages } from './logPages.js';
+import { readStreamPages } from '../store/logPages.js';
 
 export interface PointInTime {
   readonly asOf?: Date;

@@ -22,7 +22,7 @@ import {
   type CheckpointEvidence,
   type CheckpointSummary,
 } from './checkpointVerification.js';
-import { readLogPages } from './logPages.js';
+import { readLogPages } from '../store/logPages.js';
 import type { SignatureProver } from './signatureProof.js';
 import { createSnapshotCausationChecker } from './snapshotCausation.js';
 import { createWebhookEvidenceChecker, type WebhookEvidenceCounts } from './webhookEvidence.js';

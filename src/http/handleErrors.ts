@@ -11,7 +11,8 @@ export interface HandleErrorsOptions {
 }
 
 /**
- * First middleware of the app: turns every error into a JSON `{ error }` answer, and gives every
+ * The one HTTP error mapper, used by the ingress app and the query router alike.
+ * First middleware of the app (or router): turns every error into a JSON `{ error }` answer, and gives every
  * other bodiless 4xx/5xx (unknown route, wrong method) a JSON body too. 4xx messages name the
  * problem; 5xx bodies never expose internals. A store that cannot take writes answers 503 with
  * Retry-After, so Svix retries a delivery that was not acknowledged.
@@ -33,7 +34,12 @@ export function handleErrors(options: HandleErrorsOptions): Middleware {
         return;
       }
       const answer = toAnswer(error, retryAfter);
-      if (answer.status >= 500) {
+      if (answer.status === 503) {
+        options.logger.warn(
+          { err: error, method: ctx.method, path: ctx.path },
+          'store unavailable',
+        );
+      } else if (answer.status >= 500) {
         options.logger.error({ err: error, method: ctx.method, path: ctx.path }, 'request failed');
       }
       ctx.status = answer.status;

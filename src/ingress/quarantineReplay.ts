@@ -25,7 +25,7 @@ import {
   type RecordedEvent,
 } from '../store/eventStore.js';
 import type { SchemaSet, ValidationError } from '../validation/schemas.js';
-import { readStreamPages } from '../audit/logPages.js';
+import { readStreamPages } from '../store/logPages.js';
 
 /** Keys of QuarantineMetadata that describe the quarantine, not the delivery. */
 const QUARANTINE_ONLY_KEYS = ['quarantineReason', 'eventType', 'errors'];

@@ -13,11 +13,11 @@ import {
   type Position,
 } from '../store/eventStore.js';
 import { toAuditEventView, type AuditEventView } from '../audit/auditEventView.js';
-import { badParameter, QueryError } from '../http/clientErrors.js';
+import { badParameter, HttpError } from '../http/httpError.js';
 import { JsonPageBudget } from '../lib/jsonPageBudget.js';
-import { readLogPages } from '../audit/logPages.js';
+import { readLogPages } from '../store/logPages.js';
 import { limitParam, onlyParams, optionalEnumList, optionalText } from './params.js';
-import { DEFAULT_QUERY_LIMITS, type QueryLimits } from './queryLimits.js';
+import { DEFAULT_QUERY_LIMITS, type QueryLimits } from '../audit/queryLimits.js';
 import { STORED_EVENT_TYPES } from '../readmodel/vocabulary.js';
 
 export const NDJSON = 'application/x-ndjson';
@@ -110,7 +110,7 @@ export function globalFeedHandler(deps: {
     onlyParams(ctx.query, ['after', 'type', 'limit']);
     const accepted = ctx.accepts('application/json', NDJSON);
     if (accepted === false) {
-      throw new QueryError(406, `GET /events answers application/json or ${NDJSON}`);
+      throw new HttpError(406, `GET /events answers application/json or ${NDJSON}`);
     }
     const after = optionalText(ctx.query, 'after');
     const types = optionalEnumList(ctx.query, 'type', STORED_EVENT_TYPES);

@@ -8,7 +8,7 @@ import type { EventStore } from '../store/eventStore.js';
 import { JsonPageBudget } from '../lib/jsonPageBudget.js';
 import { customerAnswer, pointInTimeAnswer } from './customerAnswer.js';
 import { decodeCursor, encodeCursor } from '../readmodel/cursor.js';
-import { badParameter, notFound } from '../http/clientErrors.js';
+import { badParameter, notFound } from '../http/httpError.js';
 import {
   limitParam,
   onlyParams,
@@ -18,7 +18,7 @@ import {
   pathParam,
 } from './params.js';
 import { customerAt } from '../audit/pointInTime.js';
-import { DEFAULT_QUERY_LIMITS, type QueryLimits } from './queryLimits.js';
+import { DEFAULT_QUERY_LIMITS, type QueryLimits } from '../audit/queryLimits.js';
 import type { QueryReadModel } from '../readmodel/readModel.js';
 import { ALERT_STATUSES, CUSTOMER_STATUSES, RISK_SCORES } from '../readmodel/vocabulary.js';
 

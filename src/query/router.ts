@@ -7,12 +7,12 @@ import { Router } from '@koa/router';
 import type Database from 'better-sqlite3';
 import type { Logger } from '../lib/logger.js';
 import type { EventStore } from '../store/eventStore.js';
-import { auditTrailHandler } from '../audit/auditTrail.js';
+import { auditTrailHandler } from './auditTrailRoute.js';
 import { createBearerAuth, isQueryApiEnabled } from './auth.js';
 import { globalFeedHandler } from './globalFeed.js';
-import { queryErrorMiddleware } from '../http/clientErrors.js';
+import { handleErrors } from '../http/handleErrors.js';
 import { openApiDocument } from './openapi.js';
-import { queryLimits, type QueryLimits } from './queryLimits.js';
+import { queryLimits, type QueryLimits } from '../audit/queryLimits.js';
 import { rawEventHandler } from './rawEvent.js';
 import { openQueryReadModel } from '../readmodel/readModelAdapter.js';
 import { reconciliationsHandler } from './reconciliations.js';
@@ -55,7 +55,7 @@ export function createQueryRouter(deps: QueryRouterDeps): Router {
   const prove = createSignatureProver(deps.secrets);
 
   const router = new Router();
-  router.use(queryErrorMiddleware(deps.logger));
+  router.use(handleErrors({ logger: deps.logger }));
   router.get('/openapi.json', (ctx) => {
     ctx.body = openApiDocument();
   });

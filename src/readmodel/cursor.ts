@@ -1,8 +1,26 @@
 /**
- * Opaque pagination cursors: base64url JSON, so clients cannot come to depend on their content
- * and the server can change it. A cursor that does not decode is a 400 naming `cursor`.
+ * The one page shape and the one cursor codec of every paged answer (read-model lists, the audit
+ * trail, the entries of a customer). Cursors are base64url JSON, so clients cannot come to depend
+ * on their content and the server can change it. A cursor that does not decode is an
+ * {@link InvalidCursorError}: a koa-style exposed 400 naming the parameter, so any HTTP error
+ * mapper answers it without this module knowing about HTTP.
  */
-import { badParameter } from '../http/clientErrors.js';
+
+export interface Page<T> {
+  readonly items: readonly T[];
+  /** Opaque; pass back as `cursor` for the next page. Null on the last page. */
+  readonly nextCursor: string | null;
+}
+
+/** A cursor this API did not issue. */
+export class InvalidCursorError extends Error {
+  readonly status = 400;
+  readonly expose = true;
+  constructor(name = 'cursor') {
+    super(`parameter ${name} is not a cursor issued by this API (pass nextCursor back unchanged)`);
+    this.name = 'InvalidCursorError';
+  }
+}
 
 export function encodeCursor(fields: Readonly<Record<string, string>>): string {
   return Buffer.from(JSON.stringify(fields), 'utf8').toString('base64url');
@@ -26,7 +44,7 @@ export function decodeCursor<K extends string>(
     fields === null ||
     !keys.every((key) => typeof fields[key] === 'string')
   ) {
-    throw badParameter(name, 'is not a cursor issued by this API (pass nextCursor back unchanged)');
+    throw new InvalidCursorError(name);
   }
   return fields as Record<K, string>;
 }

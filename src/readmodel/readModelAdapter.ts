@@ -1,7 +1,7 @@
 /**
  * Adapts the read-model query functions (src/readmodel/queries.ts) to {@link QueryReadModel}:
- * a cursor those functions did not issue becomes a 400 naming `cursor`, and an unknown customer's
- * empty history becomes "unknown".
+ * an unknown customer's empty history becomes "unknown". (A cursor those functions did not issue
+ * throws InvalidCursorError, which every HTTP error mapper answers as a 400 naming `cursor`.)
  */
 import type Database from 'better-sqlite3';
 import {
@@ -9,7 +9,6 @@ import {
   getAlert,
   getCustomer,
   getKycHistory,
-  InvalidCursorError,
   listAlerts,
   listCustomers,
 } from './queries.js';
@@ -18,13 +17,12 @@ import {
   findCustomerIdsByExternalId,
   listRecentCustomerIds,
 } from './customerSearch.js';
-import { badParameter } from '../http/clientErrors.js';
 import type { QueryReadModel } from './readModel.js';
 
 export function openQueryReadModel(db: Database.Database): QueryReadModel {
   return {
     getCustomer: (customerId) => getCustomer(db, customerId),
-    listCustomers: (filter) => withCursorCheck(() => listCustomers(db, filter)),
+    listCustomers: (filter) => listCustomers(db, filter),
     getKycHistory(customerId) {
       const entries = getKycHistory(db, customerId);
       return entries.length === 0 && getCustomer(db, customerId) === undefined
@@ -32,24 +30,10 @@ export function openQueryReadModel(db: Database.Database): QueryReadModel {
         : entries;
     },
     getAlert: (alertId) => getAlert(db, alertId),
-    listAlerts: (filter) => withCursorCheck(() => listAlerts(db, filter)),
+    listAlerts: (filter) => listAlerts(db, filter),
     findWalletOwners: (address) => findWalletOwners(db, address),
     findCustomerIds: (key, value) =>
       key === 'email' ? findCustomerIdsByEmail(db, value) : findCustomerIdsByExternalId(db, value),
     listRecentCustomerIds: (filter) => listRecentCustomerIds(db, filter),
   };
-}
-
-function withCursorCheck<T>(query: () => T): T {
-  try {
-    return query();
-  } catch (error) {
-    if (error instanceof InvalidCursorError) {
-      throw badParameter(
-        'cursor',
-        'is not a cursor issued by this API (pass nextCursor back unchanged)',
-      );
-    }
-    throw error;
-  }
 }

@@ -113,13 +113,13 @@ export async function customerReport(
   }
   return {
     customerId,
-    current: deps.readModel.getCustomer(customerId) as CustomerRecord | undefined,
+    current: deps.readModel.getCustomer(customerId),
     folded: state,
     timeline: markLate(rows),
     events: trail?.events ?? [],
     eventsTruncated: (trail?.nextCursor ?? null) !== null,
     kycHistory: deps.readModel.getKycHistory(customerId) ?? [],
-    alerts: alerts.items as AlertRecord[],
+    alerts: alerts.items,
     snapshots: snapshots.finish(),
     pointInTime,
   };

@@ -152,8 +152,7 @@ function renderErrors(logger: Logger) {
       await next();
     } catch (error) {
       const status = (error as { status?: unknown }).status;
-      const expose =
-        (error as { expose?: unknown }).expose === true || (error as Error).name === 'QueryError';
+      const expose = (error as { expose?: unknown }).expose === true;
       if (typeof status === 'number' && status >= 400 && status < 500 && expose) {
         return sendHtml(
           ctx,

@@ -20,7 +20,7 @@ import { createLogger } from '../../src/lib/logger.js';
 import { uuidv5 } from '../../src/lib/uuidv5.js';
 import { openReadModel, type ReadModelDb } from '../../src/readmodel/readModelStore.js';
 import { startProjections, type ProjectionRunner } from '../../src/projector/runner.js';
-import type { QueryLimits } from '../../src/query/queryLimits.js';
+import type { QueryLimits } from '../../src/audit/queryLimits.js';
 import { createQueryRouter } from '../../src/query/router.js';
 import type { EventStore } from '../../src/store/eventStore.js';
 import { openSqliteEventStore } from '../../src/store/sqliteEventStore.js';

@@ -3,7 +3,7 @@
  * docs/audit-queries.md); the router takes overrides only so that tests can move them.
  */
 import { PAGE_MAX_BYTES } from '../lib/jsonPageBudget.js';
-import { INLINE_BODY_MAX_BYTES } from '../audit/auditEventView.js';
+import { INLINE_BODY_MAX_BYTES } from './auditEventView.js';
 
 export interface QueryLimits {
   /** Cap on the serialised size of one JSON page (8 MiB). */

@@ -6,7 +6,7 @@
  * asks for as many events as the bytes of the events read so far suggest fit in `maxPageBytes`
  * (starting small). A page of 1 MiB deliveries is then a handful of events, not `pageSize` MiB.
  */
-import type { EventStore, Position, RecordedEvent } from '../store/eventStore.js';
+import type { EventStore, Position, RecordedEvent } from './eventStore.js';
 
 /** Bytes one read of the store aims to stay under (bodies plus metadata). */
 export const DEFAULT_READ_PAGE_BYTES = 2 * 1024 * 1024;

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { readLogPages, readStreamPages } from '../../src/audit/logPages.js';
+import { readLogPages, readStreamPages } from '../../src/store/logPages.js';
 import type { EventStore, ReadAllOptions, ReadStreamOptions } from '../../src/store/eventStore.js';
 import { openSqliteEventStore } from '../../src/store/sqliteEventStore.js';
 
