@@ -18,7 +18,7 @@ import { sendHtml } from './http.js';
 import { AlertsPage } from './pages/alertsPage.js';
 import { CustomerPage } from './pages/customerPage.js';
 import { HomePage } from './pages/homePage.js';
-import type { UiState } from './uiRouter.js';
+import type { UiState } from './uiState.js';
 
 type Guard = (ctx: RouterContext<UiState>, next: Next) => Promise<void>;
 

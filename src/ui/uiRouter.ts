@@ -14,17 +14,12 @@ import type { ReadModelDb } from '../readmodel/readModelStore.js';
 import type { EventStore } from '../store/eventStore.js';
 import { isHttps, isSameOrigin, readForm, securityHeaders, sendHtml } from './http.js';
 import { createLedgerStatusReader } from './ledgerStatus.js';
-import type { PageContext } from './pages/layout.js';
 import { SignInPage } from './pages/signInPage.js';
 import { ErrorPage } from './pages/errorPage.js';
 import { createPageRoutes } from './pageRoutes.js';
-import {
-  createSessionStore,
-  readSessionCookie,
-  sessionCookieHeader,
-  type Session,
-} from './session.js';
+import { createSessionStore, readSessionCookie, sessionCookieHeader } from './session.js';
 import { loadUiStaticFiles } from './staticFiles.js';
+import type { UiState } from './uiState.js';
 
 export interface UiRouterDeps {
   readonly store: EventStore;
@@ -39,11 +34,6 @@ export interface UiRouterDeps {
   readonly clock?: () => Date;
   /** Replaces the read model adapter (tests). */
   readonly readModel?: QueryReadModel;
-}
-
-export interface UiState {
-  session?: Session;
-  page?: PageContext;
 }
 
 export function createUiRouter(deps: UiRouterDeps): Router<UiState> {
