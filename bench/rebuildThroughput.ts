@@ -18,7 +18,10 @@ import { parseArgs } from 'node:util';
 import { projections } from '../projections/index.js';
 import { createLogger } from '../src/lib/logger.js';
 import { openReadModel } from '../src/readmodel/readModelStore.js';
-import { DEFAULT_MEMORY_BUDGET_MB, rebuildProjections } from '../src/projector/rebuildProjections.js';
+import {
+  DEFAULT_MEMORY_BUDGET_MB,
+  rebuildProjections,
+} from '../src/projector/rebuildProjections.js';
 import { parallelRebuildThreads, rebuildInThreads } from '../src/projector/rebuildThreads.js';
 import type { RecordedEvent } from '../src/store/eventStore.js';
 import { openSqliteEventStore } from '../src/store/sqliteEventStore.js';

@@ -15,13 +15,7 @@ import { hashBytes } from './fnvHash.js';
 
 export type { Evidence } from './evidence.js';
 export { hash } from './fnvHash.js';
-export {
-  compareFacts,
-  compareStamps,
-  compareTies,
-  rankOf,
-  type TieValue,
-} from './factOrder.js';
+export { compareFacts, compareStamps, compareTies, rankOf, type TieValue } from './factOrder.js';
 
 export type JsonObject = Readonly<Record<string, unknown>>;
 

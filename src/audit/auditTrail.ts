@@ -1,7 +1,8 @@
 /**
- * The audit trail of a customer (served as `GET /customers/:customerId/events`, see
- * src/query/auditTrailRoute.ts, and shown by the viewer): every stored event of the customer stream, oldest first,
- * filtered by type and received-time range, cursor-paged, optionally with signature proofs.
+ * The audit trail of a customer (served as `GET /customers/:customerId/events` by
+ * src/query/auditTrailRoute.ts, and shown by the viewer): every stored event of the customer
+ * stream, oldest first, filtered by type and received-time range, cursor-paged, optionally with
+ * signature proofs.
  *
  * The cursor is the revision of the last event the page accounted for. Appends only ever add
  * higher revisions, so paging stays exact (no repeat, no gap) while deliveries keep arriving.

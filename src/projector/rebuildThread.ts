@@ -1,6 +1,6 @@
 /**
  * One thread of a rebuild spread over threads (rebuildThreads.ts): opens its own connections to
- * the event store and the read model and runs the ordinary rebuild (rebuild.ts) of the
+ * the event store and the read model and runs the ordinary rebuild (rebuildProjections.ts) of the
  * registered projections it was given, reporting progress and its result to the parent.
  */
 import { parentPort, workerData } from 'node:worker_threads';

@@ -1,7 +1,7 @@
 /**
  * A rebuild spread over worker threads: the projections are dealt out round-robin (in registry
  * order: customer-state + alerts, kyc-history + wallet-index on two threads), and each thread
- * runs the ordinary rebuild (rebuild.ts) of its share with its own connections, reading the log
+ * runs the ordinary rebuild (rebuildProjections.ts) of its share with its own connections, reading the log
  * itself. Generations, checkpoints, resumption and switches are per projection, so nothing
  * changes but where the work runs. Only registered projections can be sent to a thread, since
  * a thread loads them by name.

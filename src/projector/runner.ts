@@ -2,7 +2,7 @@
  * The projection runner of the service: follows the event log with `store.subscribe` and
  * applies each batch to every live projection in one transaction (each with its own checkpoint
  * written with its changes: exactly-once effect). Projections whose version changed, and
- * interrupted rebuilds, are built in the background meanwhile (rebuild.ts) and switched in.
+ * interrupted rebuilds, are built in the background meanwhile (rebuildProjections.ts) and switched in.
  * Poison events stop their projection (or are skipped) and are recorded; the other
  * projections go on. Storage errors are retried from the checkpoints after a pause.
  */

@@ -9,7 +9,12 @@
 import type { Statement } from 'better-sqlite3';
 import type { Projection } from '../../projections/projection.js';
 import type { Position, RecordedEvent } from '../store/eventStore.js';
-import { createDocumentStore, EMPTY_DOC, type Doc, type DocumentStore } from '../readmodel/documents.js';
+import {
+  createDocumentStore,
+  EMPTY_DOC,
+  type Doc,
+  type DocumentStore,
+} from '../readmodel/documents.js';
 import type { Generation, GenerationState } from '../readmodel/generations.js';
 import type { ReadModelDb } from '../readmodel/readModelStore.js';
 import { createStateCache, type StateCache } from './stateCache.js';

@@ -7,7 +7,7 @@
  * Crash safety: a claim is written before the event and never undone. A crash between the two
  * leaves the claim; the retry of the same append finds the claim names its own stream and goes
  * on. Claiming is idempotent (deterministic claim event id), and reads never return claim
- * streams (see events.ts isSystemEvent). Ids stored before the ledger existed have no claim.
+ * streams (see kurrentEvents.ts isSystemEvent). Ids stored before the ledger existed have no claim.
  */
 import type { KurrentDBClient } from '@kurrent/kurrentdb-client';
 import {
