@@ -9,7 +9,7 @@ import type { Logger } from '../lib/logger.js';
 import type { EventStore } from '../store/eventStore.js';
 import { auditTrailHandler } from './auditTrailRoute.js';
 import { createBearerAuth, isQueryApiEnabled } from './auth.js';
-import { globalFeedHandler } from './globalFeed.js';
+import { globalFeedHandler } from './globalFeedRoute.js';
 import { handleErrors } from '../http/handleErrors.js';
 import { openApiDocument } from './openapi.js';
 import { queryLimits, type QueryLimits } from '../audit/queryLimits.js';

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { PAGE_MAX_BYTES } from '../../src/lib/jsonPageBudget.js';
 import type { AuditTrailPage } from '../../src/audit/auditTrail.js';
-import type { FeedPage } from '../../src/query/globalFeed.js';
+import type { FeedPage } from '../../src/audit/globalFeed.js';
 import { getKycHistory } from '../../src/readmodel/queries.js';
 import {
   CUSTOMER_ID,

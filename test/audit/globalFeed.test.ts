@@ -1,6 +1,6 @@
 import t from 'tap';
 import { ALERT_ID, CUSTOMER_ID, fixtureBody, startAuditHarness } from '../helpers/auditHarness.js';
-import { feedExport, type FeedPage } from '../../src/query/globalFeed.js';
+import { feedExport, type FeedPage } from '../../src/audit/globalFeed.js';
 import type { AuditEventView } from '../../src/audit/auditEventView.js';
 import type { EventStore } from '../../src/store/eventStore.js';
 import { openSqliteEventStore } from '../../src/store/sqliteEventStore.js';
