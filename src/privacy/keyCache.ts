@@ -1,5 +1,11 @@
 /** Bounded LRU of unwrapped data keys, by key id, with each subject's live key found fast. */
-import type { DataKey } from './keyStore.js';
+
+/** An unwrapped data key: the AES-256 key of one subject's generation. */
+export interface DataKey {
+  readonly subject: string;
+  readonly keyId: string;
+  readonly key: Buffer;
+}
 
 interface Entry {
   readonly key: DataKey;

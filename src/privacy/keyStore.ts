@@ -19,16 +19,12 @@ import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { preparePrivateDatabaseFile } from '../lib/privateFile.js';
 import { StoreUnavailableError } from '../store/eventStore.js';
-import { KeyCache } from './keyCache.js';
+import { KeyCache, type DataKey } from './keyCache.js';
 import { unwrapDataKey, wrapDataKey, type MasterKey } from './masterKey.js';
 
 export type KeyState = 'active' | 'erasing' | 'destroyed';
 
-export interface DataKey {
-  readonly subject: string;
-  readonly keyId: string;
-  readonly key: Buffer;
-}
+export type { DataKey };
 
 /** What the store knows of a key id: usable, a tombstone, or nothing at all. */
 export type KeyLookup =

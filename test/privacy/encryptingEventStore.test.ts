@@ -11,7 +11,7 @@ import { createLogger } from '../../src/lib/logger.js';
 import { EncryptingEventStore } from '../../src/privacy/encryptingEventStore.js';
 import { openKeyStore } from '../../src/privacy/keyStore.js';
 import { masterKeyOf } from '../../src/privacy/masterKey.js';
-import { verifyStore } from '../../src/query/storeVerification.js';
+import { verifyStore } from '../../src/audit/storeVerification.js';
 import type { EventStore, RecordedEvent } from '../../src/store/eventStore.js';
 import { createInMemoryEventStore } from '../../src/store/inMemoryEventStore.js';
 import { openEventStore } from '../../src/store/openEventStore.js';
