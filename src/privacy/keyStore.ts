@@ -97,6 +97,7 @@ export class KeyStore {
   private readonly db: Database.Database;
   private readonly cache: KeyCache;
   private dataVersion = 0;
+  private dataVersionQuery: Database.Statement | undefined;
   private pending = new Map<
     string,
     { resolve: (k: DataKey) => void; reject: (e: unknown) => void }[]
@@ -152,7 +153,9 @@ export class KeyStore {
   }
 
   private freshen(): void {
-    const version = this.db.pragma('data_version', { simple: true }) as number;
+    // A prepared statement: this runs for every append and read of an encrypted event.
+    this.dataVersionQuery ??= this.db.prepare('PRAGMA data_version').pluck();
+    const version = this.dataVersionQuery.get() as number;
     if (version !== this.dataVersion) {
       this.dataVersion = version;
       this.cache.clear();
