@@ -151,7 +151,7 @@ export const alertsProjection: Projection<AlertState> = {
       columns: [
         { name: 'alert_id', type: 'TEXT', notNull: true },
         { name: 'customer_id', type: 'TEXT' },
-        { name: 'external_customer_id', type: 'TEXT' },
+        { name: 'external_customer_id', type: 'TEXT', sealed: true },
         { name: 'status', type: 'TEXT' },
         { name: 'severity', type: 'TEXT' },
         { name: 'reason', type: 'TEXT' },
@@ -164,9 +164,10 @@ export const alertsProjection: Projection<AlertState> = {
         { name: 'deleted', type: 'INTEGER', notNull: true },
         { name: 'deleted_at', type: 'TEXT' },
         { name: 'last_position', type: 'TEXT', notNull: true },
-        { name: 'doc', type: 'TEXT', notNull: true },
+        { name: 'doc', type: 'TEXT', notNull: true, sealed: true },
       ],
       primaryKey: ['alert_id'],
+      subject: 'customer_id',
       indexes: [
         ['customer_id', 'status'],
         ['status', 'alert_id'],

@@ -169,9 +169,10 @@ export const kycHistoryProjection: Projection<KycDocument> = {
         { name: 'observation_key', type: 'TEXT', notNull: true },
         { name: 'customer_id', type: 'TEXT', notNull: true },
         { name: 'kind', type: 'TEXT', notNull: true },
-        { name: 'doc', type: 'TEXT', notNull: true },
+        { name: 'doc', type: 'TEXT', notNull: true, sealed: true },
       ],
       primaryKey: ['observation_key'],
+      subject: 'customer_id',
       // The entries are ordered by kycEntries, which sorts the customer's observations itself.
       indexes: [['customer_id']],
     },

@@ -15,6 +15,17 @@ export interface ColumnSpec {
   readonly name: string;
   readonly type: 'TEXT' | 'INTEGER';
   readonly notNull?: boolean;
+  /**
+   * Personal data: the read model stores the value sealed (encrypted) under the data key of
+   * the row's subject (see {@link TableSpec.subject}), never in plaintext. A declaration only:
+   * the sealing is the read model's storage layer's (src/readmodel/sealedColumns.ts).
+   */
+  readonly sealed?: true;
+  /**
+   * Personal data needed for equality lookups (a wallet address as a key): stored as a keyed
+   * blind index (an HMAC), so `column = blind(value)` still finds it. Never read back.
+   */
+  readonly blind?: true;
 }
 
 export interface TableSpec {
@@ -27,6 +38,8 @@ export interface TableSpec {
   readonly columns: readonly ColumnSpec[];
   readonly primaryKey: readonly string[];
   readonly indexes?: readonly (readonly string[])[];
+  /** The column naming the customer whose data key seals this table's sealed columns. */
+  readonly subject?: string;
 }
 
 /** How the runner stores a projection's documents. */
@@ -39,6 +52,11 @@ export interface DocumentStorage<S> {
    * separate state table: one write per document instead of two.
    */
   readonly inRow?: { readonly table: string; readonly column: string };
+  /**
+   * The state (when kept in a state table) is personal data of the customer the document key
+   * names: the read model seals it under that customer's data key.
+   */
+  readonly sealedByKey?: true;
 }
 
 export const jsonStorage: DocumentStorage<unknown> = {

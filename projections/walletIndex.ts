@@ -15,7 +15,12 @@ import {
   text,
   type Evidence,
 } from './eventFacts.js';
-import type { Projection, RowsByTable } from './projection.js';
+import {
+  jsonStorage,
+  type DocumentStorage,
+  type Projection,
+  type RowsByTable,
+} from './projection.js';
 import {
   mergeWallets,
   observeWallet,
@@ -93,17 +98,20 @@ export const walletIndexProjection: Projection<WalletIndexState> = {
     {
       name: 'wallet_index',
       columns: [
-        { name: 'address_key', type: 'TEXT', notNull: true },
+        { name: 'address_key', type: 'TEXT', notNull: true, blind: true },
         { name: 'customer_id', type: 'TEXT', notNull: true },
-        { name: 'address', type: 'TEXT', notNull: true },
+        { name: 'address', type: 'TEXT', notNull: true, sealed: true },
         { name: 'namespace', type: 'TEXT' },
         { name: 'verified', type: 'INTEGER' },
         { name: 'source', type: 'TEXT', notNull: true },
       ],
       primaryKey: ['address_key', 'customer_id'],
+      subject: 'customer_id',
     },
   ],
   keyOf: customerIdOf,
   evolve: evolveWallets,
   rows: walletRows,
+  // The state table holds the customer's addresses; the document key is the customer id.
+  storage: { ...(jsonStorage as DocumentStorage<WalletIndexState>), sealedByKey: true },
 };

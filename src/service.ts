@@ -26,6 +26,7 @@ import { startReconcileSchedule, type ReconcileSchedule } from './reconcile/reco
 import { latestFinishedRun } from './reconcile/runHistory.js';
 import { StoreUnavailableError, type EventStore } from './store/eventStore.js';
 import { openEventStore } from './store/openEventStore.js';
+import { sealReadModelFor } from './projector/readModelSealing.js';
 import { createUiRouter } from './ui/uiRouter.js';
 import { loadSchemaSet } from './validation/schemas.js';
 
@@ -76,6 +77,8 @@ export async function startService(
     if (checkpoints) undo.push(() => checkpoints.stop());
     const readModelDb = openReadModel(config.readModelPath);
     undo.push(() => void readModelDb.close());
+    // Personal read-model columns are sealed under the customers' data keys (issue 15).
+    sealReadModelFor(readModelDb, store, config.eventStore.encryption);
     const stop = new AbortController();
     const processors: Promise<void>[] = [];
     undo.push(async () => {

@@ -37,6 +37,7 @@ const RULES: ImportRules = {
     'projections',
     'src/readmodel',
     'src/store',
+    'src/privacy',
     'src/events',
     'src/lib',
     'src/config',

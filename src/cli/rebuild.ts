@@ -17,6 +17,7 @@ import {
   type RebuildResult,
 } from '../projector/rebuildProjections.js';
 import { defaultRebuildThreads, rebuildInThreads } from '../projector/rebuildThreads.js';
+import { sealReadModelFor } from '../projector/readModelSealing.js';
 import type { EventStore } from '../store/eventStore.js';
 import { openEventStore } from '../store/openEventStore.js';
 import { count } from '../lib/plural.js';
@@ -112,9 +113,10 @@ export async function run(args: string[], deps: RebuildDeps): Promise<number> {
             logLevel: logger.level as LogLevel,
             logFd: 2,
           })
-        : await inThisThread(deps, config, logger, (store) =>
-            rebuildProjections(selected, { ...options, store, db, logger }),
-          );
+        : await inThisThread(deps, config, logger, (store) => {
+            sealReadModelFor(db, store, config.eventStore.encryption);
+            return rebuildProjections(selected, { ...options, store, db, logger });
+          });
     report(deps.stdout, result);
     return result.results.every((r) => r.outcome === 'switched') ? 0 : 1;
   } finally {

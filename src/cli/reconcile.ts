@@ -10,6 +10,7 @@ import { createLogger } from '../lib/logger.js';
 import { openReadModel } from '../readmodel/readModelStore.js';
 import { reconcile, ReconcileBusyError, type ReconcileReport } from '../reconcile/reconcileRun.js';
 import { openEventStore } from '../store/openEventStore.js';
+import { sealReadModelFor } from '../projector/readModelSealing.js';
 import { UsageError, type CliDeps } from './deps.js';
 
 const USAGE = `usage: compilot-ledger reconcile [--since T] [--dry-run] [--page-size N]
@@ -45,6 +46,7 @@ export async function run(args: string[], deps: CliDeps): Promise<number> {
   }
   const store = openEventStore(config.eventStore, logger);
   const readModelDb = openReadModel(config.readModelPath);
+  sealReadModelFor(readModelDb, store, config.eventStore.encryption);
   try {
     const report = await reconcile({
       store,

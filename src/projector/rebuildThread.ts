@@ -10,6 +10,7 @@ import { createLogger } from '../lib/logger.js';
 import { openEventStore } from '../store/openEventStore.js';
 import { openReadModel } from '../readmodel/readModelStore.js';
 import { rebuildProjections } from './rebuildProjections.js';
+import { sealReadModelFor } from './readModelSealing.js';
 import type { FromRebuildThread, RebuildThreadData, ToRebuildThread } from './rebuildThreads.js';
 
 const port = parentPort!;
@@ -49,6 +50,7 @@ async function run(): Promise<void> {
     try {
       const db = open(data.readModelPath);
       try {
+        sealReadModelFor(db, store, data.eventStore.encryption);
         const result = await rebuildProjections(selected, {
           store,
           db,

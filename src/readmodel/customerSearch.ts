@@ -6,6 +6,7 @@
 import type Database from 'better-sqlite3';
 import { decodeCustomer } from '../../projections/customerState.js';
 import { checkLimit, hasView, statement } from './sql.js';
+import { ERASED, openColumn, sealerOf } from './sealedColumns.js';
 
 type Db = Database.Database;
 
@@ -27,16 +28,26 @@ export function findCustomerIdsByExternalId(db: Db, externalCustomerId: string):
  * Customers with `email` among their emails, in any letter case. Emails have no column of their
  * own, so this scans the stored documents (a substring test first, then an exact check of the
  * decoded list): linear in the number of customers, which suits an interactive search.
+ * With sealed documents the substring test cannot run in SQL: every document is opened and
+ * checked (a decrypting scan, about a microsecond or two more per customer; see
+ * docs/projections.md, Sealed columns). Emails get no blind index: the search is rare and
+ * interactive, and an index would be one more copy of every email to purge on erasure.
  */
 export function findCustomerIdsByEmail(db: Db, email: string): string[] {
   if (!hasView(db, 'customers')) return [];
   const wanted = email.trim().toLowerCase();
   if (wanted === '') return [];
-  const rows = statement(
-    db,
-    'SELECT customer_id, doc FROM customers WHERE instr(lower(doc), ?) > 0 ORDER BY customer_id',
-  ).all(wanted) as { customer_id: string; doc: string }[];
+  const rows = (
+    sealerOf(db) === undefined
+      ? statement(
+          db,
+          'SELECT customer_id, doc FROM customers WHERE instr(lower(doc), ?) > 0 ORDER BY customer_id',
+        ).all(wanted)
+      : statement(db, 'SELECT customer_id, doc FROM customers ORDER BY customer_id').all()
+  ) as { customer_id: string; doc: string }[];
   return rows
+    .map((row) => ({ ...row, doc: openColumn(db, 'customers', 'doc', row.customer_id, row.doc) }))
+    .filter((row): row is { customer_id: string; doc: string } => row.doc !== ERASED)
     .filter((row) => decodeCustomer(row.doc).emails.some((e) => e.toLowerCase() === wanted))
     .slice(0, MAX_MATCHES)
     .map((row) => row.customer_id);

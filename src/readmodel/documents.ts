@@ -13,6 +13,7 @@ import {
 } from '../../projections/projection.js';
 import { physicalTable, stateTable, type Generation } from './generations.js';
 import { quoteIdent, type ReadModelDb } from './readModelStore.js';
+import { ERASED, columnPurpose, rowSealerFor, sealerOf, type RowSealer } from './sealedColumns.js';
 
 /** A document as loaded or written: its state and (once computed) the rows derived from it. */
 export interface Doc {
@@ -34,6 +35,8 @@ interface TableSql {
   readonly primaryKey: readonly string[];
   readonly upsert: Statement<unknown[]>;
   readonly remove: Statement<unknown[]>;
+  /** Seals personal columns (sealedColumns.ts); undefined when the table has none or no sealer. */
+  readonly seal: RowSealer | undefined;
 }
 
 /** Keys per load statement; shorter lists are padded with repeats. */
@@ -55,6 +58,7 @@ export function createDocumentStore(
   }
   // The state lives in the one row of the projection's only table.
   const ownRowOnly = inRow !== undefined && projection.tables.length === 1;
+  const sealer = sealerOf(db);
   const tables = new Map<string, TableSql>();
   for (const table of projection.tables) {
     const physical = quoteIdent(physicalTable(table.name, version, generation.generation));
@@ -67,6 +71,7 @@ export function createDocumentStore(
     tables.set(table.name, {
       columns,
       primaryKey: table.primaryKey,
+      seal: rowSealerFor(table, sealer),
       upsert: db.prepare(
         `INSERT INTO ${physical} (${columns.map(quoteIdent).join(', ')})
          VALUES (${columns.map(() => '?').join(', ')})
@@ -85,8 +90,19 @@ export function createDocumentStore(
         quoteIdent(inRow.column),
       ]
     : [states, 'key', 'state'];
-  const loadMany = db.prepare<unknown[], { k: string; v: string }>(
-    `SELECT ${keyColumn} AS k, ${valueColumn} AS v FROM ${from}
+  // How a stored document is opened: an in-row document under the row's subject, a state
+  // table's under the document key (sealedByKey), others are plaintext.
+  const inRowSealed = inRow
+    ? rowTable!.columns.some((c) => c.name === inRow.column && c.sealed === true)
+    : false;
+  const subjectColumn =
+    inRowSealed && rowTable!.subject !== undefined ? quoteIdent(rowTable!.subject) : 'NULL';
+  const statePurpose = inRow
+    ? columnPurpose(inRow.table, inRow.column)
+    : columnPurpose(`${projection.name}__state`, 'state');
+  const sealState = sealer !== undefined && !inRow && storage.sealedByKey === true;
+  const loadMany = db.prepare<unknown[], { k: string; v: string; s: string | null }>(
+    `SELECT ${keyColumn} AS k, ${valueColumn} AS v, ${subjectColumn} AS s FROM ${from}
      WHERE ${keyColumn} IN (${Array.from({ length: LOAD_CHUNK }, () => '?').join(', ')})`,
   );
   const saveState = inRow
@@ -99,13 +115,27 @@ export function createDocumentStore(
     ? undefined
     : db.prepare<[string]>(`DELETE FROM ${states} WHERE key = ?`);
 
+  const encodeState = (key: string, state: unknown): string => {
+    const text = storage.encode(state);
+    return sealState ? sealer.seal(key, statePurpose, text) : text;
+  };
+
   return {
     load(keys) {
       const docs = new Map<string, Doc>();
       for (let start = 0; start < keys.length; start += LOAD_CHUNK) {
         const chunk = keys.slice(start, start + LOAD_CHUNK);
         while (chunk.length < LOAD_CHUNK) chunk.push(chunk[0]!);
-        for (const { k, v } of loadMany.all(...chunk)) docs.set(k, { state: storage.decode(v) });
+        for (const { k, v, s } of loadMany.all(...chunk)) {
+          const subject = sealState ? k : s;
+          const text =
+            sealer !== undefined && subject !== null && sealer.isSealed(v)
+              ? sealer.open(subject, statePurpose, v)
+              : v;
+          // A document whose data key is destroyed is unreadable: the projection starts it anew
+          // (the erasure purges such rows; see docs/retention.md).
+          if (text !== ERASED) docs.set(k, { state: storage.decode(text) });
+        }
       }
       return docs;
     },
@@ -116,16 +146,18 @@ export function createDocumentStore(
         // The document's only row, keyed by the document key, stays keyed so: upsert it,
         // without deriving (and encoding) the old row just to compare.
         const table = tables.get(rowTable!.name)!;
-        for (const row of rows[rowTable!.name] ?? []) table.upsert.run(values(table.columns, row));
+        for (const row of rows[rowTable!.name] ?? [])
+          table.upsert.run(values(table.columns, sealed(table, row)));
         return { state, rows };
       }
       if (before === EMPTY_DOC) {
         // A document new to this generation (the bulk path's usual case): nothing to diff.
         for (const table of projection.tables) {
           const sql = tables.get(table.name)!;
-          for (const row of rows[table.name] ?? []) sql.upsert.run(values(sql.columns, row));
+          for (const row of rows[table.name] ?? [])
+            sql.upsert.run(values(sql.columns, sealed(sql, row)));
         }
-        if (state !== undefined) saveState?.run(key, storage.encode(state));
+        if (state !== undefined) saveState?.run(key, encodeState(key, state));
         return { state, rows };
       }
       // Rows of a loaded document are derived only now, when it changed.
@@ -133,14 +165,19 @@ export function createDocumentStore(
         before.rows ?? (before.state === undefined ? {} : projection.rows(key, before.state));
       for (const change of diffRows(projection.tables, old, rows)) {
         const table = tables.get(change.table)!;
-        if (change.op === 'upsert') table.upsert.run(values(table.columns, change.row));
-        else table.remove.run(values(table.primaryKey, change.row));
+        if (change.op === 'upsert')
+          table.upsert.run(values(table.columns, sealed(table, change.row)));
+        else table.remove.run(values(table.primaryKey, sealed(table, change.row)));
       }
       if (state === undefined) deleteState?.run(key);
-      else saveState?.run(key, storage.encode(state));
+      else saveState?.run(key, encodeState(key, state));
       return { state, rows };
     },
   };
+}
+
+function sealed(table: TableSql, row: Row): Row {
+  return table.seal === undefined ? row : table.seal(row);
 }
 
 function values(columns: readonly string[], row: Row): unknown[] {

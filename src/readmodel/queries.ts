@@ -13,6 +13,7 @@ import { decodeKyc, kycEntries, type KycHistoryEntry } from '../../projections/k
 import type { AlertState, AlertTag } from '../../projections/alerts.js';
 import type { Evidence } from '../../projections/eventFacts.js';
 import { walletKey } from '../../projections/wallets.js';
+import { ERASED, blindKey, openColumn } from './sealedColumns.js';
 
 type Db = Database.Database;
 
@@ -79,10 +80,13 @@ export interface ListAlertsOptions {
 
 export function getCustomer(db: Db, customerId: string): CustomerRecord | undefined {
   if (!hasView(db, 'customers')) return undefined;
-  const doc = statement(db, 'SELECT doc FROM customers WHERE customer_id = ?')
+  const stored = statement(db, 'SELECT doc FROM customers WHERE customer_id = ?')
     .pluck()
     .get(customerId) as string | undefined;
-  if (doc === undefined) return undefined;
+  if (stored === undefined) return undefined;
+  // A document whose data key is destroyed answers as unknown (the erasure leaves a stub).
+  const doc = openColumn(db, 'customers', 'doc', customerId, stored);
+  if (doc === ERASED) return undefined;
   const alertCounts = alertCountsByStatus(db, customerId);
   return { ...decodeCustomer(doc), openAlertCount: openCount(alertCounts), alertCounts };
 }
@@ -143,9 +147,10 @@ export function getKycHistory(db: Db, customerId: string): KycHistoryEntry[] {
   const docs = statement(db, 'SELECT doc FROM kyc_observations WHERE customer_id = ?')
     .pluck()
     .all(customerId) as string[];
+  const opened = docs.map((doc) => openColumn(db, 'kyc_observations', 'doc', customerId, doc));
   return kycEntries(
     customerId,
-    docs.map((doc) => decodeKyc(doc).observation),
+    opened.filter((doc) => doc !== ERASED).map((doc) => decodeKyc(doc).observation),
   );
 }
 
@@ -177,7 +182,7 @@ export function getAlert(db: Db, alertId: string): AlertRecord | undefined {
   const row = statement(db, `SELECT ${ALERT_COLUMNS} FROM alerts WHERE alert_id = ?`).get(
     alertId,
   ) as AlertRow | undefined;
-  return row && toAlert(row);
+  return row && toAlert(db, row);
 }
 
 export function listAlerts(db: Db, options: ListAlertsOptions): Page<AlertRecord> {
@@ -198,24 +203,46 @@ export function listAlerts(db: Db, options: ListAlertsOptions): Page<AlertRecord
     db,
     `SELECT ${ALERT_COLUMNS} FROM alerts WHERE ${where.join(' AND ')} ORDER BY alert_id LIMIT ?`,
   ).all(...params, limit + 1) as AlertRow[];
-  return page(rows, limit, (row) => row.alert_id, toAlert, options.maxBytes);
+  return page(
+    rows,
+    limit,
+    (row) => row.alert_id,
+    (row) => toAlert(db, row),
+    options.maxBytes,
+  );
 }
 
-/** Customers owning a wallet: EVM addresses match case-insensitively, others exactly. */
+/**
+ * Customers owning a wallet: EVM addresses match case-insensitively, others exactly. With
+ * sealing, `address_key` holds a blind index, so the lookup compares blind indexes and the
+ * order by the plaintext key is restored after opening the addresses.
+ */
 export function findWalletOwners(db: Db, address: string): WalletOwner[] {
   if (!hasView(db, 'wallet_index')) return [];
   const rows = statement(
     db,
     `SELECT customer_id, address, namespace, verified, source FROM wallet_index
      WHERE address_key IN (?, ?) ORDER BY customer_id, address_key`,
-  ).all(walletKey(address, null), address) as {
+  ).all(
+    blindKey(db, 'wallet_index', 'address_key', walletKey(address, null)),
+    blindKey(db, 'wallet_index', 'address_key', address),
+  ) as {
     customer_id: string;
     address: string;
     namespace: string | null;
     verified: number | null;
     source: string;
   }[];
-  return rows.map((row) => ({
+  const opened = rows
+    .map((row) => ({
+      ...row,
+      address: openColumn(db, 'wallet_index', 'address', row.customer_id, row.address),
+    }))
+    .filter((row): row is typeof row & { address: string } => row.address !== ERASED)
+    .map((row) => ({ row, key: walletKey(row.address, row.namespace) }))
+    .sort((a, b) => compareText(a.row.customer_id, b.row.customer_id) || compareText(a.key, b.key))
+    .map(({ row }) => row);
+  return opened.map((row) => ({
     customerId: row.customer_id,
     address: row.address,
     namespace: row.namespace,
@@ -241,7 +268,23 @@ function openCount(counts: Readonly<Record<string, number>>): number {
     .reduce((sum, [, n]) => sum + n, 0);
 }
 
-function toAlert(row: AlertRow): AlertRecord {
+/** SQLite's default (binary) text order, which ORDER BY used before sealing. */
+function compareText(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+function toAlert(db: Db, stored: AlertRow): AlertRecord {
+  const open = (column: string, value: string | null): string | null => {
+    const opened = openColumn(db, 'alerts', column, stored.customer_id, value);
+    return opened === ERASED ? null : opened;
+  };
+  // An alert whose customer's key is destroyed keeps its ids, status and dates; the customer's
+  // external id and the evidence (in the sealed document) read as absent.
+  const row = {
+    ...stored,
+    external_customer_id: open('external_customer_id', stored.external_customer_id),
+    doc: open('doc', stored.doc),
+  };
   return {
     alertId: row.alert_id,
     customerId: row.customer_id,
@@ -262,7 +305,8 @@ function toAlert(row: AlertRow): AlertRecord {
   };
 }
 
-function evidenceOfAlert(doc: string): AlertRecord['evidence'] {
+function evidenceOfAlert(doc: string | null): AlertRecord['evidence'] {
+  if (doc === null) return { current: null, deleted: null } as unknown as AlertRecord['evidence'];
   const state = JSON.parse(doc) as AlertState;
   return { current: state.evidence, deleted: state.deletedEvidence };
 }

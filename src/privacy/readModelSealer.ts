@@ -1,0 +1,111 @@
+/**
+ * The read model's sealer (the port is src/readmodel/sealedColumns.ts, matched structurally):
+ * personal read-model values are sealed with AES-256-GCM under the data key of the customer the
+ * row belongs to, the same key that encrypts that customer's events, so destroying the key
+ * (erasure) makes the read model's copies unreadable too.
+ *
+ *   stored = "cls1:" ‖ key id ‖ ":" ‖ base64(IV (12 random bytes) ‖ ciphertext ‖ tag (16 bytes))
+ *
+ * The AAD binds the value to its customer and its table and column. The key id names the data
+ * key, so a value of a destroyed key reads as erased while a newer key of the same customer
+ * (a later generation) opens newer values. A customer without a usable key (events stored in
+ * plaintext before encryption, or a destroyed key) gets its values stored as they are: the
+ * projection's only sources for them are then plaintext events or the erasure's stubs.
+ * Equality lookups use blind indexes: HMAC-SHA-256 under a key derived from the master key,
+ * of the exact value (wallet keys are already normalised by the projection).
+ */
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
+import type { EventStore } from '../store/eventStore.js';
+import { EncryptingEventStore } from './encryptingEventStore.js';
+import type { KeyStore } from './keyStore.js';
+import { deriveBlindIndexKey, type MasterKey } from './masterKey.js';
+
+const PREFIX = 'cls1:';
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+
+/** What a value of a destroyed key opens to (the port's ERASED, passed in to avoid an import). */
+export interface ReadModelSealerOf<Erased> {
+  seal(subject: string, purpose: string, plaintext: string): string;
+  open(subject: string, purpose: string, stored: string): string | Erased;
+  blind(purpose: string, value: string): string;
+  isSealed(stored: string): boolean;
+}
+
+function aad(subject: string, purpose: string): Buffer {
+  return Buffer.from(JSON.stringify(['compilot-ledger/read-model/v1', subject, purpose]), 'utf8');
+}
+
+export class ReadModelSealError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ReadModelSealError';
+  }
+}
+
+export function createReadModelSealer<Erased>(
+  keys: KeyStore,
+  master: MasterKey,
+  erased: Erased,
+): ReadModelSealerOf<Erased> {
+  const blindKey = deriveBlindIndexKey(master, 'read-model/blind-index/v1');
+  return {
+    seal(subject, purpose, plaintext) {
+      const key = keys.currentKey(subject);
+      if (key === undefined) return plaintext;
+      const iv = randomBytes(IV_BYTES);
+      const cipher = createCipheriv('aes-256-gcm', key.key, iv);
+      cipher.setAAD(aad(subject, purpose));
+      const body = Buffer.concat([
+        iv,
+        cipher.update(plaintext, 'utf8'),
+        cipher.final(),
+        cipher.getAuthTag(),
+      ]);
+      return `${PREFIX}${key.keyId}:${body.toString('base64')}`;
+    },
+    open(subject, purpose, stored) {
+      const colon = stored.indexOf(':', PREFIX.length);
+      const keyId = stored.slice(PREFIX.length, colon);
+      const found = keys.lookup(keyId);
+      if (found.state === 'destroyed') return erased;
+      if (found.state === 'missing') {
+        throw new ReadModelSealError(
+          `a read-model value of ${purpose} is sealed under data key ${keyId}, which the key store does not hold (wrong KEY_STORE_URL?)`,
+        );
+      }
+      const body = Buffer.from(stored.slice(colon + 1), 'base64');
+      const decipher = createDecipheriv('aes-256-gcm', found.key.key, body.subarray(0, IV_BYTES));
+      decipher.setAAD(aad(subject, purpose));
+      decipher.setAuthTag(body.subarray(body.length - TAG_BYTES));
+      try {
+        return Buffer.concat([
+          decipher.update(body.subarray(IV_BYTES, body.length - TAG_BYTES)),
+          decipher.final(),
+        ]).toString('utf8');
+      } catch {
+        throw new ReadModelSealError(
+          `a read-model value of ${purpose} fails AES-GCM authentication (changed, or moved from another row)`,
+        );
+      }
+    },
+    blind(purpose, value) {
+      return createHmac('sha256', blindKey)
+        .update(purpose, 'utf8')
+        .update('\u0000')
+        .update(value, 'utf8')
+        .digest('base64url');
+    },
+    isSealed: (stored) => stored.startsWith(PREFIX),
+  };
+}
+
+/** The sealer for a store that encrypts at rest; undefined for a plaintext store. */
+export function readModelSealerFor<Erased>(
+  store: EventStore,
+  master: MasterKey | undefined,
+  erased: Erased,
+): ReadModelSealerOf<Erased> | undefined {
+  if (!(store instanceof EncryptingEventStore) || master === undefined) return undefined;
+  return createReadModelSealer(store.keys, master, erased);
+}

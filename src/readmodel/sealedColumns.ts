@@ -1,0 +1,121 @@
+/**
+ * Sealed columns: personal values in the read model are stored encrypted under the data key of
+ * the customer the row belongs to, so the read-model files hold no name, email or wallet in
+ * plaintext (issue 15). The projections only declare which columns are personal
+ * (`ColumnSpec.sealed`, `ColumnSpec.blind`, `TableSpec.subject`, `DocumentStorage.sealedByKey`);
+ * this module applies the declaration when rows are written and opens values when they are read.
+ *
+ * The read model owns the port ({@link ReadModelSealer}); src/privacy implements it with the key
+ * store (readModelSealer.ts). The sealer of a connection is attached to it once, where the
+ * connection is opened ({@link attachSealer}), so the query functions keep their `(db, ...)`
+ * signatures. A connection without a sealer (LEDGER_ENCRYPTION=off, tests of projections)
+ * stores and reads plaintext, exactly as before.
+ */
+import type { Row, TableSpec } from '../../projections/projection.js';
+
+export interface ReadModelSealer {
+  /**
+   * `plaintext` sealed under the subject's current data key, bound to `purpose` (the table and
+   * column) so a value copied to another row or column fails to open. Returns `plaintext` itself
+   * when the subject has no usable key (see docs/retention.md: nothing to protect then).
+   */
+  seal(subject: string, purpose: string, plaintext: string): string;
+  /** The plaintext of a sealed value, or {@link ERASED} when its key is destroyed. */
+  open(subject: string, purpose: string, stored: string): string | typeof ERASED;
+  /** Keyed blind index (HMAC under a key derived from the master key) of an exact value. */
+  blind(purpose: string, value: string): string;
+  /** True when `stored` has the sealed form (plaintext values pass through `open` unchanged). */
+  isSealed(stored: string): boolean;
+}
+
+/** What a sealed value whose data key was destroyed reads as. */
+export const ERASED: unique symbol = Symbol('erased');
+
+const sealers = new WeakMap<object, ReadModelSealer>();
+
+/** Seals what this connection writes and opens what it reads; undefined keeps plaintext. */
+export function attachSealer(db: object, sealer: ReadModelSealer | undefined): void {
+  if (sealer === undefined) sealers.delete(db);
+  else sealers.set(db, sealer);
+}
+
+export function sealerOf(db: object): ReadModelSealer | undefined {
+  return sealers.get(db);
+}
+
+export function columnPurpose(table: string, column: string): string {
+  return `${table}.${column}`;
+}
+
+/** How one table's rows are sealed on the way in: undefined when nothing in it is personal. */
+export type RowSealer = (row: Row) => Row;
+
+export function rowSealerFor(
+  table: TableSpec,
+  sealer: ReadModelSealer | undefined,
+): RowSealer | undefined {
+  if (sealer === undefined) return undefined;
+  const sealed = table.columns.filter((column) => column.sealed === true).map((c) => c.name);
+  const blind = table.columns.filter((column) => column.blind === true).map((c) => c.name);
+  if (sealed.length === 0 && blind.length === 0) return undefined;
+  const subjectColumn = table.subject;
+  if (subjectColumn === undefined && sealed.length > 0) {
+    throw new Error(`table ${table.name}: sealed columns need a subject column`);
+  }
+  return (row) => {
+    const out: Record<string, Row[string]> = { ...row };
+    for (const column of blind) {
+      const value = row[column];
+      if (typeof value === 'string') {
+        out[column] = sealer.blind(columnPurpose(table.name, column), value);
+      }
+    }
+    const subject = row[subjectColumn!];
+    // A row naming no customer (an alert without one) has no data key to seal under.
+    if (typeof subject !== 'string' || subject === '') return out;
+    for (const column of sealed) {
+      const value = row[column];
+      if (typeof value === 'string') {
+        out[column] = sealer.seal(subject, columnPurpose(table.name, column), value);
+      }
+    }
+    return out;
+  };
+}
+
+/**
+ * The plaintext of a column as the projection wrote it; {@link ERASED} when its key is gone.
+ * Values stored without sealing (no sealer, no subject, no key) come back unchanged.
+ */
+export function openColumn(
+  db: object,
+  table: string,
+  column: string,
+  subject: string | null,
+  stored: string,
+): string | typeof ERASED;
+export function openColumn(
+  db: object,
+  table: string,
+  column: string,
+  subject: string | null,
+  stored: string | null,
+): string | null | typeof ERASED;
+export function openColumn(
+  db: object,
+  table: string,
+  column: string,
+  subject: string | null,
+  stored: string | null,
+): string | null | typeof ERASED {
+  const sealer = sealers.get(db);
+  if (stored === null || sealer === undefined || subject === null) return stored;
+  if (!sealer.isSealed(stored)) return stored;
+  return sealer.open(subject, columnPurpose(table, column), stored);
+}
+
+/** The stored form of an equality key of a blind column (the value itself without a sealer). */
+export function blindKey(db: object, table: string, column: string, value: string): string {
+  const sealer = sealers.get(db);
+  return sealer === undefined ? value : sealer.blind(columnPurpose(table, column), value);
+}
