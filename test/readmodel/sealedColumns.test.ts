@@ -1,0 +1,159 @@
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import t, { type Test } from 'tap';
+import { projections } from '../../projections/index.js';
+import { customerStream } from '../../src/events/streams.js';
+import { rebuildProjections } from '../../src/projector/rebuildProjections.js';
+import {
+  findCustomerIdsByEmail,
+  findCustomerIdsByExternalId,
+} from '../../src/readmodel/customerSearch.js';
+import {
+  findWalletOwners,
+  getAlert,
+  getCustomer,
+  getKycHistory,
+  listAlerts,
+  listCustomers,
+} from '../../src/readmodel/queries.js';
+import { openReadModel, type ReadModelDb } from '../../src/readmodel/readModelStore.js';
+import type { EventStore } from '../../src/store/eventStore.js';
+import { openSqliteEventStore } from '../../src/store/sqliteEventStore.js';
+import {
+  appendJourney,
+  appendWebhook,
+  detailsBody,
+  detailsEvent,
+  fixture,
+} from '../helpers/projectionEvents.js';
+import { silent } from '../helpers/projectionHarness.js';
+import { openEncryptedTestStore, sealedCounts, sealThrough } from '../helpers/sealedReadModel.js';
+
+const EMAIL = 'marie.dubois@example.com';
+const EVM = '0x9a1b3c5d7e9f0a2b4c6d8e0f1a3b5c7d9e1f2a3b';
+const TEZOS = 'tz1VSUr8wwNhLAzempoch5d6hLRiTh8Cjcjb';
+const CUSTOMERS = Array.from({ length: 6 }, (_, n) => `cust-${n}`);
+
+async function journey(store: EventStore): Promise<void> {
+  for (let n = 0; n < CUSTOMERS.length; n++) await appendJourney(store, n);
+  await appendWebhook(
+    store,
+    fixture('alert.updated', { id: 'alrt-0', customerId: 'cust-0', status: 'Closed' }),
+    'close-0',
+  );
+  await store.appendToStream(customerStream('cust-5'), [
+    detailsEvent(
+      detailsBody({
+        id: 'cust-5',
+        updatedAt: '2025-04-01T00:00:00.000Z',
+        customerWallets: [
+          { wallet: TEZOS, blockchainNamespace: 'tezos' },
+          { wallet: EVM.toUpperCase().replace('0X', '0x'), blockchainNamespace: 'eip155' },
+        ],
+      }),
+      [],
+    ),
+  ]);
+}
+
+/** Every query over the journey's customers, alerts, emails and wallets. */
+function answers(db: ReadModelDb): unknown {
+  return {
+    customers: CUSTOMERS.map((id) => getCustomer(db, id)),
+    kyc: CUSTOMERS.map((id) => getKycHistory(db, id)),
+    list: listCustomers(db, { limit: 100 }),
+    alerts: listAlerts(db, { limit: 100, includeDeleted: true }),
+    alert: getAlert(db, 'alrt-0'),
+    wallets: [EVM, EVM.toUpperCase(), TEZOS, TEZOS.toLowerCase()].map((a) =>
+      findWalletOwners(db, a),
+    ),
+    emails: [EMAIL, EMAIL.toUpperCase(), 'nobody@example.com'].map((e) =>
+      findCustomerIdsByEmail(db, e),
+    ),
+    external: CUSTOMERS.map((id) => findCustomerIdsByExternalId(db, `ext-${id}`)),
+  };
+}
+
+function fileBytes(path: string): Buffer {
+  return Buffer.concat(
+    [path, `${path}-wal`].filter((f) => existsSync(f)).map((f) => readFileSync(f)),
+  );
+}
+
+async function build(t: Test, encrypted: boolean, base: string) {
+  // One t.testdir() per test: each call empties the directory.
+  const dir = join(base, encrypted ? 'sealed' : 'plain');
+  mkdirSync(dir, { recursive: true });
+  const store = encrypted
+    ? openEncryptedTestStore(dir)
+    : openSqliteEventStore({ path: join(dir, 'events.db') });
+  const path = join(dir, 'readmodel.db');
+  const plain = openReadModel(path);
+  const db = encrypted ? sealThrough(plain, store) : plain;
+  t.teardown(async () => {
+    db.close();
+    await store.close();
+  });
+  await journey(store);
+  await rebuildProjections(projections, { store, db, logger: silent });
+  return { store, db, path };
+}
+
+void t.test('a sealed read model answers every query as the plaintext one does', async (t) => {
+  const base = t.testdir();
+  const plain = await build(t, false, base);
+  const sealed = await build(t, true, base);
+  const expected = answers(plain.db);
+  t.ok(JSON.stringify(expected).includes(EMAIL), 'the journey has the personal data');
+  t.same(answers(sealed.db), expected);
+  t.same(sealedCounts(plain.db, projections).sealed, 0);
+  const counts = sealedCounts(sealed.db, projections);
+  t.equal(counts.plain, 0, 'no personal column holds plaintext');
+  t.ok(counts.sealed > 10, `${counts.sealed} values sealed`);
+
+  sealed.db.pragma('wal_checkpoint(TRUNCATE)');
+  const plainBytes = fileBytes(plain.path);
+  const sealedBytes = fileBytes(sealed.path);
+  for (const value of [EMAIL, 'Dubois', EVM, TEZOS]) {
+    t.ok(plainBytes.includes(value), `the plaintext read model holds ${value} (the search works)`);
+    t.notOk(sealedBytes.includes(value), `the sealed read model holds no ${value}`);
+  }
+});
+
+void t.test('a customer whose key is destroyed reads as erased, others as before', async (t) => {
+  const sealed = await build(t, true, t.testdir());
+  const store = sealed.store as ReturnType<typeof openEncryptedTestStore>;
+  const before = answers(sealed.db) as {
+    alert: { externalCustomerId: string | null };
+    customers: unknown[];
+  };
+  t.not(before.alert.externalCustomerId, null);
+  store.keys.beginErasure('cust-0');
+  store.keys.destroy('cust-0');
+  t.equal(getCustomer(sealed.db, 'cust-0'), undefined);
+  t.same(getKycHistory(sealed.db, 'cust-0'), []);
+  t.notOk(
+    findWalletOwners(sealed.db, EVM).some((o) => o.customerId === 'cust-0'),
+    'its wallets are not found',
+  );
+  t.notOk(findCustomerIdsByEmail(sealed.db, EMAIL).includes('cust-0'));
+  const alert = getAlert(sealed.db, 'alrt-0');
+  t.equal(alert?.externalCustomerId, null, "the alert keeps its ids, not the customer's data");
+  t.equal(alert?.status, 'Closed');
+  t.same(getCustomer(sealed.db, 'cust-1'), before.customers[1]);
+});
+
+void t.test('a sealed value moved to another customer fails authentication', async (t) => {
+  const sealed = await build(t, true, t.testdir());
+  const doc = sealed.db
+    .prepare("SELECT doc FROM customers WHERE customer_id = 'cust-1'")
+    .pluck()
+    .get() as string;
+  const table = sealed.db
+    .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name GLOB 'customers_v*'")
+    .pluck()
+    .get() as string;
+  sealed.db.prepare(`UPDATE "${table}" SET doc = ? WHERE customer_id = 'cust-2'`).run(doc);
+  t.throws(() => getCustomer(sealed.db, 'cust-2'), /fails AES-GCM authentication/);
+  t.ok(getCustomer(sealed.db, 'cust-1'));
+});
