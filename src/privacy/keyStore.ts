@@ -98,6 +98,7 @@ export class KeyStore {
   private readonly cache: KeyCache;
   private dataVersion = 0;
   private dataVersionQuery: Database.Statement | undefined;
+  private freshThisTurn = false;
   private pending = new Map<
     string,
     { resolve: (k: DataKey) => void; reject: (e: unknown) => void }[]
@@ -152,7 +153,16 @@ export class KeyStore {
     }
   }
 
+  /**
+   * Once per event-loop turn at most: a change another process commits during one turn is
+   * indistinguishable from one committed just after it, and ingress appends many events a turn.
+   */
   private freshen(): void {
+    if (this.freshThisTurn) return;
+    this.freshThisTurn = true;
+    setImmediate(() => {
+      this.freshThisTurn = false;
+    });
     // A prepared statement: this runs for every append and read of an encrypted event.
     this.dataVersionQuery ??= this.db.prepare('PRAGMA data_version').pluck();
     const version = this.dataVersionQuery.get() as number;

@@ -115,6 +115,8 @@ void t.test('a key destroyed by another process stops decrypting here', async (t
   t.equal(service.lookup(key.keyId).state, 'active', 'cached');
   cli.beginErasure('c-1');
   cli.destroy('c-1');
+  // Changes by other processes are noticed from the next event-loop turn on.
+  await new Promise((resolve) => setImmediate(resolve));
   t.equal(service.lookup(key.keyId).state, 'destroyed');
 });
 
