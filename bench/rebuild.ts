@@ -10,7 +10,8 @@
  * measures 1,000,000 and 5,000,000. Also the ceiling of any design that evolves documents on
  * this thread: the scan plus every projection's keyOf/evolve into in-memory maps, nothing
  * written. `--logs DIR` keeps the generated logs in DIR (log-<events>/events.db) and reuses
- * them on the next run. Prints figures only; no assertions.
+ * them on the next run; `--no-threads` skips the threaded rebuild (for long runs). Prints
+ * figures only; no assertions.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -70,6 +71,8 @@ const { values } = parseArgs({
     measure: { type: 'string' },
     keep: { type: 'boolean', default: false },
     logs: { type: 'string' },
+    // Skips the threaded rebuild (long runs such as --events 5000000; the default is 1 thread).
+    'no-threads': { type: 'boolean', default: false },
   },
 });
 const batchSize = Number(values.batch);
@@ -130,6 +133,7 @@ async function main(): Promise<void> {
           String(batchSize),
           '--memory-mb',
           String(memoryBudgetMb),
+          ...(values['no-threads'] ? ['--no-threads'] : []),
         ],
         { encoding: 'utf8', maxBuffer: 1 << 20, stdio: ['ignore', 'pipe', 'inherit'] },
       );
@@ -183,10 +187,11 @@ function report(m: Measured): void {
   console.log(
     `  default thread count: ${defaultRebuildThreads()}${defaultRebuildThreads() === 1 ? ' (the one-thread rebuild above)' : ''}`,
   );
-  console.log(
-    `  the same over ${m.threads} threads (--threads ${m.threads}): ${rate(m.threadedRate)}, x${(m.threadedRate / m.rebuildRate).toFixed(2)}, ` +
-      `${((m.threadedRate / m.scanRate) * 100).toFixed(1)} % of the raw scan (peak RSS ${m.threadedPeakRssMb.toFixed(0)} MB, same process)`,
-  );
+  if (m.threads > 0)
+    console.log(
+      `  the same over ${m.threads} threads (--threads ${m.threads}): ${rate(m.threadedRate)}, x${(m.threadedRate / m.rebuildRate).toFixed(2)}, ` +
+        `${((m.threadedRate / m.scanRate) * 100).toFixed(1)} % of the raw scan (peak RSS ${m.threadedPeakRssMb.toFixed(0)} MB, same process)`,
+    );
   console.log(
     `  at 25/50/75/100 % of the rebuild: RSS ${m.rssAtQuartersMb.map((mb) => mb.toFixed(0)).join(' / ')} MB, ` +
       `live heap after GC ${m.liveHeapAtQuartersMb.map((mb) => mb.toFixed(0)).join(' / ')} MB; read model ${m.readModelMb.toFixed(0)} MB`,
@@ -290,16 +295,18 @@ async function measure(path: string, pageSize: number): Promise<Omit<Measured, '
   const folded = await fold(store, pageSize);
   // Same process, so this peak also holds what the first rebuild left: an upper bound.
   peak = 0;
-  const threads = parallelRebuildThreads(projections.length);
-  const threaded = await rebuildInThreads({
-    eventStore: { kind: 'sqlite', path: join(path, 'events.db') },
-    readModelPath: join(path, 'readmodel-threads.db'),
-    projections: projections.map((p) => p.name),
-    threads,
-    batchSize: pageSize,
-    memoryBudgetMb,
-    logLevel: 'silent',
-  });
+  const threads = values['no-threads'] ? 0 : parallelRebuildThreads(projections.length);
+  const threaded = await (threads === 0
+    ? notMeasured()
+    : rebuildInThreads({
+        eventStore: { kind: 'sqlite', path: join(path, 'events.db') },
+        readModelPath: join(path, 'readmodel-threads.db'),
+        projections: projections.map((p) => p.name),
+        threads,
+        batchSize: pageSize,
+        memoryBudgetMb,
+        logLevel: 'silent',
+      }));
   if (threaded.results.some((r) => r.outcome !== 'switched')) {
     throw new Error(`threaded rebuild did not finish: ${JSON.stringify(threaded.results)}`);
   }
@@ -373,4 +380,9 @@ async function fold(
     seconds: (performance.now() - started) / 1000,
     cpu: cpuSeconds(process.cpuUsage(cpu)),
   };
+}
+
+/** The threaded result when --no-threads skipped it. */
+function notMeasured(): Promise<{ results: never[]; eventsRead: number; seconds: number }> {
+  return Promise.resolve({ results: [], eventsRead: 0, seconds: 1 });
 }
