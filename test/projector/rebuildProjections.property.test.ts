@@ -55,6 +55,8 @@ const caseArb = fc.record({
   liveBatch: fc.integer({ min: 1, max: 5 }),
   rebuildBatch: fc.integer({ min: 1, max: 7 }),
   encrypted: fc.boolean(),
+  // Documents cached between batches: a small cache makes flushes keep only its last few.
+  cacheSize: fc.constantFrom(1, 3, 5000),
 });
 
 /** A delivery whose body is not JSON: every projection handling its type refuses it. */
@@ -109,8 +111,8 @@ void t.test('bulk rebuilds equal the live runner on random logs', async (t) => {
   let interrupted = 0;
   let sealedRuns = 0;
   await fc.assert(
-    fc.asyncProperty(caseArb, async (arb) => {
-      const { scenario, poison, onError, liveBatch, rebuildBatch, encrypted } = arb;
+    fc.asyncProperty(caseArb, async (input) => {
+      const { scenario, poison, onError, liveBatch, rebuildBatch, cacheSize, encrypted } = input;
       run += 1;
       const dir = join(t.testdir(), `run-${run}`);
       mkdirSync(dir, { recursive: true });
@@ -153,6 +155,7 @@ void t.test('bulk rebuilds equal the live runner on random logs', async (t) => {
           signal: stop.signal,
           batchSize: liveBatch,
           onError,
+          cacheSize,
         });
         await runner.waitFor((status) =>
           status.projections.every(
@@ -168,7 +171,7 @@ void t.test('bulk rebuilds equal the live runner on random logs', async (t) => {
           sealedRuns += counts.sealed > 0 ? 1 : 0;
         }
 
-        const options = { store, logger: silent, batchSize: rebuildBatch, onError };
+        const options = { store, logger: silent, batchSize: rebuildBatch, onError, cacheSize };
         await rebuildProjections(projections, { ...options, db: bulkDb });
         assert.deepStrictEqual(dump(bulkDb), expected, 'bulk rebuild equals the live runner');
 
