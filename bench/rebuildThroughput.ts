@@ -10,7 +10,10 @@
  * measures 1,000,000 and 5,000,000. Also the ceiling of any design that evolves documents on
  * this thread: the scan plus every projection's keyOf/evolve into in-memory maps, nothing
  * written. `--logs DIR` keeps the generated logs in DIR (log-<events>/events.db) and reuses
- * them on the next run; `--no-threads` skips the threaded rebuild (for long runs). Prints
+ * them on the next run; `--no-threads` skips the threaded rebuild (for long runs). With
+ * encryption at rest (bench/rebuildEncryption.ts): the same log also written encrypted, and
+ * one-thread rebuilds with and without encryption alternated `--encryption-rounds` times
+ * (default 2; 0 skips), their ratio printed (issue 15: within 15 %). Prints
  * figures only; no assertions.
  */
 import { execFileSync } from 'node:child_process';
@@ -34,6 +37,12 @@ import {
 import type { RecordedEvent } from '../src/store/eventStore.js';
 import { openSqliteEventStore } from '../src/store/sqliteEventStore.js';
 import { writeSyntheticLog } from './writeLog.js';
+import {
+  measureEncryptionCost,
+  reportEncryptionCost,
+  writeEncryptedLog,
+  type EncryptionCost,
+} from './rebuildEncryption.js';
 
 interface Measured {
   readonly events: number;
@@ -63,6 +72,8 @@ interface Measured {
   readonly threads: number;
   readonly threadedRate: number;
   readonly threadedPeakRssMb: number;
+  /** Rebuild with encryption at rest against the same without; undefined with 0 rounds. */
+  readonly encryption?: EncryptionCost;
 }
 
 const { values } = parseArgs({
@@ -76,10 +87,12 @@ const { values } = parseArgs({
     logs: { type: 'string' },
     // Skips the threaded rebuild (long runs such as --events 5000000; the default is 1 thread).
     'no-threads': { type: 'boolean', default: false },
+    'encryption-rounds': { type: 'string', default: '2' },
   },
 });
 const batchSize = Number(values.batch);
 const memoryBudgetMb = Number(values['memory-mb']);
+const encryptionRounds = Number(values['encryption-rounds']);
 
 if (values.measure !== undefined) {
   const result = await measure(values.measure, batchSize);
@@ -122,6 +135,13 @@ async function main(): Promise<void> {
         const seconds = (performance.now() - started) / 1000;
         console.log(`\ngenerated ${described} in ${seconds.toFixed(1)} s`);
       }
+      if (encryptionRounds > 0) {
+        const started = performance.now();
+        if (await writeEncryptedLog(path, size.events, size.customers)) {
+          const seconds = (performance.now() - started) / 1000;
+          console.log(`generated the same log encrypted at rest in ${seconds.toFixed(1)} s`);
+        }
+      }
       // A fresh process per measurement: RSS then counts the scan and rebuild, not the generator.
       const output = execFileSync(
         process.execPath,
@@ -136,6 +156,8 @@ async function main(): Promise<void> {
           String(batchSize),
           '--memory-mb',
           String(memoryBudgetMb),
+          '--encryption-rounds',
+          String(encryptionRounds),
           ...(values['no-threads'] ? ['--no-threads'] : []),
         ],
         { encoding: 'utf8', maxBuffer: 1 << 20, stdio: ['ignore', 'pipe', 'inherit'] },
@@ -199,6 +221,7 @@ function report(m: Measured): void {
     `  at 25/50/75/100 % of the rebuild: RSS ${m.rssAtQuartersMb.map((mb) => mb.toFixed(0)).join(' / ')} MB, ` +
       `live heap after GC ${m.liveHeapAtQuartersMb.map((mb) => mb.toFixed(0)).join(' / ')} MB; read model ${m.readModelMb.toFixed(0)} MB`,
   );
+  if (m.encryption !== undefined) reportEncryptionCost(m.encryption);
 }
 
 function cpuSeconds(usage: NodeJS.CpuUsage): number {
@@ -316,6 +339,11 @@ async function measure(path: string, pageSize: number): Promise<Omit<Measured, '
   clearInterval(sampler);
   sample();
   await store.close();
+  // Last, in fresh read models: neither figure above includes it.
+  const encryption =
+    encryptionRounds > 0
+      ? await measureEncryptionCost(path, pageSize, memoryBudgetMb, encryptionRounds)
+      : undefined;
   return {
     threads,
     threadedRate: threaded.eventsRead / threaded.seconds,
@@ -336,6 +364,7 @@ async function measure(path: string, pageSize: number): Promise<Omit<Measured, '
     spills: result.spills,
     rssAtQuartersMb: quarters,
     liveHeapAtQuartersMb: heaps,
+    ...(encryption === undefined ? {} : { encryption }),
     readModelMb: mb(
       fileSize(join(path, 'readmodel.db')) + fileSize(join(path, 'readmodel.db-wal')),
     ),

@@ -23,6 +23,8 @@ import { deriveBlindIndexKey, type MasterKey } from './masterKey.js';
 const PREFIX = 'cls1:';
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
+/** IVs are drawn from the CSPRNG in blocks: one call per 512 seals instead of one per seal. */
+const IV_POOL_BYTES = IV_BYTES * 512;
 
 /** What a value of a destroyed key opens to (the port's ERASED, passed in to avoid an import). */
 export interface ReadModelSealerOf<Erased> {
@@ -49,11 +51,21 @@ export function createReadModelSealer<Erased>(
   erased: Erased,
 ): ReadModelSealerOf<Erased> {
   const blindKey = deriveBlindIndexKey(master, 'read-model/blind-index/v1');
+  let pool = Buffer.alloc(0);
+  let offset = 0;
+  const nextIv = (): Buffer => {
+    if (offset + IV_BYTES > pool.length) {
+      pool = randomBytes(IV_POOL_BYTES);
+      offset = 0;
+    }
+    offset += IV_BYTES;
+    return pool.subarray(offset - IV_BYTES, offset);
+  };
   return {
     seal(subject, purpose, plaintext) {
       const key = keys.currentKey(subject);
       if (key === undefined) return plaintext;
-      const iv = randomBytes(IV_BYTES);
+      const iv = nextIv();
       const cipher = createCipheriv('aes-256-gcm', key.key, iv);
       cipher.setAAD(aad(subject, purpose));
       const body = Buffer.concat([

@@ -147,15 +147,14 @@ export function createDocumentStore(
         // without deriving (and encoding) the old row just to compare.
         const table = tables.get(rowTable!.name)!;
         for (const row of rows[rowTable!.name] ?? [])
-          table.upsert.run(values(table.columns, sealed(table, row)));
+          table.upsert.run(sealed(table, table.columns, row));
         return { state, rows };
       }
       if (before === EMPTY_DOC) {
         // A document new to this generation (the bulk path's usual case): nothing to diff.
         for (const table of projection.tables) {
           const sql = tables.get(table.name)!;
-          for (const row of rows[table.name] ?? [])
-            sql.upsert.run(values(sql.columns, sealed(sql, row)));
+          for (const row of rows[table.name] ?? []) sql.upsert.run(sealed(sql, sql.columns, row));
         }
         if (state !== undefined) saveState?.run(key, encodeState(key, state));
         return { state, rows };
@@ -165,9 +164,8 @@ export function createDocumentStore(
         before.rows ?? (before.state === undefined ? {} : projection.rows(key, before.state));
       for (const change of diffRows(projection.tables, old, rows)) {
         const table = tables.get(change.table)!;
-        if (change.op === 'upsert')
-          table.upsert.run(values(table.columns, sealed(table, change.row)));
-        else table.remove.run(values(table.primaryKey, sealed(table, change.row)));
+        if (change.op === 'upsert') table.upsert.run(sealed(table, table.columns, change.row));
+        else table.remove.run(sealed(table, table.primaryKey, change.row));
       }
       if (state === undefined) deleteState?.run(key);
       else saveState?.run(key, encodeState(key, state));
@@ -176,8 +174,10 @@ export function createDocumentStore(
   };
 }
 
-function sealed(table: TableSql, row: Row): Row {
-  return table.seal === undefined ? row : table.seal(row);
+/** The statement parameters for `names` of `row`, personal ones sealed. */
+function sealed(table: TableSql, names: readonly string[], row: Row): unknown[] {
+  const params = values(names, row);
+  return table.seal === undefined ? params : table.seal(names, params);
 }
 
 function values(columns: readonly string[], row: Row): unknown[] {

@@ -11,7 +11,7 @@
  * signatures. A connection without a sealer (LEDGER_ENCRYPTION=off, tests of projections)
  * stores and reads plaintext, exactly as before.
  */
-import type { Row, TableSpec } from '../../projections/projection.js';
+import type { TableSpec } from '../../projections/projection.js';
 
 export interface ReadModelSealer {
   /**
@@ -47,39 +47,62 @@ export function columnPurpose(table: string, column: string): string {
   return `${table}.${column}`;
 }
 
-/** How one table's rows are sealed on the way in: undefined when nothing in it is personal. */
-export type RowSealer = (row: Row) => Row;
+/**
+ * How one table's rows are sealed on the way in: seals (in place) the statement parameters
+ * `values`, which hold the columns `names` of a row in order (all columns for an upsert, the
+ * primary key for a delete). Undefined when nothing in the table is personal. Works on the
+ * parameter array, not on a copy of the row: it runs for every row a rebuild writes.
+ */
+export type RowSealer = (names: readonly string[], values: unknown[]) => unknown[];
 
 export function rowSealerFor(
   table: TableSpec,
   sealer: ReadModelSealer | undefined,
 ): RowSealer | undefined {
   if (sealer === undefined) return undefined;
-  const sealed = table.columns.filter((column) => column.sealed === true).map((c) => c.name);
-  const blind = table.columns.filter((column) => column.blind === true).map((c) => c.name);
-  if (sealed.length === 0 && blind.length === 0) return undefined;
+  const sealed = new Set(table.columns.filter((c) => c.sealed === true).map((c) => c.name));
+  const blind = new Set(table.columns.filter((c) => c.blind === true).map((c) => c.name));
+  if (sealed.size === 0 && blind.size === 0) return undefined;
   const subjectColumn = table.subject;
-  if (subjectColumn === undefined && sealed.length > 0) {
+  if (subjectColumn === undefined && sealed.size > 0) {
     throw new Error(`table ${table.name}: sealed columns need a subject column`);
   }
-  return (row) => {
-    const out: Record<string, Row[string]> = { ...row };
-    for (const column of blind) {
-      const value = row[column];
-      if (typeof value === 'string') {
-        out[column] = sealer.blind(columnPurpose(table.name, column), value);
-      }
+  const purposes = new Map<string, string>();
+  for (const name of [...sealed, ...blind]) purposes.set(name, columnPurpose(table.name, name));
+  // Per list of names (the table's columns, its primary key): which positions to seal or blind.
+  const plans = new Map<
+    readonly string[],
+    { subject: number; sealed: [number, string][]; blind: [number, string][] }
+  >();
+  const planOf = (names: readonly string[]) => {
+    let plan = plans.get(names);
+    if (plan === undefined) {
+      const at = (set: Set<string>): [number, string][] =>
+        names.flatMap((name, i) => (set.has(name) ? [[i, purposes.get(name)!]] : []));
+      plan = {
+        subject: subjectColumn === undefined ? -1 : names.indexOf(subjectColumn),
+        sealed: at(sealed),
+        blind: at(blind),
+      };
+      plans.set(names, plan);
     }
-    const subject = row[subjectColumn!];
+    return plan;
+  };
+  return (names, values) => {
+    const plan = planOf(names);
+    for (const [i, purpose] of plan.blind) {
+      const value = values[i];
+      if (typeof value === 'string') values[i] = sealer.blind(purpose, value);
+    }
+    if (plan.sealed.length === 0) return values;
+    const subject = plan.subject < 0 ? undefined : values[plan.subject];
     // A row naming no customer (an alert without one) has no data key to seal under.
-    if (typeof subject !== 'string' || subject === '') return out;
-    for (const column of sealed) {
-      const value = row[column];
-      if (typeof value === 'string') {
-        out[column] = sealer.seal(subject, columnPurpose(table.name, column), value);
-      }
+    if (typeof subject !== 'string' || subject === '') return values;
+    for (const [i, purpose] of plan.sealed) {
+      const value = values[i];
+      if (typeof value === 'string') values[i] = sealer.seal(subject, purpose, value);
     }
-    return out;
+    return values;
   };
 }
 

@@ -1,0 +1,180 @@
+/**
+ * bench:rebuild's encryption section (issue 15: rebuild with encryption within 15 % of the same
+ * rebuild without): the same deterministic synthetic log written a second time encrypted at
+ * rest (events sealed under per-customer data keys, a key store beside it); then full
+ * one-thread rebuilds, alternated: the plaintext log into a plaintext read model, and the
+ * encrypted log read through the decrypting decorator into a sealed read model
+ * (src/readmodel/sealedColumns.ts). Each runs `rounds` times, alternating, and the best of each
+ * is compared, so load that comes and goes on a shared machine hits both alike; CPU seconds per
+ * event are reported too (the cost apart from other processes).
+ */
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { projections } from '../projections/index.js';
+import { createLogger } from '../src/lib/logger.js';
+import { EncryptingEventStore } from '../src/privacy/encryptingEventStore.js';
+import { openKeyStore } from '../src/privacy/keyStore.js';
+import { parseMasterKey } from '../src/privacy/masterKey.js';
+import { sealReadModelFor } from '../src/projector/readModelSealing.js';
+import { rebuildProjections } from '../src/projector/rebuildProjections.js';
+import { openReadModel } from '../src/readmodel/readModelStore.js';
+import type { EventStore } from '../src/store/eventStore.js';
+import { openSqliteEventStore } from '../src/store/sqliteEventStore.js';
+import { writeSyntheticLog } from './writeLog.js';
+
+/** A fixed benchmark master key (the data keys under it are random). Never a real secret. */
+const BENCH_MASTER_KEY = Buffer.alloc(32, 0x5a).toString('base64');
+
+export interface EncryptionCost {
+  readonly events: number;
+  /** Wall seconds of each round, plaintext and encrypted. */
+  readonly plainSeconds: readonly number[];
+  readonly encryptedSeconds: readonly number[];
+  readonly plainCpuSeconds: readonly number[];
+  readonly encryptedCpuSeconds: readonly number[];
+}
+
+function encryptedDir(path: string): string {
+  return join(path, 'encrypted');
+}
+
+function openEncrypted(path: string, readOnly: boolean): EncryptingEventStore {
+  return new EncryptingEventStore(
+    openSqliteEventStore({ path: join(encryptedDir(path), 'events.db') }),
+    openKeyStore({
+      path: join(encryptedDir(path), 'keys.db'),
+      master: parseMasterKey(BENCH_MASTER_KEY),
+      readOnly,
+    }),
+  );
+}
+
+/** Writes the encrypted copy of the log of `path` unless a kept one is there (--logs). */
+export async function writeEncryptedLog(
+  path: string,
+  events: number,
+  customers: number,
+): Promise<boolean> {
+  if (existsSync(join(encryptedDir(path), 'events.db'))) return false;
+  mkdirSync(encryptedDir(path), { recursive: true });
+  const keys = openKeyStore({
+    path: join(encryptedDir(path), 'keys.db'),
+    master: parseMasterKey(BENCH_MASTER_KEY),
+  });
+  await writeSyntheticLog(
+    join(encryptedDir(path), 'events.db'),
+    events,
+    customers,
+    (store) => new EncryptingEventStore(store, keys),
+  );
+  return true;
+}
+
+async function rebuildOnce(
+  store: EventStore,
+  readModelPath: string,
+  seal: boolean,
+  pageSize: number,
+  memoryBudgetMb: number,
+): Promise<{ events: number; seconds: number; cpu: number }> {
+  for (const suffix of ['', '-wal', '-shm']) rmSync(readModelPath + suffix, { force: true });
+  const db = openReadModel(readModelPath);
+  try {
+    if (
+      seal &&
+      !sealReadModelFor(db, store, { mode: 'on', masterKey: BENCH_MASTER_KEY, keyStorePath: '' })
+    ) {
+      throw new Error('the encrypted rebuild would not seal');
+    }
+    const started = performance.now();
+    const cpu = process.cpuUsage();
+    const result = await rebuildProjections(projections, {
+      store,
+      db,
+      logger: createLogger('silent'),
+      batchSize: pageSize,
+      memoryBudgetMb,
+    });
+    const used = process.cpuUsage(cpu);
+    if (result.results.some((r) => r.outcome !== 'switched')) {
+      throw new Error(`rebuild did not finish: ${JSON.stringify(result.results)}`);
+    }
+    return {
+      events: result.eventsRead,
+      seconds: (performance.now() - started) / 1000,
+      cpu: (used.user + used.system) / 1e6,
+    };
+  } finally {
+    db.close();
+  }
+}
+
+export async function measureEncryptionCost(
+  path: string,
+  pageSize: number,
+  memoryBudgetMb: number,
+  rounds: number,
+): Promise<EncryptionCost> {
+  const plain = openSqliteEventStore({ path: join(path, 'events.db') });
+  const encrypted = openEncrypted(path, true);
+  const cost = {
+    events: 0,
+    plainSeconds: [] as number[],
+    encryptedSeconds: [] as number[],
+    plainCpuSeconds: [] as number[],
+    encryptedCpuSeconds: [] as number[],
+  };
+  try {
+    for (let round = 0; round < rounds; round++) {
+      const p = await rebuildOnce(
+        plain,
+        join(path, 'readmodel-plain.db'),
+        false,
+        pageSize,
+        memoryBudgetMb,
+      );
+      const e = await rebuildOnce(
+        encrypted,
+        join(path, 'readmodel-sealed.db'),
+        true,
+        pageSize,
+        memoryBudgetMb,
+      );
+      if (p.events !== e.events) {
+        throw new Error(`the logs differ: ${p.events} plaintext events, ${e.events} encrypted`);
+      }
+      cost.events = p.events;
+      cost.plainSeconds.push(p.seconds);
+      cost.encryptedSeconds.push(e.seconds);
+      cost.plainCpuSeconds.push(p.cpu);
+      cost.encryptedCpuSeconds.push(e.cpu);
+    }
+  } finally {
+    await plain.close();
+    await encrypted.close();
+  }
+  return cost;
+}
+
+export function reportEncryptionCost(cost: EncryptionCost): void {
+  const best = (xs: readonly number[]): number => Math.min(...xs);
+  const rate = (seconds: number): string =>
+    `${Math.round(cost.events / seconds).toLocaleString('en-US')} events/s`;
+  const us = (cpu: number): string => `${((cpu / cost.events) * 1e6).toFixed(1)} us CPU/event`;
+  const plain = best(cost.plainSeconds);
+  const encrypted = best(cost.encryptedSeconds);
+  const cpuRatio = best(cost.encryptedCpuSeconds) / best(cost.plainCpuSeconds);
+  console.log(
+    `  encryption at rest, one-thread rebuild, best of ${cost.plainSeconds.length} alternated rounds:`,
+  );
+  console.log(
+    `    plaintext log -> plaintext read model: ${rate(plain)} (${plain.toFixed(1)} s, ${us(best(cost.plainCpuSeconds))})`,
+  );
+  console.log(
+    `    encrypted log (decrypted per event) -> sealed read model: ${rate(encrypted)} (${encrypted.toFixed(1)} s, ${us(best(cost.encryptedCpuSeconds))})`,
+  );
+  console.log(
+    `    with / without encryption: rate ${(plain / encrypted).toFixed(3)} (${(((encrypted - plain) / plain) * 100).toFixed(1)} % slower; target <= 15 %), CPU x${cpuRatio.toFixed(3)}; ` +
+      `rounds (s) plaintext ${cost.plainSeconds.map((s) => s.toFixed(1)).join(' / ')}, encrypted ${cost.encryptedSeconds.map((s) => s.toFixed(1)).join(' / ')}`,
+  );
+}
