@@ -16,6 +16,7 @@ import type { Logger } from '../lib/logger.js';
 import type { EventStore, Position } from '../store/eventStore.js';
 import {
   createGeneration,
+  sealingMatches,
   createIndexes,
   dropGeneration,
   findByState,
@@ -103,7 +104,11 @@ export async function rebuildProjections(
   const now = (options.clock ?? (() => new Date()))().toISOString();
   const generations = projections.map((projection) => {
     const existing = findByState(db, projection.name, 'building');
-    if (existing !== undefined && existing.version === projection.version) {
+    if (
+      existing !== undefined &&
+      existing.version === projection.version &&
+      sealingMatches(db, existing)
+    ) {
       options.logger.info(
         {
           projection: projection.name,

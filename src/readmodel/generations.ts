@@ -7,6 +7,7 @@
  */
 import type { Projection, TableSpec } from '../../projections/projection.js';
 import { quoteIdent, type ReadModelDb } from './readModelStore.js';
+import { sealerOf } from './sealedColumns.js';
 
 export type GenerationState = 'live' | 'building';
 
@@ -126,6 +127,9 @@ export function createGeneration(
         `INSERT INTO projection_generations (projection, generation, version, state, created_at)
          VALUES (?, ?, ?, ?, ?)`,
       ).run(projection.name, generation, version, state, now);
+      db.prepare(
+        'INSERT INTO projection_sealing (projection, generation, sealed) VALUES (?, ?, ?)',
+      ).run(projection.name, generation, sealerOf(db) === undefined ? 0 : 1);
       const created = findGeneration(db, projection.name, generation)!;
       if (state === 'live') {
         createIndexes(db, projection, created);
@@ -200,6 +204,25 @@ export function dropGeneration(db: ReadModelDb, generation: Generation): void {
     generation.projection,
     generation.generation,
   );
+  db.prepare('DELETE FROM projection_sealing WHERE projection = ? AND generation = ?').run(
+    generation.projection,
+    generation.generation,
+  );
+}
+
+/**
+ * Whether the generation was created sealing as this connection does (a sealer attached) or
+ * not. A generation from before sealed columns (no record) counts as plaintext, so turning
+ * encryption at rest on rebuilds an existing plaintext read model into a sealed one.
+ */
+export function sealingMatches(db: ReadModelDb, generation: Generation): boolean {
+  const sealed = db
+    .prepare<[string, number], number>(
+      'SELECT sealed FROM projection_sealing WHERE projection = ? AND generation = ?',
+    )
+    .pluck()
+    .get(generation.projection, generation.generation);
+  return (sealed === 1) === (sealerOf(db) !== undefined);
 }
 
 export type SwitchOutcome = 'switched' | 'behind' | 'gone';
@@ -250,7 +273,9 @@ export interface PreparedGenerations {
  * Start-up reconciliation. Per projection: no generation yet -> an empty live one (filled by
  * the live runner); the live one has another version -> build one of this version (the old one
  * keeps serving, frozen, until the switch); an interrupted build of this version -> resumed;
- * a build of another version -> dropped.
+ * a build of another version -> dropped. A generation sealed otherwise than this connection
+ * seals (sealingMatches) is treated like one of another version: rebuilt (the live one keeps
+ * serving until the switch; it reads both forms) or dropped (a build).
  */
 export function prepareGenerations(
   db: ReadModelDb,
@@ -262,14 +287,21 @@ export function prepareGenerations(
   for (const projection of projections) {
     let current = findByState(db, projection.name, 'live');
     let build = findByState(db, projection.name, 'building');
-    if (build !== undefined && build.version !== projection.version) {
+    if (
+      build !== undefined &&
+      (build.version !== projection.version || !sealingMatches(db, build))
+    ) {
       db.transaction(() => dropGeneration(db, build!)).immediate();
       build = undefined;
     }
     if (current === undefined && build === undefined) {
       current = createGeneration(db, projection, 'live', now);
     }
-    if (current !== undefined && current.version !== projection.version && build === undefined) {
+    if (
+      current !== undefined &&
+      (current.version !== projection.version || !sealingMatches(db, current)) &&
+      build === undefined
+    ) {
       build = createGeneration(db, projection, 'building', now);
     }
     if (current !== undefined && current.version === projection.version) live.push(current);

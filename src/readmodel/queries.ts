@@ -219,14 +219,14 @@ export function listAlerts(db: Db, options: ListAlertsOptions): Page<AlertRecord
  */
 export function findWalletOwners(db: Db, address: string): WalletOwner[] {
   if (!hasView(db, 'wallet_index')) return [];
+  const keys = [walletKey(address, null), address];
+  // Both forms: a generation built before sealing (still serving until its rebuild switches)
+  // holds plaintext keys. Only parameters: nothing plaintext is stored by asking.
   const rows = statement(
     db,
     `SELECT customer_id, address, namespace, verified, source FROM wallet_index
-     WHERE address_key IN (?, ?) ORDER BY customer_id, address_key`,
-  ).all(
-    blindKey(db, 'wallet_index', 'address_key', walletKey(address, null)),
-    blindKey(db, 'wallet_index', 'address_key', address),
-  ) as {
+     WHERE address_key IN (?, ?, ?, ?) ORDER BY customer_id, address_key`,
+  ).all(...keys, ...keys.map((key) => blindKey(db, 'wallet_index', 'address_key', key))) as {
     customer_id: string;
     address: string;
     namespace: string | null;

@@ -51,6 +51,13 @@ const META_SCHEMA = `
     recorded_at TEXT NOT NULL,
     PRIMARY KEY (projection, generation, position)
   );
+  -- Whether a generation's personal columns are sealed (sealedColumns.ts); no row: plaintext.
+  CREATE TABLE IF NOT EXISTS projection_sealing (
+    projection TEXT NOT NULL,
+    generation INTEGER NOT NULL,
+    sealed INTEGER NOT NULL CHECK (sealed IN (0, 1)),
+    PRIMARY KEY (projection, generation)
+  );
 `;
 
 /** Opens (creating if needed) the read model with its bookkeeping tables. */

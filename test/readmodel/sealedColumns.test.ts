@@ -4,6 +4,8 @@ import t, { type Test } from 'tap';
 import { projections } from '../../projections/index.js';
 import { customerStream } from '../../src/events/streams.js';
 import { rebuildProjections } from '../../src/projector/rebuildProjections.js';
+import { startProjections } from '../../src/projector/runner.js';
+import { listGenerations } from '../../src/readmodel/generations.js';
 import {
   findCustomerIdsByEmail,
   findCustomerIdsByExternalId,
@@ -157,3 +159,51 @@ void t.test('a sealed value moved to another customer fails authentication', asy
   t.throws(() => getCustomer(sealed.db, 'cust-2'), /fails AES-GCM authentication/);
   t.ok(getCustomer(sealed.db, 'cust-1'));
 });
+
+void t.test(
+  'turning encryption on rebuilds a plaintext read model into a sealed one, answering throughout',
+  async (t) => {
+    const dir = t.testdir();
+    const store = openEncryptedTestStore(dir);
+    const path = join(dir, 'readmodel.db');
+    const db = openReadModel(path);
+    t.teardown(async () => {
+      db.close();
+      await store.close();
+    });
+    await journey(store);
+    // Built before sealed columns existed (no sealer on the connection): plaintext.
+    await rebuildProjections(projections, { store, db, logger: silent });
+    const expected = answers(db);
+    t.ok(sealedCounts(db, projections).plain > 10, 'the old read model is plaintext');
+    const before = listGenerations(db).map((g) => g.generation);
+
+    sealThrough(db, store);
+    t.same(answers(db), expected, 'a sealing connection reads the plaintext generation');
+    const stop = new AbortController();
+    const runner = startProjections({
+      store,
+      db,
+      projections,
+      logger: silent,
+      signal: stop.signal,
+    });
+    try {
+      await runner.waitFor((status) =>
+        status.projections.every((p) => p.rebuilding === null && p.caughtUp),
+      );
+    } finally {
+      stop.abort();
+      await runner.done;
+    }
+    const after = listGenerations(db);
+    t.notOk(
+      after.some((g) => before.includes(g.generation)),
+      'every projection was rebuilt into a new generation',
+    );
+    const counts = sealedCounts(db, projections);
+    t.equal(counts.plain, 0, 'no personal value is left in plaintext');
+    t.ok(counts.sealed > 10);
+    t.same(answers(db), expected, 'every query answers as before');
+  },
+);
