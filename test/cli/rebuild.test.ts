@@ -10,10 +10,10 @@ import { openReadModel } from '../../src/readmodel/readModelStore.js';
 import { startProjections } from '../../src/projector/runner.js';
 import { customerStream } from '../../src/events/streams.js';
 import { getCustomer } from '../../src/readmodel/queries.js';
-import { openSqliteEventStore } from '../../src/store/sqliteEventStore.js';
 import { appendJourney, detailsBody, detailsEvent } from '../helpers/projectionEvents.js';
 import { dumpReadModel, reached, silent } from '../helpers/projectionHarness.js';
 import { ENCRYPTION_ENV } from '../helpers/encryptionKey.js';
+import { openEncryptedTestStore, sealThrough } from '../helpers/sealedReadModel.js';
 
 function output(): PassThrough & { text(): string } {
   const stream = new PassThrough();
@@ -29,7 +29,8 @@ async function setup(t: Test) {
     EVENT_STORE_URL: `sqlite:${join(dir, 'events.db')}`,
     READ_MODEL_URL: `sqlite:${join(dir, 'readmodel.db')}`,
   };
-  const store = openSqliteEventStore({ path: join(dir, 'events.db') });
+  // Encrypted at rest as the service writes it (the key store beside the log, as configured).
+  const store = openEncryptedTestStore(dir);
   for (let n = 0; n < 5; n++) await appendJourney(store, n);
   await store.close();
   const stdout = output();
@@ -57,8 +58,12 @@ void t.test('rebuild builds every projection and switches it in', async (t) => {
   t.match(stdout.text(), /read \d+ events in/);
   for (const projection of projections)
     t.match(stdout.text(), `${projection.name} v${projection.version}: switched`);
-  const db = openReadModel(join(dir, 'readmodel.db'));
-  t.teardown(() => db.close());
+  const store = openEncryptedTestStore(dir, true);
+  const db = sealThrough(openReadModel(join(dir, 'readmodel.db')), store);
+  t.teardown(async () => {
+    db.close();
+    await store.close();
+  });
   t.match(getCustomer(db, 'cust-1'), { status: 'Active' });
   t.equal(findByState(db, 'alerts', 'building'), undefined);
 });
@@ -109,7 +114,7 @@ void t.test(
     const { dir, deps } = await setup(t);
     t.equal(await run([], deps), 0);
     // When a refetch records a newer snapshot of every known customer before the rebuild
-    const store = openSqliteEventStore({ path: join(dir, 'events.db') });
+    const store = openEncryptedTestStore(dir);
     t.teardown(() => store.close());
     const code = await run(['--refetch', '--threads', '1'], {
       ...deps,
@@ -126,12 +131,13 @@ void t.test(
       },
     });
     t.equal(code, 0);
-    const db = openReadModel(join(dir, 'readmodel.db'));
+    const db = sealThrough(openReadModel(join(dir, 'readmodel.db')), store);
     t.teardown(() => db.close());
     t.match(getCustomer(db, 'cust-2'), { riskScore: 'High' }, 'the rebuild saw the snapshots');
 
     // Then the live runner, applying the same log in small batches, builds the same rows
-    const live = openReadModel(join(dir, 'live.db'));
+    // Sealing as the service does; the dumps compare sealed columns opened (random IVs).
+    const live = sealThrough(openReadModel(join(dir, 'live.db')), store);
     const stop = new AbortController();
     t.teardown(() => live.close());
     const runner = startProjections({
@@ -151,12 +157,14 @@ void t.test(
 
 void t.test('rebuild --threads 1 and --threads 2 build the same read model', async (t) => {
   const { dir, deps } = await setup(t);
+  const store = openEncryptedTestStore(dir, true);
+  t.teardown(() => store.close());
   const dumps = [];
   for (const threads of ['1', '2']) {
     const readModel = join(dir, `readmodel-${threads}.db`);
     const env = { ...deps.env, READ_MODEL_URL: `sqlite:${readModel}` };
     t.equal(await run(['--threads', threads], { ...deps, env, config: loadConfig(env) }), 0);
-    const db = openReadModel(readModel);
+    const db = sealThrough(openReadModel(readModel), store);
     dumps.push(dumpReadModel(db, projections));
     db.close();
   }

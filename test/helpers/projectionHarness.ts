@@ -9,6 +9,7 @@ import type { Projection } from '../../projections/projection.js';
 import { DETAILS_EVENT_TYPE, WEBHOOK_EVENT_TYPES } from '../../src/events/types.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { openReadModel, type ReadModelDb } from '../../src/readmodel/readModelStore.js';
+import { openedRow } from './sealedReadModel.js';
 import {
   startProjections,
   type ProjectionRunner,
@@ -145,9 +146,12 @@ export function dumpReadModel(
   const dump: Record<string, unknown[]> = {};
   for (const projection of list) {
     for (const table of projection.tables) {
-      dump[table.name] = db
-        .prepare(`SELECT * FROM ${table.name} ORDER BY ${table.primaryKey.join(', ')}`)
-        .all();
+      // Sealed columns opened (random IVs differ between builds); as stored without a sealer.
+      dump[table.name] = (
+        db
+          .prepare(`SELECT * FROM ${table.name} ORDER BY ${table.primaryKey.join(', ')}`)
+          .all() as Record<string, unknown>[]
+      ).map((row) => openedRow(db, table, row));
     }
   }
   return dump;
