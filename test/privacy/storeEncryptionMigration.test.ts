@@ -218,6 +218,40 @@ void t.test(
         ),
       },
       {
+        name: 'a record listing an event the migration did not change',
+        mutate: (db) => {
+          const row = db
+            .prepare(
+              "SELECT position, data FROM events WHERE type = 'ledger.encrypted-after-the-fact'",
+            )
+            .get() as { position: number; data: Buffer };
+          const record = JSON.parse(row.data.toString('utf8')) as {
+            reEncrypted: number;
+            streams: {
+              stream: string;
+              headRevision: number;
+              reEncrypted: number;
+              firstChangedRevision: number;
+              revisions: [number, number][];
+            }[];
+          };
+          // The quarantine stream's plaintext entry (it names no customer) listed as well.
+          const entry = record.streams.find((s) => s.stream === 'quarantine')!;
+          const added = entry.headRevision + 1 - entry.reEncrypted;
+          entry.revisions = [[0, entry.headRevision]];
+          entry.firstChangedRevision = 0;
+          entry.reEncrypted += added;
+          record.reEncrypted += added;
+          db.prepare('UPDATE events SET data = ? WHERE position = ?').run(
+            Buffer.from(JSON.stringify(record)),
+            row.position,
+          );
+          relink(db, 'ledger');
+        },
+        expect:
+          /FAIL migration: quarantine revision \d+ \(position \d+, event [-0-9a-f]+\): quarantine revision \d+ is listed as re-encrypted by the migration but is not encrypted/,
+      },
+      {
         name: 'an event encrypted but not listed in the record',
         mutate: (db) => {
           // The schema-invalid quarantine entry names no customer: the migration left it plain.
