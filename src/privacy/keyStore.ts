@@ -2,9 +2,11 @@
  * The key store: one random AES-256 data key per data subject (a customer id), wrapped by the
  * master key, in its own SQLite file outside the event log (KEY_STORE_URL).
  *
- * - `secure_delete = ON` and `journal_mode = DELETE`: a destroyed key is overwritten with zeros
- *   in the database file, and the rollback journal that briefly holds the old page is deleted at
- *   commit, so no file of the store keeps it (a WAL would keep old frames until a checkpoint).
+ * - `secure_delete = ON`, WAL with `synchronous = FULL`: a destroyed key is overwritten with
+ *   zeros in the database page, and after destroying or re-wrapping keys the WAL is checkpointed
+ *   and truncated (`purgeResidue`), so no file of the store keeps the old bytes. (A rollback
+ *   journal needs no checkpoint but costs several fsyncs per commit on the main thread, which
+ *   measurably slowed ingress while new customers' keys were being created.)
  * - States of a key: `active`; `erasing` (erasure begun: still decrypts, refuses new events, so
  *   the erasure's list of affected events stays complete); `destroyed` (a tombstone: subject,
  *   key id, destroyedAt, no key material). A subject with a destroyed key that gets a new event
@@ -98,6 +100,7 @@ export class KeyStore {
   private readonly cache: KeyCache;
   private dataVersion = 0;
   private dataVersionQuery: Database.Statement | undefined;
+  private freshThisTurn = false;
   private pending = new Map<
     string,
     { resolve: (k: DataKey) => void; reject: (e: unknown) => void }[]
@@ -121,7 +124,7 @@ export class KeyStore {
     this.db.pragma('busy_timeout = 5000');
     if (!options.readOnly || absent) {
       this.db.pragma('secure_delete = ON');
-      this.db.pragma('journal_mode = DELETE');
+      this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = FULL');
       this.db.exec(SCHEMA);
     } else {
@@ -152,7 +155,16 @@ export class KeyStore {
     }
   }
 
+  /**
+   * Once per event-loop turn at most: a change another process commits during one turn is
+   * indistinguishable from one committed just after it, and ingress appends many events a turn.
+   */
   private freshen(): void {
+    if (this.freshThisTurn) return;
+    this.freshThisTurn = true;
+    setImmediate(() => {
+      this.freshThisTurn = false;
+    });
     // A prepared statement: this runs for every append and read of an encrypted event.
     this.dataVersionQuery ??= this.db.prepare('PRAGMA data_version').pluck();
     const version = this.dataVersionQuery.get() as number;
@@ -310,7 +322,18 @@ export class KeyStore {
       )
       .run(new Date().toISOString(), row.key_id);
     this.cache.delete(row.key_id);
+    this.purgeResidue();
     return info(this.rowById(row.key_id));
+  }
+
+  /**
+   * Moves every committed page into the database file and truncates the WAL, so overwritten key
+   * material survives in no file. False when another connection's read kept old frames; call it
+   * again once that reader is gone (the next destroy or rotation also does).
+   */
+  purgeResidue(): boolean {
+    const [result] = this.db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
+    return result?.busy === 0;
   }
 
   /**
@@ -353,6 +376,7 @@ export class KeyStore {
       })
       .immediate();
     this.cache.clear();
+    this.purgeResidue();
     return { rewrapped, alreadyCurrent };
   }
 
