@@ -195,8 +195,9 @@ export async function verifyStore(
       `the chained-after-the-fact record counts ${chained.range.count} events without a stored link, the store holds ${computed}`,
     );
   }
-  for (const finding of migration.finish())
+  for (const finding of migration.finish()) {
     await report('migration', finding.message, finding.event);
+  }
   for (const finding of checkpoints?.finish(checkpointHeads(heads), chained) ?? []) {
     await report('checkpoint', finding.message, finding.event);
   }
