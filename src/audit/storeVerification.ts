@@ -16,6 +16,11 @@ import { inChainedRange, readChainedRecord, type ChainedRecord } from '../ledger
 import { recomputeLink } from '../ledger/chain.js';
 import { StreamHeads } from '../ledger/streamHeads.js';
 import { checkEncryption } from '../privacy/encryptionEvidence.js';
+import {
+  readEncryptionMigration,
+  type EncryptionMigrationRecord,
+} from '../privacy/encryptionMigrationRecord.js';
+import { createMigrationChecker } from './migrationVerification.js';
 import type { EventStore, RecordedEvent } from '../store/eventStore.js';
 import {
   checkpointFileFindings,
@@ -36,7 +41,8 @@ export type ProblemKind =
   | 'causation'
   | 'checkpoint'
   | 'store'
-  | 'encryption';
+  | 'encryption'
+  | 'migration';
 
 export interface StoreProblem {
   readonly kind: ProblemKind;
@@ -95,6 +101,16 @@ export async function verifyStore(
   } catch (error) {
     await report('link', (error as Error).message);
   }
+  let migrationRecord: EncryptionMigrationRecord | undefined;
+  try {
+    migrationRecord = await readEncryptionMigration(store);
+  } catch (error) {
+    await report('migration', (error as Error).message);
+  }
+  // Checkpoints signed before a recorded encryption of the store cover its old chain.
+  const migration = createMigrationChecker(migrationRecord);
+  const checkpointHeads = (heads: StreamHeads) =>
+    (options.checkpoint && migration.headsFor(options.checkpoint.checkpoint.position)) || heads;
   const heads = new StreamHeads();
   const webhooks = createWebhookEvidenceChecker(options.prove);
   const snapshots = createSnapshotCausationChecker();
@@ -112,7 +128,7 @@ export async function verifyStore(
   for await (const page of readLogPages(store, { pageSize: options.pageSize ?? 1000 })) {
     for (const event of page) {
       events += 1;
-      for (const finding of checkpoints?.beforeEvent(event, heads) ?? []) {
+      for (const finding of checkpoints?.beforeEvent(event, checkpointHeads(heads)) ?? []) {
         await report('checkpoint', finding.message, finding.event);
       }
       const expected = heads.nextRevision(event.streamName);
@@ -152,6 +168,9 @@ export async function verifyStore(
           );
         }
       }
+      for (const finding of migration.observe(event, event.link ?? link)) {
+        await report('migration', finding.message, finding.event);
+      }
       heads.advance(event, event.link ?? link);
 
       const encryption = checkEncryption(event);
@@ -176,7 +195,10 @@ export async function verifyStore(
       `the chained-after-the-fact record counts ${chained.range.count} events without a stored link, the store holds ${computed}`,
     );
   }
-  for (const finding of checkpoints?.finish(heads, chained) ?? []) {
+  for (const finding of migration.finish()) {
+    await report('migration', finding.message, finding.event);
+  }
+  for (const finding of checkpoints?.finish(checkpointHeads(heads), chained) ?? []) {
     await report('checkpoint', finding.message, finding.event);
   }
   const inconsistencies = (await store.checkConsistency?.()) ?? [];
