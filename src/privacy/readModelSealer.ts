@@ -8,9 +8,9 @@
  *
  * The AAD binds the value to its customer and its table and column. The key id names the data
  * key, so a value of a destroyed key reads as erased while a newer key of the same customer
- * (a later generation) opens newer values. A customer without a usable key (events stored in
- * plaintext before encryption, or a destroyed key) gets its values stored as they are: the
- * projection's only sources for them are then plaintext events or the erasure's stubs.
+ * (a later generation) opens newer values. A customer without an active key (events stored in
+ * plaintext before encryption, a key being erased or destroyed) gets its values stored as they
+ * are: the projection's only sources for them are then plaintext events or the erasure's stubs.
  * Equality lookups use blind indexes: HMAC-SHA-256 under a key derived from the master key,
  * of the exact value (wallet keys are already normalised by the projection).
  */
@@ -64,7 +64,9 @@ export function createReadModelSealer<Erased>(
   return {
     seal(subject, purpose, plaintext) {
       const key = keys.currentKey(subject);
-      if (key === undefined) return plaintext;
+      // Never under a key being erased: what is written then is the erasure's stub (ids and
+      // dates), which must stay readable once the key is destroyed.
+      if (key === undefined || keys.lookup(key.keyId).state !== 'active') return plaintext;
       const iv = nextIv();
       const cipher = createCipheriv('aes-256-gcm', key.key, iv);
       cipher.setAAD(aad(subject, purpose));

@@ -145,6 +145,25 @@ void t.test('a customer whose key is destroyed reads as erased, others as before
   t.same(getCustomer(sealed.db, 'cust-1'), before.customers[1]);
 });
 
+void t.test(
+  "what is written while a customer's key is being erased stays readable after",
+  async (t) => {
+    const sealed = await build(t, true, t.testdir());
+    const store = sealed.store as ReturnType<typeof openEncryptedTestStore>;
+    store.keys.beginErasure('cust-1');
+    // A rebuild while the key is erasing: the erasure's stubs are written then.
+    await rebuildProjections(projections, { store, db: sealed.db, logger: silent });
+    const doc = sealed.db
+      .prepare("SELECT doc FROM customers WHERE customer_id = 'cust-1'")
+      .pluck()
+      .get() as string;
+    t.notMatch(doc, /^cls1:/, 'not sealed under the key being erased');
+    store.keys.destroy('cust-1');
+    t.ok(getCustomer(sealed.db, 'cust-1'), 'still readable once the key is destroyed');
+    t.match(getCustomer(sealed.db, 'cust-2'), { customerId: 'cust-2' });
+  },
+);
+
 void t.test('a sealed value moved to another customer fails authentication', async (t) => {
   const sealed = await build(t, true, t.testdir());
   const doc = sealed.db
