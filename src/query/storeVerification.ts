@@ -15,6 +15,7 @@
 import { inChainedRange, readChainedRecord, type ChainedRecord } from '../ledger/chainedRecord.js';
 import { recomputeLink } from '../ledger/chain.js';
 import { StreamHeads } from '../ledger/streamHeads.js';
+import { createErasureChecker, type ErasureCounts } from '../retention/erasureEvidence.js';
 import type { EventStore, RecordedEvent } from '../store/eventStore.js';
 import {
   checkpointFileFindings,
@@ -28,7 +29,7 @@ import { createSnapshotCausationChecker } from './snapshotCausation.js';
 import { createWebhookEvidenceChecker, type WebhookEvidenceCounts } from './webhookEvidence.js';
 
 export type ProblemKind =
-  'revision' | 'link' | 'signature' | 'webhook' | 'causation' | 'checkpoint' | 'store';
+  'revision' | 'link' | 'signature' | 'webhook' | 'causation' | 'checkpoint' | 'store' | 'erasure';
 
 export interface StoreProblem {
   readonly kind: ProblemKind;
@@ -45,6 +46,8 @@ export interface StoreVerificationSummary {
   readonly links: { readonly stored: number; readonly computed: number };
   readonly webhooks: WebhookEvidenceCounts;
   readonly snapshots: { readonly linked: number; readonly unlinked: number };
+  /** Crypto-shredded events (chain intact, body unreadable) and the records covering them. */
+  readonly erasure: ErasureCounts;
   readonly checkpoint: CheckpointSummary | undefined;
   /** Whether the adapter had its own consistency checks (SQLite does). */
   readonly storeChecks: boolean;
@@ -90,6 +93,7 @@ export async function verifyStore(
   const heads = new StreamHeads();
   const webhooks = createWebhookEvidenceChecker(options.prove);
   const snapshots = createSnapshotCausationChecker();
+  const erasure = createErasureChecker();
   const checkpoints =
     options.checkpoint === undefined ? undefined : createCheckpointChecker(options.checkpoint);
   for (const finding of options.checkpoint ? checkpointFileFindings(options.checkpoint) : []) {
@@ -145,6 +149,7 @@ export async function verifyStore(
         }
       }
       heads.advance(event, event.link ?? link);
+      erasure.check(event);
 
       for (const finding of webhooks.check(event)) {
         await report(finding.kind, finding.message, event);
@@ -165,6 +170,9 @@ export async function verifyStore(
       `the chained-after-the-fact record counts ${chained.range.count} events without a stored link, the store holds ${computed}`,
     );
   }
+  for (const finding of erasure.finish()) {
+    await report('erasure', finding.message, finding.event as RecordedEvent | undefined);
+  }
   for (const finding of checkpoints?.finish(heads, chained) ?? []) {
     await report('checkpoint', finding.message, finding.event);
   }
@@ -179,6 +187,7 @@ export async function verifyStore(
     links: { stored, computed },
     webhooks: webhooks.counts(),
     snapshots: { linked, unlinked },
+    erasure: erasure.counts(),
     checkpoint: checkpoints?.summary(),
     storeChecks: store.checkConsistency !== undefined,
     problems,

@@ -8,6 +8,7 @@ const VERDICT_LABELS: Readonly<Record<SignatureProof['verdict'], string>> = {
   valid: 'signature valid',
   invalid: 'signature INVALID',
   'no-matching-secret': 'no matching secret',
+  erased: 'erased (signature no longer checkable)',
 };
 
 export function SignatureBadge({ proof }: { proof: SignatureProof | null | undefined }) {
@@ -51,7 +52,12 @@ export function EventsList(props: { events: readonly AuditEventView[]; truncated
                 </>
               )}
             </dl>
-            {event.body === null ? (
+            {event.erased ? (
+              <p class="erased">
+                The data of this event was erased; the erasure record in this customer&apos;s stream
+                says by whom, when and why.
+              </p>
+            ) : event.body === null ? (
               <p>
                 The raw body ({event.bodyBytes} bytes) is too large to show inline:{' '}
                 <a href={rawHref(event.streamName, event.revision)}>
