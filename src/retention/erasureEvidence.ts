@@ -38,8 +38,17 @@ interface ErasedSeen {
   readonly plaintextSha256: string | undefined;
 }
 
+function isDecrypted(event: RecordedEvent): boolean {
+  return (event as { encryption?: { state?: unknown } }).encryption?.state === 'decrypted';
+}
+
 export function createErasureChecker() {
   const erased: ErasedSeen[] = [];
+  /** Encrypted events that decrypted: an erasure record must not list any of them. */
+  const readable = new Map<
+    string,
+    Pick<RecordedEvent, 'streamName' | 'revision' | 'position' | 'id'>
+  >();
   const covered = new Map<string, AffectedEvent>();
   let records = 0;
   const findings: ErasureFinding[] = [];
@@ -57,7 +66,13 @@ export function createErasureChecker() {
         }
         return false;
       }
-      if (!isErasedEvent(event)) return false;
+      if (!isErasedEvent(event)) {
+        if (isDecrypted(event)) {
+          const { streamName, revision, position, id } = event;
+          readable.set(id, { streamName, revision, position, id });
+        }
+        return false;
+      }
       erased.push({
         streamName: event.streamName,
         revision: event.revision,
@@ -93,6 +108,15 @@ export function createErasureChecker() {
           findings.push({
             message: 'the erasure record names another body hash than the event records',
             event: where,
+          });
+        }
+      }
+      for (const [id, listed] of covered) {
+        const event = readable.get(id);
+        if (event !== undefined) {
+          findings.push({
+            message: `an erasure record (${listed.stream}) lists this event but its data is still readable: its key was not destroyed, or was restored from a backup`,
+            event,
           });
         }
       }
