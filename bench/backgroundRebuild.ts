@@ -13,9 +13,9 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { projections } from '../projections/index.js';
 import { createLogger } from '../src/lib/logger.js';
-import { openReadModel } from '../src/projections/readModelStore.js';
-import { rebuildInThreads } from '../src/projections/rebuildThreads.js';
-import { startProjections } from '../src/projections/runner.js';
+import { openReadModel } from '../src/readmodel/readModelStore.js';
+import { rebuildInThreads } from '../src/projector/rebuildThreads.js';
+import { startProjections } from '../src/projector/runner.js';
 import { openSqliteEventStore } from '../src/store/sqliteEventStore.js';
 import { writeSyntheticLog } from './writeLog.js';
 

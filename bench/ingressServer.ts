@@ -17,7 +17,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { createHttpApp } from '../src/ingress/app.js';
-import { createIngressMetrics } from '../src/ingress/metrics.js';
+import { createIngressMetrics } from '../src/ingress/ingressMetrics.js';
 import { createLogger } from '../src/lib/logger.js';
 import {
   openSqliteEventStore,

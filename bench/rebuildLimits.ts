@@ -18,8 +18,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { projections } from '../projections/index.js';
 import { createLogger } from '../src/lib/logger.js';
-import { openReadModel } from '../src/projections/readModelStore.js';
-import { rebuildProjections } from '../src/projections/rebuild.js';
+import { openReadModel } from '../src/readmodel/readModelStore.js';
+import { rebuildProjections } from '../src/projector/rebuildProjections.js';
 import { openSqliteEventStore } from '../src/store/sqliteEventStore.js';
 import { writeSyntheticLog } from './writeLog.js';
 

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createCompilotClient } from '../src/compilot/client.js';
 import { createLogger } from '../src/lib/logger.js';
-import { openReadModel } from '../src/projections/readModelStore.js';
+import { openReadModel } from '../src/readmodel/readModelStore.js';
 import { reconcile } from '../src/reconcile/reconcileRun.js';
 import { startSimulatorApi } from '../src/simulator/apiServer.js';
 import { createSimulatorState } from '../src/simulator/state.js';

@@ -23,7 +23,7 @@ import {
   text,
   type Evidence,
   type JsonObject,
-} from './eventView.js';
+} from './eventFacts.js';
 import type { Projection, RowsByTable } from './projection.js';
 
 export interface AlertTag {

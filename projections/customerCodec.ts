@@ -3,7 +3,7 @@
  * JSON: positional fields, each distinct evidence once (most fields share the event that set
  * them), merged wallets recomputed on decode.
  */
-import type { Evidence } from './eventView.js';
+import type { Evidence } from './eventFacts.js';
 import { EVIDENCE_FIELDS, type CustomerState, type EvidenceField } from './customerTypes.js';
 import { mergeWallets, type CustomerWallet, type ObservedWallet } from './wallets.js';
 

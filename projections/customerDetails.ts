@@ -1,5 +1,5 @@
 /** Reading the profile parts of a details snapshot (compilot.md §2.7), defensively. */
-import { isObject, text, type JsonObject } from './eventView.js';
+import { isObject, text, type JsonObject } from './eventFacts.js';
 import { NO_CLAIMS, type CustomerClaims } from './customerTypes.js';
 
 /** First non-empty value of each claim across `customerClaims`, then `customerPersonalInformation`. */

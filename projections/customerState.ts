@@ -23,7 +23,7 @@ import {
   type Evidence,
   type JsonObject,
   type TieValue,
-} from './eventView.js';
+} from './eventFacts.js';
 import { decodeCustomer, encodeCustomer } from './customerCodec.js';
 import { claimsOf, claimsTie, emailsOf } from './customerDetails.js';
 import {
@@ -39,8 +39,8 @@ import type { Projection, RowsByTable } from './projection.js';
 import { erasedCustomer, isErasedCustomer } from './erasedCustomer.js';
 import { mergeWallets, observeWallet, walletsOfDetails } from './wallets.js';
 
-export { comPilotTime } from './eventView.js';
-export type { Evidence } from './eventView.js';
+export { comPilotTime } from './eventFacts.js';
+export type { Evidence } from './eventFacts.js';
 export type { CustomerWallet, ObservedWallet } from './wallets.js';
 export type { CustomerClaims, CustomerState, EvidenceField } from './customerTypes.js';
 export { decodeCustomer, encodeCustomer } from './customerCodec.js';

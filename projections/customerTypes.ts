@@ -1,5 +1,5 @@
 /** The shape of a customer's state (customer-state projection and the audit API's fold). */
-import type { Evidence } from './eventView.js';
+import type { Evidence } from './eventFacts.js';
 import type { CustomerWallet, ObservedWallet } from './wallets.js';
 
 /** Fields whose value is decided by the newest fact; `evidence` names the event that set each. */

@@ -3,7 +3,7 @@
  * content, event id), and the short hashes used as content keys.
  */
 import { DETAILS_EVENT_TYPE, NOT_FOUND_EVENT_TYPE } from '../src/events/types.js';
-import type { Evidence } from './eventView.js';
+import type { Evidence } from './evidence.js';
 
 /**
  * Precedence of sources reporting at the same ComPilot time. Rank 0 marks weak sources
@@ -67,24 +67,4 @@ export function compareTies(a: Evidence, aValue: string, b: Evidence, bValue: st
   if (a.content !== b.content) return a.content < b.content ? -1 : 1;
   if (a.eventId !== b.eventId) return a.eventId < b.eventId ? -1 : 1;
   return 0;
-}
-
-/** 32-bit FNV-1a as 8 hex digits: a short, stable content key for tie-breaks. */
-export function hash(value: string): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < value.length; i++) {
-    h ^= value.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return (h >>> 0).toString(16).padStart(8, '0');
-}
-
-/** {@link hash} over bytes. */
-export function hashBytes(bytes: Uint8Array): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < bytes.length; i++) {
-    h ^= bytes[i]!;
-    h = Math.imul(h, 0x01000193);
-  }
-  return (h >>> 0).toString(16).padStart(8, '0');
 }

@@ -3,7 +3,7 @@
  * read-model query and by the in-memory fold alike.
  */
 import { DETAILS_EVENT_TYPE } from '../src/events/types.js';
-import type { JsonObject } from './eventView.js';
+import type { JsonObject } from './eventFacts.js';
 import {
   factOf,
   sortKey,

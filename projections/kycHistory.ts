@@ -30,7 +30,7 @@ import {
   payloadOf,
   svixIdOf,
   text,
-} from './eventView.js';
+} from './eventFacts.js';
 import { decodeKyc, encodeKyc } from './kycCodec.js';
 import { kycEntries, type KycHistoryEntry } from './kycEntries.js';
 import {

@@ -1,5 +1,5 @@
 /** What the kyc-history projection records: observations and runs, and their order. */
-import { rankOf, type JsonObject } from './eventView.js';
+import { rankOf, type JsonObject } from './eventFacts.js';
 
 export const TRACKED_FIELDS = ['status', 'onboardingLevel', 'riskScore'] as const;
 export type TrackedField = (typeof TRACKED_FIELDS)[number];

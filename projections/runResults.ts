@@ -5,7 +5,7 @@
  * risk level and score, IPQualityScore fraud scores, or the error. Credentials and raw provider
  * payloads stay in the event log.
  */
-import { isObject, text, type JsonObject } from './eventView.js';
+import { isObject, text, type JsonObject } from './eventFacts.js';
 
 export interface RunSummary {
   /** One line, e.g. `valid` or `integratedScorechain: Low Risk (12); ...`. */

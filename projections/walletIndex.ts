@@ -15,7 +15,7 @@ import {
   payloadOf,
   text,
   type Evidence,
-} from './eventView.js';
+} from './eventFacts.js';
 import type { Projection, RowsByTable } from './projection.js';
 import {
   mergeWallets,

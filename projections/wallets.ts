@@ -5,7 +5,7 @@
  * removed. Both parts are order-independent, so the result converges.
  */
 import type { RecordedEvent } from '../src/store/eventStore.js';
-import { compareFacts, isObject, text, type Evidence } from './eventView.js';
+import { compareFacts, isObject, text, type Evidence } from './eventFacts.js';
 
 export type WalletSource = 'details' | 'send.scenario' | 'send.verification.flow';
 

@@ -4,9 +4,9 @@
  */
 import { customerStream } from '../events/streams.js';
 import { pointInTime, POINT_IN_TIME_DESCRIPTION } from '../query/params.js';
-import { customerEventsAt, type PointInTime } from '../query/pointInTime.js';
-import { createSignatureProver, type SignatureProof } from '../query/signatureProof.js';
-import { timelineBuilder, type Timeline, type TimelineRow } from '../query/timeline.js';
+import { customerEventsAt, type PointInTime } from '../audit/pointInTime.js';
+import { createSignatureProver, type SignatureProof } from '../audit/signatureProof.js';
+import { timelineBuilder, type Timeline, type TimelineRow } from '../audit/timeline.js';
 import { parseCommandArgs, usageError, withLedger } from './auditSupport.js';
 import { count } from '../lib/plural.js';
 import type { CliDeps } from './deps.js';

@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig, loadLedgerConfig, type Config } from '../config.js';
 import { WEBHOOK_PATH } from '../ingress/app.js';
 import { createLogger, type Logger } from '../lib/logger.js';
-import { readLogPages } from '../query/logPages.js';
+import { readLogPages } from '../store/logPages.js';
 import { getCustomer, getKycHistory } from '../readmodel/queries.js';
 import { startService, type RunningService } from '../service.js';
 import { startSimulatorApi, type SimulatorApi } from '../simulator/apiServer.js';

@@ -4,7 +4,7 @@ import { bodyText } from '../lib/bodyText.js';
 import { createLogger } from '../lib/logger.js';
 import { isErasedEvent } from '../retention/erasedEvent.js';
 import type { RecordedEvent } from '../store/eventStore.js';
-import { readLogPages, readStreamPages } from '../query/logPages.js';
+import { readLogPages, readStreamPages } from '../store/logPages.js';
 import { openEventStore } from '../store/openEventStore.js';
 import { UsageError, type CliDeps } from './deps.js';
 import { writeLine } from './output.js';

@@ -3,7 +3,7 @@
  * with backpressure, so an export of any size runs in constant memory.
  */
 import type { RecordedEvent } from '../store/eventStore.js';
-import { readLogPages, readStreamPages } from '../query/logPages.js';
+import { readLogPages, readStreamPages } from '../store/logPages.js';
 import { parseCommandArgs, usageError, withLedger } from './auditSupport.js';
 import type { CliDeps } from './deps.js';
 import { toJson } from './events.js';

@@ -6,7 +6,7 @@ import {
   reviewQuarantine,
   type QuarantineEntry,
   type ReplayStatus,
-} from '../query/quarantineReplay.js';
+} from '../ingress/quarantineReplay.js';
 import { loadSchemaSet } from '../validation/schemas.js';
 import { parseCommandArgs, usageError, withLedger } from './auditSupport.js';
 import type { CliDeps } from './deps.js';

@@ -9,14 +9,14 @@ import { projections as allProjections } from '../../projections/index.js';
 import type { Projection } from '../../projections/projection.js';
 import { COMMAND_SETTINGS, loadConfig, type Config, type LogLevel } from '../config.js';
 import { createLogger, type Logger } from '../lib/logger.js';
-import { createProgress } from '../projections/progress.js';
-import { openReadModel } from '../projections/readModelStore.js';
+import { createProgress } from '../projector/progress.js';
+import { openReadModel } from '../readmodel/readModelStore.js';
 import {
   knownCustomerIds,
   rebuildProjections,
   type RebuildResult,
-} from '../projections/rebuild.js';
-import { defaultRebuildThreads, rebuildInThreads } from '../projections/rebuildThreads.js';
+} from '../projector/rebuildProjections.js';
+import { defaultRebuildThreads, rebuildInThreads } from '../projector/rebuildThreads.js';
 import type { EventStore } from '../store/eventStore.js';
 import { openEventStore } from '../store/openEventStore.js';
 import { count } from '../lib/plural.js';

@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { compilotClientFromConfig } from '../compilot/fromConfig.js';
 import { COMMAND_SETTINGS, loadConfig } from '../config.js';
 import { createLogger } from '../lib/logger.js';
-import { openReadModel } from '../projections/readModelStore.js';
+import { openReadModel } from '../readmodel/readModelStore.js';
 import { reconcile, ReconcileBusyError, type ReconcileReport } from '../reconcile/reconcileRun.js';
 import { openEventStore } from '../store/openEventStore.js';
 import { UsageError, type CliDeps } from './deps.js';

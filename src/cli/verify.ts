@@ -5,12 +5,12 @@
  * empty one unless --allow-empty.
  */
 import { COMMAND_SETTINGS, loadConfig, loadLedgerConfig } from '../config.js';
-import { createSignatureProver } from '../query/signatureProof.js';
+import { createSignatureProver } from '../audit/signatureProof.js';
 import {
   verifyStore,
   type StoreProblem,
   type StoreVerificationSummary,
-} from '../query/storeVerification.js';
+} from '../audit/storeVerification.js';
 import { parseCommandArgs, usageError, withLedger } from './auditSupport.js';
 import { count } from '../lib/plural.js';
 import type { CliDeps } from './deps.js';

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { KeyObject } from 'node:crypto';
 import { parseCheckpoint, type Checkpoint } from '../ledger/checkpointFormat.js';
 import { parsePublicKey, type SigningKey } from '../ledger/signingKey.js';
-import type { CheckpointEvidence } from '../query/checkpointVerification.js';
+import type { CheckpointEvidence } from '../audit/checkpointVerification.js';
 
 export function loadCheckpointEvidence(options: {
   readonly file: string | undefined;

@@ -4,7 +4,7 @@
  */
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { StoreVerificationSummary } from '../query/storeVerification.js';
+import type { StoreVerificationSummary } from '../audit/storeVerification.js';
 
 export function writeVerifyReport(
   path: string,

@@ -18,8 +18,8 @@ import {
   CompilotUnavailableError,
   type CompilotApiError,
   type CompilotErrorDetails,
-} from './errors.js';
-import { createCompilotMetrics, type FetchOutcome } from './metrics.js';
+} from './comPilotErrors.js';
+import { createCompilotMetrics, type FetchOutcome } from './comPilotMetrics.js';
 import { createRateLimiter } from './rateLimiter.js';
 
 /** The subset of the fetch API the client uses (node-fetch by default; injectable for tests). */

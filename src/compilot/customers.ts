@@ -4,8 +4,8 @@
  * a 2xx whose body is not the expected JSON raises a `bad-response` error.
  */
 import { apiPath, type CompilotClient, type CompilotResponse } from './client.js';
-import { CompilotBadResponseError } from './errors.js';
-import type { Customer, CustomerDetails, CustomerPage, CustomerWallet } from './types.js';
+import { CompilotBadResponseError } from './comPilotErrors.js';
+import type { Customer, CustomerDetails, CustomerPage, CustomerWallet } from './comPilotTypes.js';
 
 export interface RequestOptions {
   readonly signal?: AbortSignal;

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Middleware } from 'koa';
-import { HttpError } from './httpError.js';
+import { HttpError } from '../http/httpError.js';
 
 /** Default cap on a webhook body: 1 MiB (config `WEBHOOK_MAX_BODY_BYTES`). */
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { isUtf8 } from 'node:buffer';
 import { Webhook, WebhookVerificationError } from 'svix';
-import { HttpError } from './httpError.js';
+import { HttpError } from '../http/httpError.js';
 
 /** Why a delivery was refused with 401; also the `reason` label of the rejection metric. */
 export type RejectionReason =

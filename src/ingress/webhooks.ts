@@ -23,7 +23,7 @@ import {
   quarantineEntryId,
   type StoredDelivery,
 } from './deliveryIdentity.js';
-import type { IngressMetrics } from './metrics.js';
+import type { IngressMetrics } from './ingressMetrics.js';
 import { getRawBody } from './rawBody.js';
 import {
   WebhookRejectedError,

@@ -7,7 +7,7 @@
  * latest event when the run fetched), and anything added later with its own causation.
  */
 import type { CustomersApi } from '../compilot/customers.js';
-import { CompilotNotFoundError } from '../compilot/errors.js';
+import { CompilotNotFoundError } from '../compilot/comPilotErrors.js';
 import { DETAILS_EVENT_TYPE, NOT_FOUND_EVENT_TYPE } from '../events/types.js';
 import type { NewEvent } from '../store/eventStore.js';
 

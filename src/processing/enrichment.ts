@@ -12,7 +12,7 @@
 import type { Registry } from 'prom-client';
 import type { CompilotClient } from '../compilot/client.js';
 import { createCustomersApi } from '../compilot/customers.js';
-import { isCompilotApiError } from '../compilot/errors.js';
+import { isCompilotApiError } from '../compilot/comPilotErrors.js';
 import { idProblem } from '../events/ids.js';
 import { customerStream, streamCategory, streamEntityId } from '../events/streams.js';
 import { CUSTOMER_EVENT_TYPES, DETAILS_EVENT_TYPE } from '../events/types.js';

@@ -6,7 +6,7 @@
  * at a point in time.
  */
 import type { CustomerState } from '../../projections/customerState.js';
-import type { PointInTime, PointInTimeFold } from './pointInTime.js';
+import type { PointInTime, PointInTimeFold } from '../audit/pointInTime.js';
 
 export interface PointInTimeFields {
   /** The `asOf` asked for (ComPilot time), as ISO; null when not given. */

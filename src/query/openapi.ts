@@ -11,7 +11,7 @@ import {
   CUSTOMER_STREAM_EVENT_TYPES,
   RISK_SCORES,
   STORED_EVENT_TYPES,
-} from './vocabulary.js';
+} from '../readmodel/vocabulary.js';
 
 type Json = Record<string, unknown>;
 

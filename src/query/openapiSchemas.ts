@@ -2,7 +2,7 @@
  * The component schemas of the OpenAPI document (see openapi.ts). Answers of the query API are
  * validated against them in tests, so they describe what the routes really return.
  */
-import { EVENT_ORIGINS } from './eventView.js';
+import { EVENT_ORIGINS } from '../audit/auditEventView.js';
 import { customerSchemas } from './openapiCustomerSchemas.js';
 
 type Json = Record<string, unknown>;

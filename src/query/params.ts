@@ -2,7 +2,7 @@
  * Query-string and path parameter checks. Every failure is a 400 naming the parameter, so a typo
  * (`asof=`) or a malformed time never silently yields a wrong audit answer.
  */
-import { badParameter } from './httpErrors.js';
+import { badParameter } from '../http/httpError.js';
 
 export type QueryParams = Readonly<Record<string, string | string[] | undefined>>;
 

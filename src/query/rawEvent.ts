@@ -7,7 +7,7 @@
 import type { RouterContext } from '@koa/router';
 import { DETAILS_EVENT_TYPE, NOT_FOUND_EVENT_TYPE } from '../events/types.js';
 import type { EventStore, RecordedEvent } from '../store/eventStore.js';
-import { badParameter, notFound } from './httpErrors.js';
+import { badParameter, notFound } from '../http/httpError.js';
 import { onlyParams } from './params.js';
 
 /** Longer than a path id: a stream name is a prefix plus an id of up to 256 characters. */

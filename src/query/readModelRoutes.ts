@@ -7,8 +7,8 @@ import type { RouterContext } from '@koa/router';
 import type { EventStore } from '../store/eventStore.js';
 import { JsonPageBudget } from '../lib/jsonPageBudget.js';
 import { customerAnswer, pointInTimeAnswer } from './customerAnswer.js';
-import { decodeCursor, encodeCursor } from './cursor.js';
-import { badParameter, notFound } from './httpErrors.js';
+import { decodeCursor, encodeCursor } from '../readmodel/cursor.js';
+import { badParameter, notFound } from '../http/httpError.js';
 import {
   limitParam,
   onlyParams,
@@ -17,10 +17,10 @@ import {
   optionalText,
   pathParam,
 } from './params.js';
-import { customerAt } from './pointInTime.js';
-import { DEFAULT_QUERY_LIMITS, type QueryLimits } from './queryLimits.js';
-import type { QueryReadModel } from './readModel.js';
-import { ALERT_STATUSES, CUSTOMER_STATUSES, RISK_SCORES } from './vocabulary.js';
+import { customerAt } from '../audit/pointInTime.js';
+import { DEFAULT_QUERY_LIMITS, type QueryLimits } from '../audit/queryLimits.js';
+import type { QueryReadModel } from '../readmodel/readModel.js';
+import { ALERT_STATUSES, CUSTOMER_STATUSES, RISK_SCORES } from '../readmodel/vocabulary.js';
 
 export interface ReadModelRouteDeps {
   readonly store: EventStore;

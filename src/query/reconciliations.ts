@@ -2,7 +2,7 @@
 import type { RouterContext } from '@koa/router';
 import { listRuns } from '../reconcile/runHistory.js';
 import type { EventStore } from '../store/eventStore.js';
-import { badParameter } from './httpErrors.js';
+import { badParameter } from '../http/httpError.js';
 import { limitParam, onlyParams, optionalText } from './params.js';
 
 export function reconciliationsHandler(deps: { readonly store: EventStore }) {

@@ -7,16 +7,16 @@ import { Router } from '@koa/router';
 import type Database from 'better-sqlite3';
 import type { Logger } from '../lib/logger.js';
 import type { EventStore } from '../store/eventStore.js';
-import { auditTrailHandler } from './auditTrail.js';
+import { auditTrailHandler } from './auditTrailRoute.js';
 import { createBearerAuth, isQueryApiEnabled } from './auth.js';
-import { globalFeedHandler } from './globalFeed.js';
-import { queryErrorMiddleware } from './httpErrors.js';
+import { globalFeedHandler } from './globalFeedRoute.js';
+import { handleErrors } from '../http/handleErrors.js';
 import { openApiDocument } from './openapi.js';
-import { queryLimits, type QueryLimits } from './queryLimits.js';
+import { queryLimits, type QueryLimits } from '../audit/queryLimits.js';
 import { rawEventHandler } from './rawEvent.js';
-import { openQueryReadModel } from './readModelAdapter.js';
+import { openQueryReadModel } from '../readmodel/readModelAdapter.js';
 import { reconciliationsHandler } from './reconciliations.js';
-import type { QueryReadModel } from './readModel.js';
+import type { QueryReadModel } from '../readmodel/readModel.js';
 import {
   alertHandler,
   customerHandler,
@@ -25,7 +25,7 @@ import {
   listCustomersHandler,
   walletOwnerHandler,
 } from './readModelRoutes.js';
-import { createSignatureProver } from './signatureProof.js';
+import { createSignatureProver } from '../audit/signatureProof.js';
 
 export interface QueryRouterDeps {
   readonly store: EventStore;
@@ -55,7 +55,7 @@ export function createQueryRouter(deps: QueryRouterDeps): Router {
   const prove = createSignatureProver(deps.secrets);
 
   const router = new Router();
-  router.use(queryErrorMiddleware(deps.logger));
+  router.use(handleErrors({ logger: deps.logger }));
   router.get('/openapi.json', (ctx) => {
     ctx.body = openApiDocument();
   });

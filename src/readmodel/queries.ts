@@ -6,18 +6,19 @@
  * Results are plain JSON-ready objects.
  */
 import type Database from 'better-sqlite3';
-import { checkLimit, decodeCursor, hasView, page, statement, type Page } from './sql.js';
+import type { Page } from './cursor.js';
+import { afterKey, checkLimit, hasView, page, statement } from './sql.js';
 import { decodeCustomer, type CustomerState } from '../../projections/customerState.js';
 import { decodeKyc, kycEntries, type KycHistoryEntry } from '../../projections/kycHistory.js';
 import type { AlertState, AlertTag } from '../../projections/alerts.js';
-import type { Evidence } from '../../projections/eventView.js';
+import type { Evidence } from '../../projections/eventFacts.js';
 import { walletKey } from '../../projections/wallets.js';
 
 type Db = Database.Database;
 
-export { InvalidCursorError } from './sql.js';
+export { InvalidCursorError } from './cursor.js';
 
-export type { Page } from './sql.js';
+export type { Page } from './cursor.js';
 
 /** Alerts not deleted and not Closed count as open. */
 export const CLOSED_ALERT_STATUS = 'Closed';
@@ -89,7 +90,7 @@ export function getCustomer(db: Db, customerId: string): CustomerRecord | undefi
 export function listCustomers(db: Db, options: ListCustomersOptions): Page<CustomerSummary> {
   if (!hasView(db, 'customers')) return { items: [], nextCursor: null };
   const where: string[] = ['customer_id > ?'];
-  const params: unknown[] = [decodeCursor(options.cursor)];
+  const params: unknown[] = [afterKey(options.cursor)];
   if (options.status !== undefined) {
     where.push('status = ?');
     params.push(options.status);
@@ -182,7 +183,7 @@ export function getAlert(db: Db, alertId: string): AlertRecord | undefined {
 export function listAlerts(db: Db, options: ListAlertsOptions): Page<AlertRecord> {
   if (!hasView(db, 'alerts')) return { items: [], nextCursor: null };
   const where: string[] = ['alert_id > ?'];
-  const params: unknown[] = [decodeCursor(options.cursor)];
+  const params: unknown[] = [afterKey(options.cursor)];
   if (options.customerId !== undefined) {
     where.push('customer_id = ?');
     params.push(options.customerId);

@@ -4,22 +4,9 @@
  */
 import type Database from 'better-sqlite3';
 import { JsonPageBudget, PAGE_MAX_BYTES } from '../lib/jsonPageBudget.js';
+import { decodeCursor, encodeCursor, type Page } from './cursor.js';
 
 type Db = Database.Database;
-
-/** A cursor this module did not issue; the HTTP layer answers 400. */
-export class InvalidCursorError extends Error {
-  constructor() {
-    super('cursor is not one issued by this API (pass nextCursor back unchanged)');
-    this.name = 'InvalidCursorError';
-  }
-}
-
-export interface Page<T> {
-  readonly items: readonly T[];
-  /** Pass back as `cursor` for the next page; null on the last page. */
-  readonly nextCursor: string | null;
-}
 
 /**
  * At most `limit` of `rows` (which holds up to `limit + 1`, the extra one saying whether more
@@ -42,23 +29,15 @@ export function page<R, T>(
     last = row;
   }
   const more = items.length < rows.length;
-  return { items, nextCursor: more && last !== undefined ? encodeCursor(keyOf(last)) : null };
+  return {
+    items,
+    nextCursor: more && last !== undefined ? encodeCursor({ after: keyOf(last) }) : null,
+  };
 }
 
-function encodeCursor(after: string): string {
-  return Buffer.from(JSON.stringify({ after }), 'utf8').toString('base64url');
-}
-
-export function decodeCursor(cursor: string | undefined): string {
-  if (cursor === undefined) return '';
-  try {
-    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    const after = (parsed as { after?: unknown } | null)?.after;
-    if (typeof after === 'string') return after;
-  } catch {
-    // reported below
-  }
-  throw new InvalidCursorError();
+/** The key after which a read-model list resumes; '' (from the start) without a cursor. */
+export function afterKey(cursor: string | undefined): string {
+  return cursor === undefined ? '' : decodeCursor(cursor, ['after']).after;
 }
 
 export function checkLimit(limit: number): number {

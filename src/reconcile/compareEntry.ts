@@ -4,7 +4,7 @@
  * CONFIRMED, `status` and `risk_score` INFERRED from the dashboard's columns); a key the entry
  * does not carry is not compared, since absence says nothing about the value.
  */
-import type { CustomerListItem } from '../compilot/types.js';
+import type { CustomerListItem } from '../compilot/comPilotTypes.js';
 
 /** The part of the ledger's state reconciliation compares. */
 export interface LedgerView {

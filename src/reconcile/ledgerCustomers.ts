@@ -5,10 +5,7 @@
  * customer's own stream, so a difference is only ever acted on when the log itself shows it.
  */
 import type Database from 'better-sqlite3';
-import { foldCustomer } from '../../projections/customerState.js';
-import { customerStream } from '../events/streams.js';
 import { hasView, statement } from '../readmodel/sql.js';
-import type { EventStore } from '../store/eventStore.js';
 import type { LedgerView } from './compareEntry.js';
 
 interface Row {
@@ -41,21 +38,6 @@ export function readModelViews(
     });
   }
   return views;
-}
-
-/** The current state folded from the customer's stream; undefined when the ledger has none. */
-export async function streamView(
-  store: EventStore,
-  customerId: string,
-): Promise<LedgerView | undefined> {
-  const state = foldCustomer(await store.readStream(customerStream(customerId)));
-  if (state === undefined) return undefined;
-  return {
-    status: state.status,
-    riskScore: state.riskScore,
-    onboardingLevel: state.onboardingLevel,
-    updatedAt: state.updatedAt,
-  };
 }
 
 /** Customers the read model holds as not deleted, in id order. */

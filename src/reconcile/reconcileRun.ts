@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { CompilotClient } from '../compilot/client.js';
 import { createCustomersApi } from '../compilot/customers.js';
-import type { CustomerListItem } from '../compilot/types.js';
+import type { CustomerListItem } from '../compilot/comPilotTypes.js';
 import { RECONCILIATION_STREAM } from '../events/streams.js';
 import type { Logger } from '../lib/logger.js';
 import { StreamRevisionConflictError, type EventStore } from '../store/eventStore.js';

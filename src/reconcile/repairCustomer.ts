@@ -6,8 +6,8 @@
  */
 import { foldCustomer, type CustomerState } from '../../projections/customerState.js';
 import type { CustomersApi } from '../compilot/customers.js';
-import { CompilotNotFoundError, isCompilotApiError } from '../compilot/errors.js';
-import type { CustomerListItem } from '../compilot/types.js';
+import { CompilotNotFoundError, isCompilotApiError } from '../compilot/comPilotErrors.js';
+import type { CustomerListItem } from '../compilot/comPilotTypes.js';
 import { customerStream } from '../events/streams.js';
 import { DETAILS_EVENT_TYPE } from '../events/types.js';
 import type { Logger } from '../lib/logger.js';

@@ -9,7 +9,7 @@ import type {
   CustomerListItem,
   CustomerWallet,
   Customer,
-} from '../compilot/types.js';
+} from '../compilot/comPilotTypes.js';
 import { prefixedId, type SimAlert, type SimCustomer } from './state.js';
 
 export function customerBody(customer: SimCustomer): Customer {

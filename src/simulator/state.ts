@@ -12,7 +12,7 @@ import type {
   CustomerType,
   OnboardingLevel,
   RiskScore,
-} from '../compilot/types.js';
+} from '../compilot/comPilotTypes.js';
 
 export interface SimWallet {
   readonly id: string;

@@ -14,7 +14,7 @@ import { checkMaxCount } from './rules.js';
 import type { EventStore, SubscriptionBatch } from './eventStore.js';
 import { EventStoreError, StoreUnavailableError } from './eventStore.js';
 import { nodePreferenceOf, withLeaderPreference } from './kurrentdb/connectionString.js';
-import { translateError } from './kurrentdb/errors.js';
+import { translateError } from './kurrentdb/kurrentErrors.js';
 import { idempotentAppend, type AppendContext } from './kurrentdb/idempotentAppend.js';
 import { headPosition, probeLeader, readAll, readStream } from './kurrentdb/reads.js';
 import { createStreamIndexCache } from './kurrentdb/streamIndexCache.js';

@@ -20,7 +20,7 @@ import { followLog, type LogSource } from './embedded/followLog.js';
 import { promised } from './embedded/promised.js';
 import { formatSequencePosition, parseSequencePosition } from './embedded/sequencePosition.js';
 import type { CommitInfo, GroupCommitStats } from './sqlite/batchSettler.js';
-import { translated } from './sqlite/errors.js';
+import { translated } from './sqlite/sqliteErrors.js';
 import { watchExternalCommits } from './sqlite/externalCommits.js';
 import { findInconsistencies } from './sqlite/consistency.js';
 import { openDatabase, openReadOnlyDatabase } from './sqlite/schema.js';

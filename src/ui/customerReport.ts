@@ -5,17 +5,17 @@
  */
 import type { CustomerState } from '../../projections/customerState.js';
 import type { KycHistoryEntry } from '../../projections/kycHistory.js';
-import { readAuditTrail } from '../query/auditTrail.js';
-import type { AuditEventView } from '../query/eventView.js';
+import { readAuditTrail } from '../audit/auditTrail.js';
+import type { AuditEventView } from '../audit/auditEventView.js';
 import {
   customerAt,
   customerEventsAt,
   isWithin,
   type PointInTimeFold,
-} from '../query/pointInTime.js';
-import type { QueryReadModel } from '../query/readModel.js';
-import type { SignatureProver } from '../query/signatureProof.js';
-import { timelineBuilder, type TimelineRow } from '../query/timeline.js';
+} from '../audit/pointInTime.js';
+import type { QueryReadModel } from '../readmodel/readModel.js';
+import type { SignatureProver } from '../audit/signatureProof.js';
+import { timelineBuilder, type TimelineRow } from '../audit/timeline.js';
 import type { AlertRecord, CustomerRecord } from '../readmodel/queries.js';
 import type { EventStore } from '../store/eventStore.js';
 import { snapshotTracker, type SnapshotChanges } from './snapshotDiff.js';
@@ -113,13 +113,13 @@ export async function customerReport(
   }
   return {
     customerId,
-    current: deps.readModel.getCustomer(customerId) as CustomerRecord | undefined,
+    current: deps.readModel.getCustomer(customerId),
     folded: state,
     timeline: markLate(rows),
     events: trail?.events ?? [],
     eventsTruncated: (trail?.nextCursor ?? null) !== null,
     kycHistory: deps.readModel.getKycHistory(customerId) ?? [],
-    alerts: alerts.items as AlertRecord[],
+    alerts: alerts.items,
     snapshots: snapshots.finish(),
     pointInTime,
   };

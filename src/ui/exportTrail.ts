@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import { CSV_COLUMNS, toCsvLine } from '../cli/export.js';
 import { toJson } from '../cli/events.js';
 import { customerStream } from '../events/streams.js';
-import { readStreamPages } from '../query/logPages.js';
+import { readStreamPages } from '../store/logPages.js';
 import type { EventStore } from '../store/eventStore.js';
 
 export type ExportFormat = 'ndjson' | 'csv';

@@ -2,8 +2,8 @@
  * The viewer's search box: one text, tried as every key a reviewer may have at hand, through the
  * same read-model use cases as the JSON API. A match says which key it matched by.
  */
-import type { QueryReadModel } from '../query/readModel.js';
-import type { CustomerRecord, WalletOwner } from '../readmodel/queries.js';
+import type { QueryReadModel } from '../readmodel/readModel.js';
+import type { CustomerRecord } from '../readmodel/queries.js';
 
 export interface CustomerMatch {
   readonly customerId: string;
@@ -25,7 +25,7 @@ export function findCustomer(readModel: QueryReadModel, text: string): CustomerM
   for (const id of readModel.findCustomerIds('externalCustomerId', value)) {
     add(id, 'external customer id');
   }
-  for (const owner of readModel.findWalletOwners(value) as WalletOwner[]) {
+  for (const owner of readModel.findWalletOwners(value)) {
     add(owner.customerId, 'wallet address');
   }
   if (value.includes('@')) {
@@ -34,6 +34,6 @@ export function findCustomer(readModel: QueryReadModel, text: string): CustomerM
   return [...found].map(([customerId, matchedBy]) => ({
     customerId,
     matchedBy,
-    customer: readModel.getCustomer(customerId) as CustomerRecord | undefined,
+    customer: readModel.getCustomer(customerId),
   }));
 }

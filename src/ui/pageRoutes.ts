@@ -4,11 +4,11 @@
  */
 import type { Router, RouterContext } from '@koa/router';
 import type { Next } from 'koa';
-import { badParameter, notFound } from '../query/httpErrors.js';
-import type { QueryReadModel } from '../query/readModel.js';
-import type { SignatureProver } from '../query/signatureProof.js';
-import { ALERT_STATUSES, CUSTOMER_STATUSES, RISK_SCORES } from '../query/vocabulary.js';
-import type { AlertRecord, CustomerRecord } from '../readmodel/queries.js';
+import { badParameter, notFound } from '../http/httpError.js';
+import type { QueryReadModel } from '../readmodel/readModel.js';
+import type { SignatureProver } from '../audit/signatureProof.js';
+import { ALERT_STATUSES, CUSTOMER_STATUSES, RISK_SCORES } from '../readmodel/vocabulary.js';
+import type { CustomerRecord } from '../readmodel/queries.js';
 import { customerStream } from '../events/streams.js';
 import type { EventStore } from '../store/eventStore.js';
 import { customerReport } from './customerReport.js';
@@ -18,7 +18,7 @@ import { sendHtml } from './http.js';
 import { AlertsPage } from './pages/alertsPage.js';
 import { CustomerPage } from './pages/customerPage.js';
 import { HomePage } from './pages/homePage.js';
-import type { UiState } from './uiRouter.js';
+import type { UiState } from './uiState.js';
 
 type Guard = (ctx: RouterContext<UiState>, next: Next) => Promise<void>;
 
@@ -48,7 +48,7 @@ export function createPageRoutes(
         ...(riskScore && { riskScore }),
         limit: RECENT_CUSTOMERS,
       })
-      .map((id) => readModel.getCustomer(id) as CustomerRecord | undefined)
+      .map((id) => readModel.getCustomer(id))
       .filter((customer): customer is CustomerRecord => customer !== undefined);
     const matches = query === '' ? undefined : findCustomer(readModel, query);
     sendHtml(
@@ -111,7 +111,7 @@ export function createPageRoutes(
         status !== 'all' && { status: status as (typeof ALERT_STATUSES)[number] }),
       limit: ALERTS_SHOWN,
     });
-    const alerts = (page.items as AlertRecord[])
+    const alerts = page.items
       .filter((alert) => status !== 'open' || alert.status !== 'Closed')
       .sort(
         (a, b) =>

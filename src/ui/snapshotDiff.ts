@@ -4,7 +4,7 @@
  */
 import { DETAILS_EVENT_TYPE } from '../events/types.js';
 import type { RecordedEvent } from '../store/eventStore.js';
-import { receivedAt } from '../query/eventView.js';
+import { receivedAt } from '../audit/auditEventView.js';
 
 export interface FieldChange {
   readonly path: string;

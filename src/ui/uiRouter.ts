@@ -6,25 +6,20 @@
 import { Router, type RouterContext } from '@koa/router';
 import type { Context, Next } from 'koa';
 import { createTokenCheck, isQueryApiEnabled } from '../query/auth.js';
-import { openQueryReadModel } from '../query/readModelAdapter.js';
-import type { QueryReadModel } from '../query/readModel.js';
-import { createSignatureProver } from '../query/signatureProof.js';
+import { openQueryReadModel } from '../readmodel/readModelAdapter.js';
+import type { QueryReadModel } from '../readmodel/readModel.js';
+import { createSignatureProver } from '../audit/signatureProof.js';
 import type { Logger } from '../lib/logger.js';
-import type { ReadModelDb } from '../projections/readModelStore.js';
+import type { ReadModelDb } from '../readmodel/readModelStore.js';
 import type { EventStore } from '../store/eventStore.js';
 import { isHttps, isSameOrigin, readForm, securityHeaders, sendHtml } from './http.js';
 import { createLedgerStatusReader } from './ledgerStatus.js';
-import type { PageContext } from './pages/layout.js';
 import { SignInPage } from './pages/signInPage.js';
 import { ErrorPage } from './pages/errorPage.js';
 import { createPageRoutes } from './pageRoutes.js';
-import {
-  createSessionStore,
-  readSessionCookie,
-  sessionCookieHeader,
-  type Session,
-} from './session.js';
+import { createSessionStore, readSessionCookie, sessionCookieHeader } from './session.js';
 import { loadUiStaticFiles } from './staticFiles.js';
+import type { UiState } from './uiState.js';
 
 export interface UiRouterDeps {
   readonly store: EventStore;
@@ -39,11 +34,6 @@ export interface UiRouterDeps {
   readonly clock?: () => Date;
   /** Replaces the read model adapter (tests). */
   readonly readModel?: QueryReadModel;
-}
-
-export interface UiState {
-  session?: Session;
-  page?: PageContext;
 }
 
 export function createUiRouter(deps: UiRouterDeps): Router<UiState> {
@@ -152,8 +142,7 @@ function renderErrors(logger: Logger) {
       await next();
     } catch (error) {
       const status = (error as { status?: unknown }).status;
-      const expose =
-        (error as { expose?: unknown }).expose === true || (error as Error).name === 'QueryError';
+      const expose = (error as { expose?: unknown }).expose === true;
       if (typeof status === 'number' && status >= 400 && status < 500 && expose) {
         return sendHtml(
           ctx,

@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import t from 'tap';
 import { projections } from '../../projections/index.js';
-import { findByState } from '../../src/projections/generations.js';
-import { openReadModel } from '../../src/projections/readModelStore.js';
-import { rebuildProjections } from '../../src/projections/rebuild.js';
+import { findByState } from '../../src/readmodel/generations.js';
+import { openReadModel } from '../../src/readmodel/readModelStore.js';
+import { rebuildProjections } from '../../src/projector/rebuildProjections.js';
 import { openSqliteEventStore } from '../../src/store/sqliteEventStore.js';
 import { appendJourney } from '../helpers/projectionEvents.js';
 import { dumpReadModel, silent } from '../helpers/projectionHarness.js';

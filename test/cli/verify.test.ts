@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import t from 'tap';
 import { run } from '../../src/cli/verify.js';
-import type { StoreVerificationSummary } from '../../src/query/storeVerification.js';
+import type { StoreVerificationSummary } from '../../src/audit/storeVerification.js';
 import {
   appendDetailsSnapshot,
   cliDeps,

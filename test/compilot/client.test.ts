@@ -8,7 +8,7 @@ import {
   CompilotNotFoundError,
   CompilotUnauthorizedError,
   CompilotUnavailableError,
-} from '../../src/compilot/errors.js';
+} from '../../src/compilot/comPilotErrors.js';
 import type { SimulatorHarness } from '../helpers/simulatorHarness.js';
 import {
   addActiveCustomer,

@@ -5,7 +5,7 @@ import {
   CompilotBadResponseError,
   CompilotInvalidIdError,
   CompilotNotFoundError,
-} from '../../src/compilot/errors.js';
+} from '../../src/compilot/comPilotErrors.js';
 import { startServer } from '../helpers/httpServer.js';
 import { addActiveCustomer, startSimulator } from '../helpers/simulatorHarness.js';
 

@@ -8,13 +8,13 @@ import type { Test } from 'tap';
 import type { Projection } from '../../projections/projection.js';
 import { DETAILS_EVENT_TYPE, WEBHOOK_EVENT_TYPES } from '../../src/events/types.js';
 import { createLogger } from '../../src/lib/logger.js';
-import { openReadModel, type ReadModelDb } from '../../src/projections/readModelStore.js';
+import { openReadModel, type ReadModelDb } from '../../src/readmodel/readModelStore.js';
 import {
   startProjections,
   type ProjectionRunner,
   type StartProjectionsOptions,
-} from '../../src/projections/runner.js';
-import type { ProjectionsStatus } from '../../src/projections/status.js';
+} from '../../src/projector/runner.js';
+import type { ProjectionsStatus } from '../../src/projector/status.js';
 import { openSqliteEventStore, type SqliteEventStore } from '../../src/store/sqliteEventStore.js';
 
 export const silent = createLogger('silent');

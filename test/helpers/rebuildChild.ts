@@ -5,8 +5,8 @@
  * committed) and prints `paused`, so the parent can SIGKILL it at a known point.
  */
 import { projections } from '../../projections/index.js';
-import { openReadModel } from '../../src/projections/readModelStore.js';
-import { rebuildProjections } from '../../src/projections/rebuild.js';
+import { openReadModel } from '../../src/readmodel/readModelStore.js';
+import { rebuildProjections } from '../../src/projector/rebuildProjections.js';
 import type { ReadAllOptions } from '../../src/store/eventStore.js';
 import { openSqliteEventStore } from '../../src/store/sqliteEventStore.js';
 import { countingProjection, silent } from './projectionHarness.js';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { openReadModel } from '../../src/projections/readModelStore.js';
+import { openReadModel } from '../../src/readmodel/readModelStore.js';
 import { openSqliteEventStore } from '../../src/store/sqliteEventStore.js';
 
 function mode(path: string): string {

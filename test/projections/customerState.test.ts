@@ -8,7 +8,7 @@ import {
   foldCustomer,
   type CustomerState,
 } from '../../projections/customerState.js';
-import { UndecodableEventError } from '../../projections/eventView.js';
+import { UndecodableEventError } from '../../projections/eventFacts.js';
 import { applyEvent } from '../../projections/projection.js';
 import { customerStream } from '../../src/events/streams.js';
 import type { RecordedEvent } from '../../src/store/eventStore.js';

@@ -5,7 +5,7 @@ import t from 'tap';
 import { createLogger } from '../../src/lib/logger.js';
 import { openApiDocument } from '../../src/query/openapi.js';
 import { createQueryRouter } from '../../src/query/router.js';
-import { openReadModel } from '../../src/projections/readModelStore.js';
+import { openReadModel } from '../../src/readmodel/readModelStore.js';
 import { openSqliteEventStore } from '../../src/store/sqliteEventStore.js';
 import {
   ALERT_ID,

@@ -1,7 +1,7 @@
 import t from 'tap';
-import type { AuditTrailPage } from '../../src/query/auditTrail.js';
-import type { AuditEventView } from '../../src/query/eventView.js';
-import type { FeedPage } from '../../src/query/globalFeed.js';
+import type { AuditTrailPage } from '../../src/audit/auditTrail.js';
+import type { AuditEventView } from '../../src/audit/auditEventView.js';
+import type { FeedPage } from '../../src/audit/globalFeed.js';
 import {
   appendDetailsSnapshot,
   CUSTOMER_ID,

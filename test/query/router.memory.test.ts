@@ -17,8 +17,8 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { PAGE_MAX_BYTES } from '../../src/lib/jsonPageBudget.js';
-import type { AuditTrailPage } from '../../src/query/auditTrail.js';
-import type { FeedPage } from '../../src/query/globalFeed.js';
+import type { AuditTrailPage } from '../../src/audit/auditTrail.js';
+import type { FeedPage } from '../../src/audit/globalFeed.js';
 import { CUSTOMER_ID, fixtureBody, startAuditHarness } from '../helpers/auditHarness.js';
 import { send } from '../helpers/httpServer.js';
 

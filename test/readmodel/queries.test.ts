@@ -2,8 +2,8 @@ import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { projections } from '../../projections/index.js';
 import { customerStream } from '../../src/events/streams.js';
-import { openReadModel } from '../../src/projections/readModelStore.js';
-import { rebuildProjections } from '../../src/projections/rebuild.js';
+import { openReadModel } from '../../src/readmodel/readModelStore.js';
+import { rebuildProjections } from '../../src/projector/rebuildProjections.js';
 import {
   alertCountsByStatus,
   findWalletOwners,

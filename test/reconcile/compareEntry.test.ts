@@ -1,5 +1,5 @@
 import t from 'tap';
-import type { CustomerListItem } from '../../src/compilot/types.js';
+import type { CustomerListItem } from '../../src/compilot/comPilotTypes.js';
 import { compareEntry, entryUpdatedAt } from '../../src/reconcile/compareEntry.js';
 
 const ledger = {

@@ -2,8 +2,8 @@ import t from 'tap';
 import { createCompilotClient } from '../../src/compilot/client.js';
 import { customerStream } from '../../src/events/streams.js';
 import { DETAILS_EVENT_TYPE } from '../../src/events/types.js';
-import { createSignatureProver } from '../../src/query/signatureProof.js';
-import { verifyStore } from '../../src/query/storeVerification.js';
+import { createSignatureProver } from '../../src/audit/signatureProof.js';
+import { verifyStore } from '../../src/audit/storeVerification.js';
 import { reconcile, ReconcileBusyError } from '../../src/reconcile/reconcileRun.js';
 import {
   recordOf,

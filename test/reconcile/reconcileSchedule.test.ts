@@ -3,7 +3,7 @@ import addFormatsPlugin from 'ajv-formats';
 import t from 'tap';
 import { customerStream } from '../../src/events/streams.js';
 import { openApiDocument } from '../../src/query/openapi.js';
-import { timelineBuilder } from '../../src/query/timeline.js';
+import { timelineBuilder } from '../../src/audit/timeline.js';
 import {
   recordOf,
   RUN_FINISHED,

@@ -1,7 +1,7 @@
 import t, { type Test } from 'tap';
 import { createCompilotClient } from '../../src/compilot/client.js';
 import { createCustomersApi } from '../../src/compilot/customers.js';
-import { CompilotNotFoundError } from '../../src/compilot/errors.js';
+import { CompilotNotFoundError } from '../../src/compilot/comPilotErrors.js';
 import {
   JOURNEY_NAMES,
   runDemoJourney,

@@ -1,5 +1,5 @@
 import t from 'tap';
-import type { TimelineRow } from '../../src/query/timeline.js';
+import type { TimelineRow } from '../../src/audit/timeline.js';
 import { markLate } from '../../src/ui/customerReport.js';
 
 function row(at: string, receivedAt: string, svixId: string | null = `msg_${at}`): TimelineRow {

@@ -7,7 +7,7 @@
  * Crash safety: a claim is written before the event and never undone. A crash between the two
  * leaves the claim; the retry of the same append finds the claim names its own stream and goes
  * on. Claiming is idempotent (deterministic claim event id), and reads never return claim
- * streams (see events.ts isSystemEvent). Ids stored before the ledger existed have no claim.
+ * streams (see kurrentEvents.ts isSystemEvent). Ids stored before the ledger existed have no claim.
  */
 import type { KurrentDBClient } from '@kurrent/kurrentdb-client';
 import {
@@ -19,7 +19,7 @@ import {
 } from '@kurrent/kurrentdb-client';
 import { uuidv5 } from '../../lib/uuidv5.js';
 import { EventIdInOtherStreamError, EventStoreError } from '../eventStore.js';
-import { translateError } from './errors.js';
+import { translateError } from './kurrentErrors.js';
 
 const CLAIM_PREFIX = 'ledger-id-';
 const CLAIM_TYPE = 'ledger.id-claimed';

@@ -5,8 +5,8 @@ import type {
 } from '@kurrent/kurrentdb-client';
 import { BACKWARDS, END, FORWARDS, START, StreamNotFoundError } from '@kurrent/kurrentdb-client';
 import type { Position, ReadAllOptions, ReadStreamOptions, RecordedEvent } from '../eventStore.js';
-import { translateError } from './errors.js';
-import { isSystemEvent, toRecordedEvent } from './events.js';
+import { translateError } from './kurrentErrors.js';
+import { isSystemEvent, toRecordedEvent } from './kurrentEvents.js';
 import type { LogPosition } from './positions.js';
 import { comparePositions, decodePosition, encodePosition } from './positions.js';
 

@@ -1,8 +1,8 @@
 import type { KurrentDBClient } from '@kurrent/kurrentdb-client';
 import { FORWARDS, START, StreamNotFoundError } from '@kurrent/kurrentdb-client';
 import type { Position } from '../eventStore.js';
-import { translateError } from './errors.js';
-import { chainFieldsOf } from './events.js';
+import { translateError } from './kurrentErrors.js';
+import { chainFieldsOf } from './kurrentEvents.js';
 import { encodePosition } from './positions.js';
 import type { StreamIndexCache } from './streamIndexCache.js';
 

@@ -6,7 +6,7 @@
 import type { Logger } from '../../lib/logger.js';
 import type { AppendResult, StoreUnavailableError } from '../eventStore.js';
 import type { Outcome } from './batchTransaction.js';
-import { sqliteCode } from './errors.js';
+import { sqliteCode } from './sqliteErrors.js';
 
 /** What one successful COMMIT held; passed to the `onCommit` option (e.g. for metrics). */
 export interface CommitInfo {

@@ -4,7 +4,7 @@
  */
 import type { AppendResult, EventStoreError } from '../eventStore.js';
 import type { AppendRequest } from './applyAppend.js';
-import { toPortError } from './errors.js';
+import { toPortError } from './sqliteErrors.js';
 import type { Statements } from './statements.js';
 
 /** What became of one append of a committed batch. */

@@ -16,7 +16,7 @@ import {
   type GroupCommitStats,
   type Waiter,
 } from './batchSettler.js';
-import { sqliteCode, toPortError } from './errors.js';
+import { sqliteCode, toPortError } from './sqliteErrors.js';
 
 export type { CommitInfo, GroupCommitStats };
 

@@ -7,7 +7,7 @@ import type Database from 'better-sqlite3';
 import type { AppendResult } from '../eventStore.js';
 import { applyAppend, type AppendRequest } from './applyAppend.js';
 import type { BatchSettlerOptions, GroupCommitStats } from './batchSettler.js';
-import { translated } from './errors.js';
+import { translated } from './sqliteErrors.js';
 import { createGroupCommit } from './groupCommit.js';
 import type { Statements } from './statements.js';
 

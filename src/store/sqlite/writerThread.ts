@@ -8,7 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
 import { applyAppend } from './applyAppend.js';
 import { writeBatch, type BatchDeps, type BatchEntry } from './batchTransaction.js';
-import { sqliteCode, toPortError } from './errors.js';
+import { sqliteCode, toPortError } from './sqliteErrors.js';
 import { openWriterConnection } from './schema.js';
 import { prepareStatements } from './statements.js';
 import {

@@ -1,5 +1,5 @@
 /** Open alerts by customer, filterable by status and customer. */
-import { ALERT_STATUSES } from '../../query/vocabulary.js';
+import { ALERT_STATUSES } from '../../readmodel/vocabulary.js';
 import type { AlertRecord } from '../../readmodel/queries.js';
 import { AlertsTable } from './history.js';
 import { Layout, type PageContext } from './layout.js';

@@ -1,6 +1,6 @@
 /** Stored events with their signature verdicts and raw bodies, and the details snapshots. */
-import type { AuditEventView } from '../../query/eventView.js';
-import type { SignatureProof } from '../../query/signatureProof.js';
+import type { AuditEventView } from '../../audit/auditEventView.js';
+import type { SignatureProof } from '../../audit/signatureProof.js';
 import type { SnapshotChanges } from '../snapshotDiff.js';
 import { Time } from './layout.js';
 

@@ -1,6 +1,6 @@
 /** Find a customer: the search box, its matches, and the recently changed customers. */
 import type { CustomerRecord } from '../../readmodel/queries.js';
-import { CUSTOMER_STATUSES, RISK_SCORES } from '../../query/vocabulary.js';
+import { CUSTOMER_STATUSES, RISK_SCORES } from '../../readmodel/vocabulary.js';
 import type { CustomerMatch } from '../findCustomer.js';
 import { Layout, Time, Value, type PageContext } from './layout.js';
 

@@ -1,7 +1,7 @@
 /** The customer's state in plain language, each field with the event that set it. */
 import type { CustomerState, Evidence, EvidenceField } from '../../../projections/customerState.js';
 import type { ComponentChildren } from 'preact';
-import type { SignatureProof } from '../../query/signatureProof.js';
+import type { SignatureProof } from '../../audit/signatureProof.js';
 import { SignatureBadge } from './evidence.js';
 import { Time, Value } from './layout.js';
 

@@ -8,7 +8,7 @@ import {
   StoreUnavailableError,
   StreamRevisionConflictError,
 } from '../../../src/store/eventStore.js';
-import { sqliteCode } from '../../../src/store/sqlite/errors.js';
+import { sqliteCode } from '../../../src/store/sqlite/sqliteErrors.js';
 import { fromWireError, toWireError } from '../../../src/store/sqlite/writerProtocol.js';
 
 /** What the writer thread's answers go through: a structured clone between threads. */

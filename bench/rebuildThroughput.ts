@@ -1,0 +1,302 @@
+/**
+ * `npm run bench:rebuild [-- --events N --customers M --batch B --memory-mb MB]`: writes a synthetic ComPilot
+ * log (bench/rebuildLog.ts; default 1,000,000 events over 50,000 customers, plus a log a fifth
+ * that size) into temp SQLite event stores, then, for each log in a fresh child process:
+ * the raw scan rate of the log (readAll pages), the rate of a full rebuild of every projection
+ * from position zero into a new read model (the bulk path, REBUILD_MEMORY_MB = --memory-mb),
+ * their ratio, CPU per event and peak RSS during each; then the same rebuild spread over one
+ * thread per core (`rebuild --threads 2` here), against which the command's default of one
+ * thread is chosen. Two log sizes show whether memory grows with the log; `--events 5000000`
+ * measures 1,000,000 and 5,000,000. Prints figures only; no assertions.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { projections } from '../projections/index.js';
+import { createLogger } from '../src/lib/logger.js';
+import { openReadModel } from '../src/readmodel/readModelStore.js';
+import {
+  DEFAULT_MEMORY_BUDGET_MB,
+  rebuildProjections,
+} from '../src/projector/rebuildProjections.js';
+import { parallelRebuildThreads, rebuildInThreads } from '../src/projector/rebuildThreads.js';
+import type { RecordedEvent } from '../src/store/eventStore.js';
+import { openSqliteEventStore } from '../src/store/sqliteEventStore.js';
+import { writeSyntheticLog } from './writeLog.js';
+
+interface Measured {
+  readonly events: number;
+  readonly customers: number;
+  readonly scanSeconds: number;
+  readonly scanRate: number;
+  readonly scanPeakRssMb: number;
+  /** CPU time of the process (user + system): shows the cost apart from other load on the machine. */
+  readonly scanCpuSeconds: number;
+  readonly rebuildSeconds: number;
+  readonly rebuildRate: number;
+  readonly rebuildPeakRssMb: number;
+  readonly rebuildCpuSeconds: number;
+  /** Times the staged documents outgrew the memory budget and were written out early. */
+  readonly spills: number;
+  readonly rssAtQuartersMb: readonly number[];
+  /** Heap in use right after a full GC: the live set, what must not grow with the log. */
+  readonly liveHeapAtQuartersMb: readonly number[];
+  /** readAll pages plus JSON.parse of every body: the least any projection must do. */
+  readonly parsedScanRate: number;
+  readonly readModelMb: number;
+  /** The same rebuild spread over one thread per core (at most one per projection). */
+  readonly threads: number;
+  readonly threadedRate: number;
+  readonly threadedPeakRssMb: number;
+}
+
+const { values } = parseArgs({
+  options: {
+    events: { type: 'string' },
+    customers: { type: 'string' },
+    batch: { type: 'string', default: '5000' },
+    'memory-mb': { type: 'string', default: String(DEFAULT_MEMORY_BUDGET_MB) },
+    measure: { type: 'string' },
+    keep: { type: 'boolean', default: false },
+  },
+});
+const batchSize = Number(values.batch);
+const memoryBudgetMb = Number(values['memory-mb']);
+
+if (values.measure !== undefined) {
+  const result = await measure(values.measure, batchSize);
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+} else {
+  await main();
+}
+
+async function main(): Promise<void> {
+  const events = Number(values.events ?? process.env.BENCH_EVENTS ?? 1_000_000);
+  const customers = Number(values.customers ?? Math.max(1, Math.round(events / 20)));
+  const sizes = [
+    { events: Math.round(events / 5), customers: Math.max(1, Math.round(customers / 5)) },
+    { events, customers },
+  ];
+  const dir = mkdtempSync(join(tmpdir(), 'bench-rebuild-'));
+  console.log(
+    `bench:rebuild on ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`,
+  );
+  console.log(
+    `batch size ${batchSize} events; REBUILD_MEMORY_MB ${memoryBudgetMb}; load average ${loadavg()
+      .map((n) => n.toFixed(2))
+      .join(' ')}; work dir ${dir}`,
+  );
+  const results: Measured[] = [];
+  try {
+    for (const size of sizes) {
+      const path = join(dir, `log-${size.events}`);
+      const started = performance.now();
+      await writeSyntheticLog(join(path, 'events.db'), size.events, size.customers);
+      const seconds = (performance.now() - started) / 1000;
+      console.log(
+        `\ngenerated ${size.events.toLocaleString('en-US')} events over ${size.customers.toLocaleString('en-US')} customers in ${seconds.toFixed(1)} s`,
+      );
+      // A fresh process per measurement: RSS then counts the scan and rebuild, not the generator.
+      const output = execFileSync(
+        process.execPath,
+        [
+          ...process.execArgv,
+          // For the live heap after a full GC at each quarter (otherwise heap in use, garbage too).
+          '--expose-gc',
+          fileURLToPath(import.meta.url),
+          '--measure',
+          path,
+          '--batch',
+          String(batchSize),
+          '--memory-mb',
+          String(memoryBudgetMb),
+        ],
+        { encoding: 'utf8', maxBuffer: 1 << 20, stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      const measured = {
+        ...(JSON.parse(output.trim().split('\n').at(-1)!) as Measured),
+        customers: size.customers,
+      };
+      results.push(measured);
+      report(measured);
+    }
+    const [small, large] = results as [Measured, Measured];
+    console.log('\nmemory vs log size:');
+    const size = (m: Measured): string => `${m.events.toLocaleString('en-US')} events`;
+    const ratio = (a: number, b: number): string => `x${(b / a).toFixed(2)}`;
+    const growth = `for x${(large.events / small.events).toFixed(1)} events`;
+    console.log(
+      `  peak RSS during rebuild: ${small.rebuildPeakRssMb.toFixed(0)} MB at ${size(small)}, ` +
+        `${large.rebuildPeakRssMb.toFixed(0)} MB at ${size(large)} (${ratio(small.rebuildPeakRssMb, large.rebuildPeakRssMb)} ${growth})`,
+    );
+    const lastHeap = (m: Measured): number => m.liveHeapAtQuartersMb.at(-1) ?? 0;
+    console.log(
+      `  live heap after GC at the end: ${lastHeap(small).toFixed(0)} MB at ${size(small)}, ` +
+        `${lastHeap(large).toFixed(0)} MB at ${size(large)} (${ratio(lastHeap(small), lastHeap(large))} ${growth})`,
+    );
+  } finally {
+    if (values.keep) console.log(`kept ${dir}`);
+    else rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function report(m: Measured): void {
+  const rate = (n: number): string => `${Math.round(n).toLocaleString('en-US')} events/s`;
+  const perEvent = (cpu: number): string => `${((cpu / m.events) * 1e6).toFixed(1)} us CPU/event`;
+  console.log(
+    `  raw scan (readAll pages of ${batchSize}): ${rate(m.scanRate)} (${m.scanSeconds.toFixed(1)} s, ${perEvent(m.scanCpuSeconds)}, peak RSS ${m.scanPeakRssMb.toFixed(0)} MB)`,
+  );
+  console.log(`  scan + JSON.parse of every body: ${rate(m.parsedScanRate)}`);
+  console.log(
+    `  full rebuild, ${projections.length} projections, one thread: ${rate(m.rebuildRate)} (${m.rebuildSeconds.toFixed(1)} s, ${perEvent(m.rebuildCpuSeconds)}, peak RSS ${m.rebuildPeakRssMb.toFixed(0)} MB, ${m.spills} spills)`,
+  );
+  console.log(
+    `  rebuild / raw scan: ${((m.rebuildRate / m.scanRate) * 100).toFixed(1)} % (target >= 30 %, and >= 60,000 events/s); ` +
+      `CPU per event ${((m.rebuildCpuSeconds / m.scanCpuSeconds) * 1).toFixed(1)} x the scan's`,
+  );
+  console.log(
+    `  the same over ${m.threads} threads (--threads ${m.threads}; the default is 1): ${rate(m.threadedRate)}, x${(m.threadedRate / m.rebuildRate).toFixed(2)}, ` +
+      `${((m.threadedRate / m.scanRate) * 100).toFixed(1)} % of the raw scan (peak RSS ${m.threadedPeakRssMb.toFixed(0)} MB, same process)`,
+  );
+  console.log(
+    `  at 25/50/75/100 % of the rebuild: RSS ${m.rssAtQuartersMb.map((mb) => mb.toFixed(0)).join(' / ')} MB, ` +
+      `live heap after GC ${m.liveHeapAtQuartersMb.map((mb) => mb.toFixed(0)).join(' / ')} MB; read model ${m.readModelMb.toFixed(0)} MB`,
+  );
+}
+
+function cpuSeconds(usage: NodeJS.CpuUsage): number {
+  return (usage.user + usage.system) / 1e6;
+}
+
+function fileSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
+
+async function measure(path: string, pageSize: number): Promise<Omit<Measured, 'customers'>> {
+  const store = openSqliteEventStore({ path: join(path, 'events.db') });
+  let peak = 0;
+  const sample = (): number => {
+    const rss = process.memoryUsage().rss;
+    if (rss > peak) peak = rss;
+    return rss;
+  };
+  const sampler = setInterval(sample, 20);
+  const mb = (bytes: number): number => bytes / 2 ** 20;
+  // Started with --expose-gc: the heap still in use after a full collection is the live set.
+  const gc = (globalThis as { gc?: () => void }).gc;
+  const liveHeap = (): number => {
+    gc?.();
+    return mb(process.memoryUsage().heapUsed);
+  };
+
+  // Raw scan: every page of the log, as the rebuild reads it, doing nothing with the events.
+  const scan = async (parse: boolean) => {
+    let count = 0;
+    let sink = 0;
+    let after: string | undefined;
+    const started = performance.now();
+    const cpu = process.cpuUsage();
+    for (;;) {
+      const page: RecordedEvent[] = await store.readAll({ after, maxCount: pageSize });
+      if (page.length === 0) break;
+      count += page.length;
+      for (const event of page)
+        sink += parse
+          ? Object.keys(JSON.parse(event.data.toString('utf8')) as object).length
+          : event.data.length;
+      after = page.at(-1)!.position;
+      sample();
+    }
+    if (sink < 0) console.log(sink);
+    return {
+      count,
+      seconds: (performance.now() - started) / 1000,
+      cpu: cpuSeconds(process.cpuUsage(cpu)),
+    };
+  };
+  const raw = await scan(false);
+  const scanPeak = peak;
+  const parsed = await scan(true);
+
+  peak = 0;
+  const db = openReadModel(join(path, 'readmodel.db'));
+  const quarters: number[] = [];
+  const heaps: number[] = [];
+  const rebuildStart = performance.now();
+  const rebuildCpu = process.cpuUsage();
+  const result = await rebuildProjections(projections, {
+    store,
+    db,
+    logger: createLogger('silent'),
+    batchSize: pageSize,
+    memoryBudgetMb,
+    progress: {
+      update(done) {
+        const rss = sample();
+        while (quarters.length < 4 && done >= (raw.count * (quarters.length + 1)) / 4) {
+          quarters.push(mb(rss));
+          heaps.push(liveHeap());
+        }
+      },
+      finish() {
+        if (quarters.length < 4) {
+          quarters.push(mb(sample()));
+          heaps.push(liveHeap());
+        }
+      },
+    },
+  });
+  const rebuildSeconds = (performance.now() - rebuildStart) / 1000;
+  const rebuildCpuSeconds = cpuSeconds(process.cpuUsage(rebuildCpu));
+  const rebuildPeak = peak;
+  if (result.results.some((r) => r.outcome !== 'switched')) {
+    throw new Error(`rebuild did not finish: ${JSON.stringify(result.results)}`);
+  }
+  db.close();
+  // Same process, so this peak also holds what the first rebuild left: an upper bound.
+  peak = 0;
+  const threads = parallelRebuildThreads(projections.length);
+  const threaded = await rebuildInThreads({
+    eventStore: { kind: 'sqlite', path: join(path, 'events.db') },
+    readModelPath: join(path, 'readmodel-threads.db'),
+    projections: projections.map((p) => p.name),
+    threads,
+    batchSize: pageSize,
+    memoryBudgetMb,
+    logLevel: 'silent',
+  });
+  if (threaded.results.some((r) => r.outcome !== 'switched')) {
+    throw new Error(`threaded rebuild did not finish: ${JSON.stringify(threaded.results)}`);
+  }
+  clearInterval(sampler);
+  sample();
+  await store.close();
+  return {
+    threads,
+    threadedRate: threaded.eventsRead / threaded.seconds,
+    threadedPeakRssMb: mb(peak),
+    events: raw.count,
+    scanSeconds: raw.seconds,
+    scanRate: raw.count / raw.seconds,
+    scanPeakRssMb: mb(scanPeak),
+    scanCpuSeconds: raw.cpu,
+    parsedScanRate: parsed.count / parsed.seconds,
+    rebuildSeconds,
+    rebuildRate: result.eventsRead / rebuildSeconds,
+    rebuildPeakRssMb: mb(rebuildPeak),
+    rebuildCpuSeconds,
+    spills: result.spills,
+    rssAtQuartersMb: quarters,
+    liveHeapAtQuartersMb: heaps,
+    readModelMb: mb(
+      fileSize(join(path, 'readmodel.db')) + fileSize(join(path, 'readmodel.db-wal')),
+    ),
+  };
+}

@@ -1,0 +1,294 @@
+/**
+ * Zero-downtime rebuilds, on the bulk path. A building generation is filled from position zero
+ * while the live generation keeps serving and, when it has the same version, keeps being
+ * updated. Unlike the live runner, which writes every batch, a build keeps each document in
+ * memory from the first event that touches it and writes it once: when the build reaches the
+ * head, or when the staged documents outgrow the memory budget (a spill, stagingBudget.ts).
+ * History documents nothing touches again (isNewKey) are written in large transactions as they
+ * accumulate. Each write commits the projection's checkpoint with it; once the build has read
+ * the log to its head it gets its indexes and is switched in atomically (generations.ts). A
+ * crash leaves the building generation at its last committed checkpoint; the next rebuild or
+ * start resumes it.
+ */
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import type { Projection } from '../../projections/projection.js';
+import type { Logger } from '../lib/logger.js';
+import type { EventStore, Position } from '../store/eventStore.js';
+import {
+  createGeneration,
+  createIndexes,
+  dropGeneration,
+  findByState,
+  findGeneration,
+  switchGeneration,
+  type Generation,
+} from '../readmodel/generations.js';
+import { eventsBetween, type Progress } from './progress.js';
+import type { ReadModelDb } from '../readmodel/readModelStore.js';
+import { flushAll } from './batch.js';
+import { createStagingBudget } from './stagingBudget.js';
+import {
+  begin,
+  createTarget,
+  stage,
+  type OnError,
+  type Pending,
+  type PoisonRecord,
+  type Target,
+} from './target.js';
+
+export interface BuildOptions {
+  readonly store: EventStore;
+  readonly db: ReadModelDb;
+  readonly logger: Logger;
+  /** Events per read and per transaction. @defaultValue 5000 */
+  readonly batchSize?: number;
+  /** @defaultValue 'stop' */
+  readonly onError?: OnError;
+  readonly signal?: AbortSignal;
+  readonly progress?: Progress;
+  /** Documents kept in memory per projection between flushes. @defaultValue 5000 */
+  readonly cacheSize?: number;
+  /**
+   * Flush a projection (write its staged documents and checkpoint) once this many of its staged
+   * documents are new history documents (isNewKey), the others staying staged.
+   * @defaultValue 10000
+   */
+  readonly maxDirtyDocuments?: number;
+  /**
+   * REBUILD_MEMORY_MB: write every projection's staged documents out once they are estimated
+   * above this many MiB (stagingBudget.ts). @defaultValue 128
+   */
+  readonly memoryBudgetMb?: number;
+  /** Flush every projection at least every this many events read. @defaultValue never */
+  readonly flushEveryEvents?: number;
+  readonly clock?: () => Date;
+  /** Told after each switch (the live runner re-reads its generations). */
+  readonly onSwitched?: (projection: string, generation: number) => void;
+}
+
+/** REBUILD_MEMORY_MB's default. */
+export const DEFAULT_MEMORY_BUDGET_MB = 128;
+
+export type BuildOutcome = 'switched' | 'poisoned' | 'aborted' | 'superseded';
+
+export interface BuildResult {
+  readonly projection: string;
+  readonly version: number;
+  readonly generation: number;
+  readonly outcome: BuildOutcome;
+  readonly eventsApplied: number;
+  readonly checkpoint: Position | null;
+  readonly poison: PoisonRecord | null;
+}
+
+export interface RebuildResult {
+  readonly results: readonly BuildResult[];
+  /** Events read from the log (each read once, whatever the number of projections). */
+  readonly eventsRead: number;
+  readonly seconds: number;
+  /** Times the staged documents outgrew the memory budget and were written out early. */
+  readonly spills: number;
+}
+
+/**
+ * Rebuilds the given projections: starts a building generation for each (or resumes one of
+ * the same version left by an interrupted rebuild), fills it and switches it in.
+ */
+export async function rebuildProjections(
+  projections: readonly Projection[],
+  options: BuildOptions,
+): Promise<RebuildResult> {
+  const { db } = options;
+  const now = (options.clock ?? (() => new Date()))().toISOString();
+  const generations = projections.map((projection) => {
+    const existing = findByState(db, projection.name, 'building');
+    if (existing !== undefined && existing.version === projection.version) {
+      options.logger.info(
+        {
+          projection: projection.name,
+          generation: existing.generation,
+          checkpoint: existing.checkpoint,
+        },
+        'resuming an interrupted rebuild',
+      );
+      return existing;
+    }
+    if (existing !== undefined) db.transaction(() => dropGeneration(db, existing)).immediate();
+    return createGeneration(db, projection, 'building', now);
+  });
+  return buildGenerations(projections, generations, options);
+}
+
+/** Drives building generations (one per projection, same order) to their switch. */
+export async function buildGenerations(
+  projections: readonly Projection[],
+  generations: readonly Generation[],
+  options: BuildOptions,
+): Promise<RebuildResult> {
+  const { store, db, logger, signal } = options;
+  const batchSize = options.batchSize ?? 5000;
+  const maxDirty = options.maxDirtyDocuments ?? 10_000;
+  const flushEvery = options.flushEveryEvents ?? Number.POSITIVE_INFINITY;
+  const budget = createStagingBudget(options.memoryBudgetMb ?? DEFAULT_MEMORY_BUDGET_MB);
+  let spills = 0;
+  const clock = options.clock ?? (() => new Date());
+  const onError = options.onError ?? 'stop';
+  const started = performance.now();
+  const results: BuildResult[] = [];
+  let active: Target[] = generations.map((generation, index) =>
+    createTarget(db, projections[index]!, generation, options.cacheSize ?? 5_000),
+  );
+  // Documents staged in memory since the last flush, per target.
+  const pending = new Map<Target, Pending>();
+  const finish = (target: Target, outcome: BuildOutcome): void => {
+    results.push({
+      projection: target.projection.name,
+      version: target.projection.version,
+      generation: target.generation,
+      outcome,
+      eventsApplied: target.eventsApplied,
+      checkpoint: target.checkpoint ?? null,
+      poison: target.poisoned ?? null,
+    });
+    active = active.filter((other) => other !== target);
+    pending.delete(target);
+  };
+  const position = (target: Target) => pending.get(target)?.checkpoint ?? target.checkpoint;
+  // Only the targets asked for (all by default): one projection with many small documents
+  // filling up must not force the others to rewrite their documents early.
+  const flushPending = (only?: (staged: Pending) => boolean): void => {
+    const entries = active.flatMap((target) => {
+      const staged = pending.get(target);
+      return staged && (only === undefined || only(staged)) ? [{ target, pending: staged }] : [];
+    });
+    if (entries.length === 0) return;
+    for (const entry of entries) pending.delete(entry.target);
+    // A transaction per projection: each commits its documents with its own checkpoint, and
+    // the write lock is let go between them (bulk writes are large; the live runner waits).
+    for (const { target, pending: staged } of entries) {
+      const outcome = flushAll(db, [{ target, pending: staged }]).get(staged);
+      if (outcome === 'gone') finish(target, 'superseded');
+      else if (target.poisoned !== undefined) {
+        logger.error({ poison: target.poisoned }, 'rebuild stopped at a poison event');
+        finish(target, 'poisoned');
+      }
+    }
+  };
+  const start = minimum(active.map((target) => target.checkpoint));
+  const head = await store.headPosition();
+  const total = eventsBetween(start, head);
+  let eventsRead = 0;
+  let sinceFlush = 0;
+
+  while (active.length > 0) {
+    if (signal?.aborted) {
+      flushPending();
+      for (const target of [...active]) finish(target, 'aborted');
+      break;
+    }
+    const after = minimum(active.map(position));
+    const page = await store.readAll({ after, maxCount: batchSize });
+    eventsRead += page.length;
+    sinceFlush += page.length;
+    let stopped = false;
+    for (const target of [...active]) {
+      let staged = pending.get(target);
+      if (staged === undefined) {
+        const begun = begin(target, after);
+        if (begun.kind === 'gone') {
+          finish(target, 'superseded');
+          continue;
+        }
+        if (begun.kind === 'gap') continue;
+        staged = begun.pending;
+        pending.set(target, staged);
+      }
+      const now = clock().toISOString();
+      if (!stage(target, staged, page, { onError, now })) stopped = true;
+    }
+    const caughtUp = page.length < batchSize;
+    if (caughtUp || stopped || sinceFlush >= flushEvery) {
+      flushPending();
+      sinceFlush = 0;
+    } else if (budget.exceeded(pending)) {
+      logger.debug(
+        { estimatedMb: Math.round(budget.estimatedBytes / 2 ** 20), eventsRead },
+        'staged documents above the rebuild memory budget: writing them out',
+      );
+      spills += 1;
+      flushPending();
+      sinceFlush = 0;
+    } else flushPending((staged) => staged.appended >= maxDirty);
+    if (page.length > 0) {
+      options.progress?.update(
+        eventsRead,
+        total === undefined ? undefined : Math.max(total, eventsRead),
+      );
+    }
+    if (caughtUp) switchCaughtUp(active, options, finish);
+    // Let HTTP requests and the live runner in, even when the store answers synchronously.
+    await yieldToEventLoop();
+  }
+  options.progress?.finish();
+  return { results, eventsRead, seconds: (performance.now() - started) / 1000, spills };
+}
+
+/** The build has read to the head: index and switch each target that is not behind. */
+function switchCaughtUp(
+  active: readonly Target[],
+  options: BuildOptions,
+  finish: (target: Target, outcome: BuildOutcome) => void,
+): void {
+  const { db, logger } = options;
+  const now = (options.clock ?? (() => new Date()))().toISOString();
+  for (const target of [...active]) {
+    const generation = findGeneration(db, target.projection.name, target.generation);
+    if (generation === undefined) {
+      finish(target, 'superseded');
+      continue;
+    }
+    // Indexes in their own transaction, so the switch itself holds the write lock briefly.
+    db.transaction(() => createIndexes(db, target.projection, generation)).immediate();
+    const outcome = switchGeneration(db, target.projection, target.generation, now);
+    if (outcome === 'behind') continue;
+    if (outcome === 'gone') {
+      finish(target, 'superseded');
+      continue;
+    }
+    logger.info(
+      {
+        projection: target.projection.name,
+        version: target.projection.version,
+        generation: target.generation,
+        checkpoint: target.checkpoint,
+        eventsApplied: target.eventsApplied,
+      },
+      'rebuilt projection switched in',
+    );
+    finish(target, 'switched');
+    options.onSwitched?.(target.projection.name, target.generation);
+  }
+}
+
+/** The smallest position, undefined (the start of the log) if any is undefined. */
+export function minimum(positions: readonly (Position | undefined)[]): Position | undefined {
+  let lowest: Position | undefined;
+  for (const position of positions) {
+    if (position === undefined) return undefined;
+    if (lowest === undefined || position < lowest) lowest = position;
+  }
+  return lowest;
+}
+
+/** Ids of every customer the live customer-state knows (for `rebuild --refetch`). */
+export function knownCustomerIds(db: ReadModelDb): string[] {
+  const view = db
+    .prepare("SELECT 1 FROM sqlite_schema WHERE type = 'view' AND name = 'customers'")
+    .get();
+  if (view === undefined) return [];
+  return db
+    .prepare<[], string>('SELECT customer_id FROM customers ORDER BY customer_id')
+    .pluck()
+    .all();
+}

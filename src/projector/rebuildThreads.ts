@@ -1,0 +1,164 @@
+/**
+ * A rebuild spread over worker threads: the projections are dealt out round-robin (in registry
+ * order: customer-state + alerts, kyc-history + wallet-index on two threads), and each thread
+ * runs the ordinary rebuild (rebuildProjections.ts) of its share with its own connections, reading the log
+ * itself. Generations, checkpoints, resumption and switches are per projection, so nothing
+ * changes but where the work runs. Only registered projections can be sent to a thread, since
+ * a thread loads them by name.
+ */
+import { availableParallelism } from 'node:os';
+import type { Worker } from 'node:worker_threads';
+import type { EventStoreLocation, LogLevel } from '../config.js';
+import { startWorker } from '../lib/startWorker.js';
+import type { Progress } from './progress.js';
+import { DEFAULT_MEMORY_BUDGET_MB, type RebuildResult } from './rebuildProjections.js';
+import type { OnError } from './target.js';
+
+export interface RebuildThreadData {
+  readonly eventStore: EventStoreLocation;
+  readonly readModelPath: string;
+  /** Names of registered projections. */
+  readonly projections: readonly string[];
+  readonly batchSize: number | undefined;
+  readonly onError: OnError;
+  readonly logLevel: LogLevel;
+  /** Where the thread's JSON log lines go: 1 (stdout, the service) or 2 (stderr, the CLI). */
+  readonly logFd: 1 | 2;
+  readonly aborted: boolean;
+  /** This thread's share of the memory budget. */
+  readonly memoryBudgetMb: number;
+}
+
+export type ToRebuildThread = { readonly type: 'abort' };
+
+export type FromRebuildThread =
+  | { readonly type: 'progress'; readonly done: number; readonly total: number | undefined }
+  | { readonly type: 'done'; readonly result: RebuildResult }
+  | { readonly type: 'failed'; readonly message: string };
+
+export interface RebuildInThreadsOptions {
+  readonly eventStore: EventStoreLocation;
+  readonly readModelPath: string;
+  /** Names of registered projections, in registry order. */
+  readonly projections: readonly string[];
+  readonly threads: number;
+  readonly batchSize?: number;
+  /** @defaultValue 'stop' */
+  readonly onError?: OnError;
+  /** REBUILD_MEMORY_MB for all threads together (each gets its share). */
+  readonly memoryBudgetMb?: number;
+  readonly logLevel: LogLevel;
+  /** @defaultValue 1 (stdout) */
+  readonly logFd?: 1 | 2;
+  readonly signal?: AbortSignal;
+  readonly progress?: Progress;
+}
+
+const ENTRY = new URL('./rebuildThread.js', import.meta.url);
+
+/**
+ * The thread count of `rebuild` (and of the service's background builds) when none is asked
+ * for: one. On the bulk path a second thread reads and parses the whole log again and competes
+ * for the write lock; bench:rebuild measures one thread against {@link parallelRebuildThreads}
+ * in the same run (README, Performance).
+ */
+export function defaultRebuildThreads(): number {
+  return 1;
+}
+
+/** One thread per core, no more threads than projections: what `--threads` can usefully ask. */
+export function parallelRebuildThreads(projections: number): number {
+  return Math.max(1, Math.min(availableParallelism(), projections));
+}
+
+/** The projections dealt out round-robin over at most `threads` non-empty shares. */
+export function shareOut<T>(items: readonly T[], threads: number): T[][] {
+  const count = Math.max(1, Math.min(threads, items.length));
+  const shares: T[][] = Array.from({ length: count }, () => []);
+  items.forEach((item, index) => shares[index % count]!.push(item));
+  return shares;
+}
+
+/** Rebuilds the projections over threads; rejects (after stopping every thread) if one fails. */
+export async function rebuildInThreads(options: RebuildInThreadsOptions): Promise<RebuildResult> {
+  const started = performance.now();
+  const shares = shareOut(options.projections, options.threads);
+  const progress = shares.map(() => ({ done: 0, total: undefined as number | undefined }));
+  const workers: Worker[] = [];
+  const abortAll = (): void => {
+    for (const worker of workers) worker.postMessage({ type: 'abort' } satisfies ToRebuildThread);
+  };
+  options.signal?.addEventListener('abort', abortAll, { once: true });
+  const report = (): void => {
+    // The slowest thread says how far the whole rebuild is.
+    const done = Math.min(...progress.map((p) => p.done));
+    const totals = progress.flatMap((p) => (p.total === undefined ? [] : [p.total]));
+    options.progress?.update(done, totals.length === 0 ? undefined : Math.max(...totals));
+  };
+  try {
+    const outcomes = await Promise.allSettled(
+      shares.map((projections, index) => {
+        const data: RebuildThreadData = {
+          eventStore: options.eventStore,
+          readModelPath: options.readModelPath,
+          projections,
+          batchSize: options.batchSize,
+          onError: options.onError ?? 'stop',
+          logLevel: options.logLevel,
+          logFd: options.logFd ?? 1,
+          aborted: options.signal?.aborted ?? false,
+          memoryBudgetMb: (options.memoryBudgetMb ?? DEFAULT_MEMORY_BUDGET_MB) / shares.length,
+        };
+        const worker = startWorker(ENTRY, import.meta.url, data);
+        workers.push(worker);
+        return runThread(worker, projections, (done, total) => {
+          progress[index] = { done, total };
+          report();
+        }).catch((error: unknown) => {
+          abortAll();
+          throw error;
+        });
+      }),
+    );
+    const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
+    const results = outcomes.map((o) => (o as PromiseFulfilledResult<RebuildResult>).value);
+    const order = (name: string): number => options.projections.indexOf(name);
+    return {
+      results: results
+        .flatMap((r) => r.results)
+        .sort((a, b) => order(a.projection) - order(b.projection)),
+      // Every thread read the same log: the events of the log, not the sum of the reads.
+      eventsRead: Math.max(...results.map((r) => r.eventsRead)),
+      seconds: (performance.now() - started) / 1000,
+      spills: results.reduce((sum, r) => sum + r.spills, 0),
+    };
+  } finally {
+    options.signal?.removeEventListener('abort', abortAll);
+    options.progress?.finish();
+  }
+}
+
+function runThread(
+  worker: Worker,
+  projections: readonly string[],
+  onProgress: (done: number, total: number | undefined) => void,
+): Promise<RebuildResult> {
+  const label = `rebuild thread (${projections.join(', ')})`;
+  return new Promise((resolve, reject) => {
+    let result: RebuildResult | undefined;
+    let failure: Error | undefined;
+    worker.on('message', (message: FromRebuildThread) => {
+      if (message.type === 'progress') onProgress(message.done, message.total);
+      else if (message.type === 'done') result = message.result;
+      else failure = new Error(`${label} failed: ${message.message}`);
+    });
+    worker.on('error', (error) => {
+      failure ??= new Error(`${label} failed: ${error.message}`, { cause: error });
+    });
+    worker.on('exit', (code) => {
+      if (result !== undefined) resolve(result);
+      else reject(failure ?? new Error(`${label} exited (${code}) without a result`));
+    });
+  });
+}

@@ -1,0 +1,309 @@
+/**
+ * Applying events to one generation of one projection, in two steps. `stage` evolves documents
+ * in memory (reading the ones it needs), outside any write transaction; `flush` writes every
+ * staged document once, in key order, with the new checkpoint, inside the caller's write
+ * transaction, after checking the generation's checkpoint is still the one staging started
+ * from (the fence against another process writing the same generation). The cache and the
+ * in-memory checkpoint move only once the transaction has committed.
+ */
+import type { Statement } from 'better-sqlite3';
+import type { Projection } from '../../projections/projection.js';
+import type { Position, RecordedEvent } from '../store/eventStore.js';
+import {
+  createDocumentStore,
+  EMPTY_DOC,
+  type Doc,
+  type DocumentStore,
+} from '../readmodel/documents.js';
+import type { Generation, GenerationState } from '../readmodel/generations.js';
+import type { ReadModelDb } from '../readmodel/readModelStore.js';
+import { createStateCache, type StateCache } from './stateCache.js';
+
+export type OnError = 'stop' | 'skip';
+
+export interface PoisonRecord {
+  readonly projection: string;
+  readonly generation: number;
+  readonly position: string;
+  readonly eventId: string;
+  readonly eventType: string;
+  readonly error: string;
+  readonly action: 'stopped' | 'skipped';
+  readonly recordedAt: string;
+}
+
+export interface Target {
+  readonly projection: Projection;
+  readonly generation: number;
+  readonly mode: GenerationState;
+  checkpoint: Position | undefined;
+  eventsApplied: number;
+  /** Set when the projection stopped at a poison event (until restart). */
+  poisoned: PoisonRecord | undefined;
+  lastAppliedRecordedAt: Date | undefined;
+  readonly cache: StateCache<Doc>;
+  readonly documents: DocumentStore;
+  readonly sql: {
+    readonly generation: Statement<
+      [string, number],
+      { state: GenerationState; checkpoint: string | null }
+    >;
+    readonly checkpoint: Statement<[string | null, number, string, number]>;
+    readonly poison: Statement<unknown[]>;
+    readonly resolvePoison: Statement<[string, number, string]>;
+  };
+}
+
+export function createTarget(
+  db: ReadModelDb,
+  projection: Projection,
+  generation: Generation,
+  cacheSize: number,
+): Target {
+  return {
+    projection,
+    generation: generation.generation,
+    mode: generation.state,
+    checkpoint: generation.checkpoint ?? undefined,
+    eventsApplied: generation.eventsApplied,
+    poisoned: undefined,
+    lastAppliedRecordedAt: undefined,
+    cache: createStateCache<Doc>(cacheSize),
+    documents: createDocumentStore(db, projection, generation),
+    sql: {
+      generation: db.prepare(
+        'SELECT state, checkpoint FROM projection_generations WHERE projection = ? AND generation = ?',
+      ),
+      checkpoint: db.prepare(
+        `UPDATE projection_generations SET checkpoint = ?, events_applied = events_applied + ?
+         WHERE projection = ? AND generation = ?`,
+      ),
+      poison: db.prepare(
+        `INSERT OR REPLACE INTO projection_poison
+           (projection, generation, position, event_id, event_type, error, action, recorded_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      resolvePoison: db.prepare(
+        `DELETE FROM projection_poison
+         WHERE projection = ? AND generation = ? AND action = 'stopped' AND position <= ?`,
+      ),
+    },
+  };
+}
+
+/** Documents evolved in memory since the last flush, and where that leaves the checkpoint. */
+export interface Pending {
+  /** The generation's checkpoint when staging began. */
+  readonly base: Position | undefined;
+  readonly touched: Map<string, { before: Doc; state: unknown }>;
+  checkpoint: Position | undefined;
+  lastRecordedAt: Date | undefined;
+  applied: number;
+  /** Staged documents declared new (isNewKey): history rows nothing will touch again. */
+  appended: number;
+  /** The last poison event met (a stopped one ends the staging). */
+  poison: PoisonRecord | undefined;
+  /** Every poison event met, skipped ones included: each gets its record. */
+  readonly poisons: PoisonRecord[];
+}
+
+export type BeginOutcome =
+  | { readonly kind: 'ready'; readonly pending: Pending }
+  /** The generation's checkpoint is behind where the events start: re-read from it. */
+  | { readonly kind: 'gap' }
+  /** The generation was dropped or switched by someone else: re-sync. */
+  | { readonly kind: 'gone' };
+
+/** Starts staging events that come after `after` (exclusive). */
+export function begin(target: Target, after: Position | undefined): BeginOutcome {
+  const row = target.sql.generation.get(target.projection.name, target.generation);
+  if (row === undefined || row.state !== target.mode) return { kind: 'gone' };
+  const stored = row.checkpoint ?? undefined;
+  if (stored !== target.checkpoint) {
+    // Someone else advanced (or rewound) this generation: our cached documents may be stale.
+    target.cache.clear();
+    target.checkpoint = stored;
+  }
+  if ((stored ?? '') < (after ?? '')) return { kind: 'gap' };
+  return {
+    kind: 'ready',
+    pending: {
+      base: stored,
+      touched: new Map(),
+      checkpoint: stored,
+      lastRecordedAt: undefined,
+      applied: 0,
+      appended: 0,
+      poison: undefined,
+      poisons: [],
+    },
+  };
+}
+
+export interface StageOptions {
+  readonly onError: OnError;
+  readonly now: string;
+}
+
+/**
+ * Evolves the staged documents with `events` (those after the staged checkpoint). Returns
+ * false once a poison event stopped the projection (nothing after it is staged).
+ */
+export function stage(
+  target: Target,
+  pending: Pending,
+  events: readonly RecordedEvent[],
+  options: StageOptions,
+): boolean {
+  if (pending.poison?.action === 'stopped') return false;
+  const { projection } = target;
+  const from = pending.checkpoint;
+  // Keys first, so every document the events need is read in a few statements.
+  const keys = keysOf(projection, events, from);
+  loadMissing(target, pending, keys, events);
+  for (let index = 0; index < events.length; index++) {
+    const event = events[index]!;
+    if (from !== undefined && event.position <= from) continue;
+    const key = keys[index];
+    try {
+      if (key instanceof Error) throw key;
+      if (key !== undefined) {
+        const entry = pending.touched.get(key)!;
+        entry.state = projection.evolve(entry.state, event);
+        pending.applied += 1;
+      }
+    } catch (error) {
+      pending.poison = poisonRecord(target, event, error, options);
+      pending.poisons.push(pending.poison);
+      if (pending.poison.action === 'stopped') return false;
+    }
+    pending.checkpoint = event.position;
+    pending.lastRecordedAt = event.recordedAt;
+  }
+  return true;
+}
+
+export type FlushOutcome = 'flushed' | 'gone' | 'conflict';
+
+/**
+ * Writes the staged documents (in key order) and the checkpoint; must run inside a write
+ * transaction. 'conflict' when the generation moved since `begin`: nothing is written, and
+ * the caller stages again from the stored checkpoint. Returns a `commit` to run after COMMIT.
+ */
+export function flush(
+  target: Target,
+  pending: Pending,
+): { readonly outcome: FlushOutcome; commit(): void } {
+  const { projection, sql } = target;
+  const row = sql.generation.get(projection.name, target.generation);
+  if (row === undefined || row.state !== target.mode) return { outcome: 'gone', commit: nothing };
+  if ((row.checkpoint ?? undefined) !== pending.base) {
+    return {
+      outcome: 'conflict',
+      commit() {
+        target.cache.clear();
+        target.checkpoint = row.checkpoint ?? undefined;
+      },
+    };
+  }
+  const keys = [...pending.touched.keys()].sort();
+  const updates: [string, Doc, boolean][] = [];
+  for (const key of keys) {
+    const { before, state } = pending.touched.get(key)!;
+    updates.push([key, target.documents.write(key, before, state), before.state !== undefined]);
+  }
+  const { checkpoint, poison, applied, lastRecordedAt } = pending;
+  if (checkpoint !== pending.base) {
+    sql.checkpoint.run(checkpoint ?? null, applied, projection.name, target.generation);
+    sql.resolvePoison.run(projection.name, target.generation, checkpoint!);
+  }
+  for (const p of pending.poisons) {
+    sql.poison.run(
+      p.projection,
+      p.generation,
+      p.position,
+      p.eventId,
+      p.eventType,
+      p.error,
+      p.action,
+      p.recordedAt,
+    );
+  }
+  return {
+    outcome: 'flushed',
+    commit() {
+      // Only documents touched again are kept: many (one per observation) never are.
+      for (const [key, doc, existed] of updates) if (existed) target.cache.set(key, doc);
+      target.checkpoint = checkpoint;
+      target.eventsApplied += applied;
+      if (lastRecordedAt !== undefined) target.lastAppliedRecordedAt = lastRecordedAt;
+      if (poison?.action === 'stopped') target.poisoned = poison;
+    },
+  };
+}
+
+function nothing(): void {}
+
+/** Per event: its document key, undefined (not for this projection) or the error keyOf threw. */
+function keysOf(
+  projection: Projection,
+  events: readonly RecordedEvent[],
+  from: Position | undefined,
+): (string | undefined | Error)[] {
+  const handles = new Set(projection.handles);
+  return events.map((event) => {
+    if ((from !== undefined && event.position <= from) || !handles.has(event.type)) {
+      return undefined;
+    }
+    try {
+      return projection.keyOf(event);
+    } catch (error) {
+      return error instanceof Error ? error : new Error(String(error));
+    }
+  });
+}
+
+function loadMissing(
+  target: Target,
+  pending: Pending,
+  keys: readonly (string | undefined | Error)[],
+  events: readonly RecordedEvent[],
+): void {
+  const missing: string[] = [];
+  const { projection } = target;
+  for (let index = 0; index < keys.length; index++) {
+    const key = keys[index];
+    if (typeof key !== 'string' || pending.touched.has(key)) continue;
+    if (projection.isNewKey?.(key, events[index]!) === true) {
+      pending.touched.set(key, { before: EMPTY_DOC, state: undefined });
+      pending.appended += 1;
+      continue;
+    }
+    const cached = target.cache.get(key);
+    pending.touched.set(key, { before: cached ?? EMPTY_DOC, state: cached?.state });
+    if (cached === undefined) missing.push(key);
+  }
+  // A generation without a checkpoint has no documents yet: nothing to look up.
+  if (pending.base === undefined) return;
+  for (const [key, doc] of target.documents.load(missing.sort())) {
+    pending.touched.set(key, { before: doc, state: doc.state });
+  }
+}
+
+function poisonRecord(
+  target: Target,
+  event: RecordedEvent,
+  error: unknown,
+  options: StageOptions,
+): PoisonRecord {
+  return {
+    projection: target.projection.name,
+    generation: target.generation,
+    position: event.position,
+    eventId: event.id,
+    eventType: event.type,
+    error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+    action: options.onError === 'skip' ? 'skipped' : 'stopped',
+    recordedAt: options.now,
+  };
+}
