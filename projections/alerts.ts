@@ -5,12 +5,12 @@
  * query over this table (indexed by customer).
  */
 import { streamCategory, streamEntityId } from '../src/events/streams.js';
-import { isErasedEvent } from '../src/retention/erasedEvent.js';
+import { isErasedEvent } from '../src/events/erasedEvent.js';
 import {
   ALERT_PURGE_EVENT_TYPE,
   recordData,
   type AlertPurgeData,
-} from '../src/retention/retentionEvents.js';
+} from '../src/events/retentionEvents.js';
 import type { RecordedEvent } from '../src/store/eventStore.js';
 import {
   compareFacts,

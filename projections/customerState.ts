@@ -7,8 +7,8 @@
  */
 import { DETAILS_EVENT_TYPE, NOT_FOUND_EVENT_TYPE } from '../src/events/types.js';
 import { streamCategory, streamEntityId } from '../src/events/streams.js';
-import { isErasedEvent } from '../src/retention/erasedEvent.js';
-import { ERASED_EVENT_TYPE } from '../src/retention/retentionEvents.js';
+import { isErasedEvent } from '../src/events/erasedEvent.js';
+import { ERASED_EVENT_TYPE } from '../src/events/retentionEvents.js';
 import type { RecordedEvent } from '../src/store/eventStore.js';
 import {
   bodyOf,

@@ -2,10 +2,10 @@
  * The customer-state of an erased customer: ids and dates only (customer id, created, deleted,
  * when it was erased and by which record), built from the erasure record alone.
  */
-import type { ErasedData } from '../src/retention/retentionEvents.js';
-import { recordData } from '../src/retention/retentionEvents.js';
+import type { ErasedData } from '../src/events/retentionEvents.js';
+import { recordData } from '../src/events/retentionEvents.js';
 import type { RecordedEvent } from '../src/store/eventStore.js';
-import { evidenceOf } from './eventView.js';
+import { evidenceOf } from './eventFacts.js';
 import { emptyCustomer, type CustomerState } from './customerTypes.js';
 
 export function erasedCustomer(customerId: string, record: RecordedEvent): CustomerState {

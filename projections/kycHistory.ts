@@ -17,7 +17,7 @@ import {
   KYC_PURGE_EVENT_TYPE,
   recordData,
   type KycPurgeData,
-} from '../src/retention/retentionEvents.js';
+} from '../src/events/retentionEvents.js';
 import type { RecordedEvent } from '../src/store/eventStore.js';
 import { CUSTOMER_EVENT_TYPES_HANDLED, customerIdOf } from './customerState.js';
 import {

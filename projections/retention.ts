@@ -6,14 +6,14 @@
  * needs no rebuild.
  */
 import { streamCategory, streamEntityId } from '../src/events/streams.js';
-import { isErasedEvent } from '../src/retention/erasedEvent.js';
+import { isErasedEvent } from '../src/events/erasedEvent.js';
 import {
   emptyFacts,
   evolveFacts,
   relationshipEnd,
   RETENTION_FACT_TYPES,
   type RetentionFacts,
-} from '../src/retention/relationshipEnd.js';
+} from './relationshipEnd.js';
 import type { RecordedEvent } from '../src/store/eventStore.js';
 import type { Projection, RowsByTable } from './projection.js';
 

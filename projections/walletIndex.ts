@@ -5,7 +5,7 @@
  * customer. Keys: EVM addresses lower-cased, other namespaces exact (see {@link walletKey}).
  */
 import { DETAILS_EVENT_TYPE } from '../src/events/types.js';
-import { ERASED_EVENT_TYPE } from '../src/retention/retentionEvents.js';
+import { ERASED_EVENT_TYPE } from '../src/events/retentionEvents.js';
 import type { RecordedEvent } from '../src/store/eventStore.js';
 import { customerIdOf } from './customerState.js';
 import {

@@ -5,7 +5,7 @@
  * stays small; `rawUrl` fetches the exact bytes of one event (see rawBody.ts).
  */
 import { comPilotTime } from '../../projections/customerState.js';
-import { isErasedEvent } from '../retention/erasedEvent.js';
+import { isErasedEvent } from '../events/erasedEvent.js';
 import type { RecordedEvent } from '../store/eventStore.js';
 import type { SignatureProof } from './signatureProof.js';
 import { bodyText } from '../lib/bodyText.js';

@@ -11,7 +11,7 @@ import {
   deliveryEventId,
   quarantineEntryId,
 } from '../ingress/deliveryIdentity.js';
-import { isErasedEvent } from '../retention/erasedEvent.js';
+import { isErasedEvent } from '../events/erasedEvent.js';
 import type { RecordedEvent } from '../store/eventStore.js';
 import type { SignatureProver, SignatureVerdict } from './signatureProof.js';
 

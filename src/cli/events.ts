@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { COMMAND_SETTINGS, loadConfig } from '../config.js';
 import { bodyText } from '../lib/bodyText.js';
 import { createLogger } from '../lib/logger.js';
-import { isErasedEvent } from '../retention/erasedEvent.js';
+import { isErasedEvent } from '../events/erasedEvent.js';
 import type { RecordedEvent } from '../store/eventStore.js';
 import { readLogPages, readStreamPages } from '../store/logPages.js';
 import { openEventStore } from '../store/openEventStore.js';

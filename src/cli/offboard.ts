@@ -6,14 +6,14 @@
 import { loadRetentionConfig } from '../config.js';
 import { customerStream } from '../events/streams.js';
 import { pointInTime, POINT_IN_TIME_DESCRIPTION } from '../query/params.js';
-import { erasableFrom, foldFacts, relationshipEnd } from '../retention/relationshipEnd.js';
+import { erasableFrom, foldFacts, relationshipEnd } from '../../projections/relationshipEnd.js';
 import { readWholeStream } from '../retention/erasurePlan.js';
 import {
   encodeRecord,
   OFFBOARDED_EVENT_TYPE,
-  offboardEventId,
   type OffboardedData,
-} from '../retention/retentionEvents.js';
+} from '../events/retentionEvents.js';
+import { offboardEventId } from '../retention/erasureIds.js';
 import { parseCommandArgs, usageError, withLedger } from './auditSupport.js';
 import type { CliDeps } from './deps.js';
 import { writeLine } from './output.js';

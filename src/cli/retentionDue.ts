@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { COMMAND_SETTINGS, loadConfig, loadRetentionConfig } from '../config.js';
-import { openReadModel } from '../projections/readModelStore.js';
+import { openReadModel } from '../readmodel/readModelStore.js';
 import { listDueCustomers } from '../readmodel/retentionQueries.js';
 import { parseCommandArgs, usageError } from './auditSupport.js';
 import type { CliDeps } from './deps.js';

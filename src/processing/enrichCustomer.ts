@@ -19,7 +19,7 @@ import {
 } from '../store/eventStore.js';
 import { detailsSnapshotEvent, type FetchedDetails } from './detailsSnapshot.js';
 import type { EnrichmentMetrics } from './enrichmentMetrics.js';
-import { isCustomerErased } from '../retention/erasureGuard.js';
+import { isCustomerErased } from './erasureGuard.js';
 
 export type { FetchedDetails };
 

@@ -16,7 +16,7 @@ import type { Logger } from '../lib/logger.js';
 import { uuidv5 } from '../lib/uuidv5.js';
 import type { EventStore } from '../store/eventStore.js';
 import { detailsSnapshotEvent, fetchDetailsEvidence } from './detailsSnapshot.js';
-import { isCustomerErased } from '../retention/erasureGuard.js';
+import { isCustomerErased } from './erasureGuard.js';
 
 export interface RefetchOptions {
   readonly store: EventStore;

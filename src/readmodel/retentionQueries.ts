@@ -1,6 +1,6 @@
 /** Reads of the `retention` projection: whose retention period has passed. */
 import type Database from 'better-sqlite3';
-import { dueCutoff, erasableFrom } from '../retention/relationshipEnd.js';
+import { dueCutoff, erasableFrom } from '../../projections/relationshipEnd.js';
 import { hasView, statement } from './sql.js';
 
 export interface DueCustomer {

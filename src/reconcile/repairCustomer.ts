@@ -13,7 +13,7 @@ import { DETAILS_EVENT_TYPE } from '../events/types.js';
 import type { Logger } from '../lib/logger.js';
 import { uuidv5 } from '../lib/uuidv5.js';
 import { detailsSnapshotEvent, type FetchedDetails } from '../processing/detailsSnapshot.js';
-import { holdsErasureRecord } from '../retention/erasureGuard.js';
+import { holdsErasureRecord } from '../processing/erasureGuard.js';
 import type { EventStore } from '../store/eventStore.js';
 import { compareEntry, type Difference, type LedgerView } from './compareEntry.js';
 import type { RunCounts, StartRef } from './runRecords.js';
@@ -54,7 +54,7 @@ export function createRepairer(deps: RepairerDeps): Repairer {
       state: foldCustomer(events),
       recorded: events.find((e) => e.id === snapshotId),
       // Never fetched again once erased: ComPilot may still list it, the ledger must not refill it.
-      erased: holdsErasureRecord(events, customerId),
+      erased: holdsErasureRecord(events),
     };
   }
 

@@ -6,8 +6,8 @@
  */
 import { streamCategory, streamEntityId } from '../events/streams.js';
 import type { EventStore } from '../store/eventStore.js';
-import { readLogPages } from '../query/logPages.js';
-import { isErasedEvent } from './erasedEvent.js';
+import { readLogPages } from '../store/logPages.js';
+import { isErasedEvent } from '../events/erasedEvent.js';
 
 export async function alertIdsByCustomer(
   store: EventStore,

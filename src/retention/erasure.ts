@@ -17,20 +17,18 @@ import { customerStream, alertStream } from '../events/streams.js';
 import type { EventStore, RecordedEvent } from '../store/eventStore.js';
 import { StreamRevisionConflictError } from '../store/eventStore.js';
 import { planErasure, readWholeStream, type ErasureRequest } from './erasurePlan.js';
-import { erasableFrom, foldFacts, relationshipEnd } from './relationshipEnd.js';
+import { erasableFrom, foldFacts, relationshipEnd } from '../../projections/relationshipEnd.js';
 import {
   ALERT_PURGE_EVENT_TYPE,
-  alertPurgeEventId,
   encodeRecord,
   ERASED_EVENT_TYPE,
-  erasureEventId,
   KYC_PURGE_EVENT_TYPE,
-  kycPurgeEventId,
   recordData,
   type AlertPurgeData,
   type ErasedData,
   type KycPurgeData,
-} from './retentionEvents.js';
+} from '../events/retentionEvents.js';
+import { alertPurgeEventId, erasureEventId, kycPurgeEventId } from './erasureIds.js';
 import type { SubjectKeys } from './subjectKeys.js';
 
 export type { ErasureRequest } from './erasurePlan.js';

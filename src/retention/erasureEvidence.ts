@@ -11,13 +11,13 @@
  * each) and matched at the end.
  */
 import type { RecordedEvent } from '../store/eventStore.js';
-import { isErasedEvent, plaintextSha256Of } from './erasedEvent.js';
+import { isDecryptedEvent, isErasedEvent, plaintextSha256Of } from '../events/erasedEvent.js';
 import {
   ERASED_EVENT_TYPE,
   recordData,
   type AffectedEvent,
   type ErasedData,
-} from './retentionEvents.js';
+} from '../events/retentionEvents.js';
 
 export interface ErasureFinding {
   readonly message: string;
@@ -36,10 +36,6 @@ interface ErasedSeen {
   readonly position: string;
   readonly id: string;
   readonly plaintextSha256: string | undefined;
-}
-
-function isDecrypted(event: RecordedEvent): boolean {
-  return (event as { encryption?: { state?: unknown } }).encryption?.state === 'decrypted';
 }
 
 export function createErasureChecker() {
@@ -67,7 +63,7 @@ export function createErasureChecker() {
         return false;
       }
       if (!isErasedEvent(event)) {
-        if (isDecrypted(event)) {
+        if (isDecryptedEvent(event)) {
           const { streamName, revision, position, id } = event;
           readable.set(id, { streamName, revision, position, id });
         }

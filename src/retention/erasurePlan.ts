@@ -9,12 +9,12 @@ import { createHash } from 'node:crypto';
 import { evolveAlert, type AlertState } from '../../projections/alerts.js';
 import { foldCustomer } from '../../projections/customerState.js';
 import { evolveKyc, kycKeyOf, type KycDocument } from '../../projections/kycHistory.js';
-import { isObject } from '../../projections/eventView.js';
+import { isObject } from '../../projections/eventFacts.js';
 import { alertStream, QUARANTINE_STREAM } from '../events/streams.js';
 import type { EventStore, RecordedEvent } from '../store/eventStore.js';
-import { isErasedEvent } from './erasedEvent.js';
-import { foldFacts, relationshipEnd, erasableFrom } from './relationshipEnd.js';
-import type { AffectedEvent, AlertStub, ErasedData, KycStub } from './retentionEvents.js';
+import { isErasedEvent } from '../events/erasedEvent.js';
+import { foldFacts, relationshipEnd, erasableFrom } from '../../projections/relationshipEnd.js';
+import type { AffectedEvent, AlertStub, ErasedData, KycStub } from '../events/retentionEvents.js';
 
 export interface ErasureRequest {
   readonly customerId: string;

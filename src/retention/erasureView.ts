@@ -4,14 +4,14 @@
  * as events of the timeline.
  */
 import type { RecordedEvent } from '../store/eventStore.js';
-import { isErasedEvent } from './erasedEvent.js';
+import { isErasedEvent } from '../events/erasedEvent.js';
 import {
   ALERT_PURGE_EVENT_TYPE,
   ERASED_EVENT_TYPE,
   KYC_PURGE_EVENT_TYPE,
   recordData,
   type ErasedData,
-} from './retentionEvents.js';
+} from '../events/retentionEvents.js';
 
 export function isPurgeMarker(event: RecordedEvent): boolean {
   return event.type === KYC_PURGE_EVENT_TYPE || event.type === ALERT_PURGE_EVENT_TYPE;

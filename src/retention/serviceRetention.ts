@@ -6,7 +6,7 @@ import type Database from 'better-sqlite3';
 import type { Registry } from 'prom-client';
 import type { RetentionConfig } from '../config.js';
 import type { Logger } from '../lib/logger.js';
-import type { ProjectionRunner } from '../projections/runner.js';
+import type { ProjectionRunner } from '../projector/runner.js';
 import { listDueCustomers } from '../readmodel/retentionQueries.js';
 import { StoreUnavailableError, type EventStore } from '../store/eventStore.js';
 import { recoverErasures } from './erasure.js';

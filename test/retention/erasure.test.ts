@@ -9,14 +9,13 @@ import {
 import {
   ALERT_PURGE_EVENT_TYPE,
   ERASED_EVENT_TYPE,
-  erasureEventId,
   KYC_PURGE_EVENT_TYPE,
   OFFBOARDED_EVENT_TYPE,
   encodeRecord,
-  offboardEventId,
   recordData,
   type ErasedData,
-} from '../../src/retention/retentionEvents.js';
+} from '../../src/events/retentionEvents.js';
+import { erasureEventId, offboardEventId } from '../../src/retention/erasureIds.js';
 import { createInMemoryEventStore } from '../../src/store/inMemoryEventStore.js';
 import type { EventStore } from '../../src/store/eventStore.js';
 import { keyStatesDouble } from '../helpers/erasureDoubles.js';
@@ -163,7 +162,7 @@ void t.test(
     await keys.beginErasure('other');
     // A crash after step 2: the record is there, the markers and the destruction are not.
     const base = deps('2031-01-01T00:00:00.000Z');
-      await eraseCustomer(
+    await eraseCustomer(
       {
         ...base,
         onStep: (step) => {

@@ -6,8 +6,6 @@
  * carries personal data: ids, dates, event types, positions and hashes only; they stay readable
  * after the customer's data key is destroyed, so they are what remains.
  */
-import type { RecordedEvent } from '../store/eventStore.js';
-import { uuidv5 } from '../lib/uuidv5.js';
 
 export const OFFBOARDED_EVENT_TYPE = 'ledger.customer-offboarded';
 export const ERASED_EVENT_TYPE = 'ledger.customer-erased';
@@ -108,29 +106,11 @@ export interface KycPurgeData {
   readonly stub: KycStub;
 }
 
-/** One erasure per customer: a retried or recovered erasure finds its own record. */
-export function erasureEventId(customerId: string): string {
-  return uuidv5(`${customerId}|erasure`);
-}
-
-export function alertPurgeEventId(customerId: string, alertId: string): string {
-  return uuidv5(`${customerId}|erasure|alert|${alertId}`);
-}
-
-export function kycPurgeEventId(customerId: string, key: string): string {
-  return uuidv5(`${customerId}|erasure|kyc|${key}`);
-}
-
-/** The same offboarding given twice is one record. */
-export function offboardEventId(customerId: string, at: string, reason: string): string {
-  return uuidv5(`${customerId}|offboarded|${at}|${reason}`);
-}
-
 export function encodeRecord(data: object): Buffer {
   return Buffer.from(JSON.stringify(data), 'utf8');
 }
 
 /** The data of one of these records; they are written only by this service, as JSON objects. */
-export function recordData<T>(event: RecordedEvent): T {
-  return JSON.parse(event.data.toString('utf8')) as T;
+export function recordData<T>(event: { readonly data: Uint8Array }): T {
+  return JSON.parse(Buffer.from(event.data).toString('utf8')) as T;
 }

@@ -5,9 +5,9 @@
  * stream, shared by the `retention` projection and by `erase` (which folds the stream itself,
  * so it never acts on a read model that lags).
  */
-import { comPilotTime } from '../../projections/eventView.js';
-import type { RecordedEvent } from '../store/eventStore.js';
-import { isErasedEvent } from './erasedEvent.js';
+import { comPilotTime } from './eventFacts.js';
+import type { RecordedEvent } from '../src/store/eventStore.js';
+import { isErasedEvent } from '../src/events/erasedEvent.js';
 import {
   ERASED_EVENT_TYPE,
   OFFBOARDED_EVENT_TYPE,
@@ -15,7 +15,7 @@ import {
   type ErasedData,
   type OffboardedData,
   type RelationshipEndSource,
-} from './retentionEvents.js';
+} from '../src/events/retentionEvents.js';
 
 export interface RetentionFacts {
   readonly customerId: string;
