@@ -103,7 +103,9 @@ export function SnapshotsList({ snapshots }: { snapshots: readonly SnapshotChang
             Snapshot fetched <Time value={snapshot.fetchedAt} /> (position{' '}
             <code>{snapshot.position}</code>)
           </p>
-          {snapshot.changes === null ? (
+          {snapshot.erased ? (
+            <p class="none">The data of this snapshot was erased.</p>
+          ) : snapshot.changes === null ? (
             <p class="none">
               {index === 0 ? 'First snapshot: nothing to compare with.' : 'Body is not JSON.'}
             </p>
