@@ -7,10 +7,14 @@
  * their ratio, CPU per event and peak RSS during each; then the same rebuild spread over one
  * thread per core (`rebuild --threads 2` here), against which the command's default of one
  * thread is chosen. Two log sizes show whether memory grows with the log; `--events 5000000`
- * measures 1,000,000 and 5,000,000. Prints figures only; no assertions.
+ * measures 1,000,000 and 5,000,000. Also the ceiling of any design that evolves documents on
+ * this thread: the scan plus every projection's keyOf/evolve into in-memory maps, nothing
+ * written. `--logs DIR` keeps the generated logs in DIR (log-<events>/events.db) and reuses
+ * them on the next run; `--no-threads` skips the threaded rebuild (for long runs). Prints
+ * figures only; no assertions.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,7 +26,11 @@ import {
   DEFAULT_MEMORY_BUDGET_MB,
   rebuildProjections,
 } from '../src/projector/rebuildProjections.js';
-import { parallelRebuildThreads, rebuildInThreads } from '../src/projector/rebuildThreads.js';
+import {
+  defaultRebuildThreads,
+  parallelRebuildThreads,
+  rebuildInThreads,
+} from '../src/projector/rebuildThreads.js';
 import type { RecordedEvent } from '../src/store/eventStore.js';
 import { openSqliteEventStore } from '../src/store/sqliteEventStore.js';
 import { writeSyntheticLog } from './writeLog.js';
@@ -46,6 +54,10 @@ interface Measured {
   readonly liveHeapAtQuartersMb: readonly number[];
   /** readAll pages plus JSON.parse of every body: the least any projection must do. */
   readonly parsedScanRate: number;
+  readonly parsedScanCpuSeconds: number;
+  /** The scan plus keyOf/evolve of every projection into maps, nothing written: the ceiling. */
+  readonly foldRate: number;
+  readonly foldCpuSeconds: number;
   readonly readModelMb: number;
   /** The same rebuild spread over one thread per core (at most one per projection). */
   readonly threads: number;
@@ -61,6 +73,9 @@ const { values } = parseArgs({
     'memory-mb': { type: 'string', default: String(DEFAULT_MEMORY_BUDGET_MB) },
     measure: { type: 'string' },
     keep: { type: 'boolean', default: false },
+    logs: { type: 'string' },
+    // Skips the threaded rebuild (long runs such as --events 5000000; the default is 1 thread).
+    'no-threads': { type: 'boolean', default: false },
   },
 });
 const batchSize = Number(values.batch);
@@ -80,7 +95,7 @@ async function main(): Promise<void> {
     { events: Math.round(events / 5), customers: Math.max(1, Math.round(customers / 5)) },
     { events, customers },
   ];
-  const dir = mkdtempSync(join(tmpdir(), 'bench-rebuild-'));
+  const dir = values.logs ?? mkdtempSync(join(tmpdir(), 'bench-rebuild-'));
   console.log(
     `bench:rebuild on ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`,
   );
@@ -93,12 +108,20 @@ async function main(): Promise<void> {
   try {
     for (const size of sizes) {
       const path = join(dir, `log-${size.events}`);
-      const started = performance.now();
-      await writeSyntheticLog(join(path, 'events.db'), size.events, size.customers);
-      const seconds = (performance.now() - started) / 1000;
-      console.log(
-        `\ngenerated ${size.events.toLocaleString('en-US')} events over ${size.customers.toLocaleString('en-US')} customers in ${seconds.toFixed(1)} s`,
-      );
+      const described = `${size.events.toLocaleString('en-US')} events over ${size.customers.toLocaleString('en-US')} customers`;
+      for (const old of ['readmodel.db', 'readmodel-threads.db']) {
+        for (const suffix of ['', '-wal', '-shm'])
+          rmSync(join(path, old + suffix), { force: true });
+      }
+      if (values.logs !== undefined && existsSync(join(path, 'events.db'))) {
+        console.log(`\nreusing the log of ${described} in ${path}`);
+      } else {
+        mkdirSync(path, { recursive: true });
+        const started = performance.now();
+        await writeSyntheticLog(join(path, 'events.db'), size.events, size.customers);
+        const seconds = (performance.now() - started) / 1000;
+        console.log(`\ngenerated ${described} in ${seconds.toFixed(1)} s`);
+      }
       // A fresh process per measurement: RSS then counts the scan and rebuild, not the generator.
       const output = execFileSync(
         process.execPath,
@@ -113,6 +136,7 @@ async function main(): Promise<void> {
           String(batchSize),
           '--memory-mb',
           String(memoryBudgetMb),
+          ...(values['no-threads'] ? ['--no-threads'] : []),
         ],
         { encoding: 'utf8', maxBuffer: 1 << 20, stdio: ['ignore', 'pipe', 'inherit'] },
       );
@@ -138,7 +162,8 @@ async function main(): Promise<void> {
         `${lastHeap(large).toFixed(0)} MB at ${size(large)} (${ratio(lastHeap(small), lastHeap(large))} ${growth})`,
     );
   } finally {
-    if (values.keep) console.log(`kept ${dir}`);
+    if (values.logs !== undefined) console.log(`logs kept in ${dir}`);
+    else if (values.keep) console.log(`kept ${dir}`);
     else rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -149,7 +174,12 @@ function report(m: Measured): void {
   console.log(
     `  raw scan (readAll pages of ${batchSize}): ${rate(m.scanRate)} (${m.scanSeconds.toFixed(1)} s, ${perEvent(m.scanCpuSeconds)}, peak RSS ${m.scanPeakRssMb.toFixed(0)} MB)`,
   );
-  console.log(`  scan + JSON.parse of every body: ${rate(m.parsedScanRate)}`);
+  console.log(
+    `  scan + JSON.parse of every body: ${rate(m.parsedScanRate)} (${perEvent(m.parsedScanCpuSeconds)})`,
+  );
+  console.log(
+    `  scan + keyOf/evolve of every projection in memory, nothing written (the ceiling of one thread): ${rate(m.foldRate)} (${perEvent(m.foldCpuSeconds)})`,
+  );
   console.log(
     `  full rebuild, ${projections.length} projections, one thread: ${rate(m.rebuildRate)} (${m.rebuildSeconds.toFixed(1)} s, ${perEvent(m.rebuildCpuSeconds)}, peak RSS ${m.rebuildPeakRssMb.toFixed(0)} MB, ${m.spills} spills)`,
   );
@@ -158,9 +188,13 @@ function report(m: Measured): void {
       `CPU per event ${((m.rebuildCpuSeconds / m.scanCpuSeconds) * 1).toFixed(1)} x the scan's`,
   );
   console.log(
-    `  the same over ${m.threads} threads (--threads ${m.threads}; the default is 1): ${rate(m.threadedRate)}, x${(m.threadedRate / m.rebuildRate).toFixed(2)}, ` +
-      `${((m.threadedRate / m.scanRate) * 100).toFixed(1)} % of the raw scan (peak RSS ${m.threadedPeakRssMb.toFixed(0)} MB, same process)`,
+    `  default thread count: ${defaultRebuildThreads()}${defaultRebuildThreads() === 1 ? ' (the one-thread rebuild above)' : ''}`,
   );
+  if (m.threads > 0)
+    console.log(
+      `  the same over ${m.threads} threads (--threads ${m.threads}): ${rate(m.threadedRate)}, x${(m.threadedRate / m.rebuildRate).toFixed(2)}, ` +
+        `${((m.threadedRate / m.scanRate) * 100).toFixed(1)} % of the raw scan (peak RSS ${m.threadedPeakRssMb.toFixed(0)} MB, same process)`,
+    );
   console.log(
     `  at 25/50/75/100 % of the rebuild: RSS ${m.rssAtQuartersMb.map((mb) => mb.toFixed(0)).join(' / ')} MB, ` +
       `live heap after GC ${m.liveHeapAtQuartersMb.map((mb) => mb.toFixed(0)).join(' / ')} MB; read model ${m.readModelMb.toFixed(0)} MB`,
@@ -260,18 +294,22 @@ async function measure(path: string, pageSize: number): Promise<Omit<Measured, '
     throw new Error(`rebuild did not finish: ${JSON.stringify(result.results)}`);
   }
   db.close();
+  // After the rebuild, so its memory does not count in the rebuild's peak RSS.
+  const folded = await fold(store, pageSize);
   // Same process, so this peak also holds what the first rebuild left: an upper bound.
   peak = 0;
-  const threads = parallelRebuildThreads(projections.length);
-  const threaded = await rebuildInThreads({
-    eventStore: { kind: 'sqlite', path: join(path, 'events.db') },
-    readModelPath: join(path, 'readmodel-threads.db'),
-    projections: projections.map((p) => p.name),
-    threads,
-    batchSize: pageSize,
-    memoryBudgetMb,
-    logLevel: 'silent',
-  });
+  const threads = values['no-threads'] ? 0 : parallelRebuildThreads(projections.length);
+  const threaded = await (threads === 0
+    ? notMeasured()
+    : rebuildInThreads({
+        eventStore: { kind: 'sqlite', path: join(path, 'events.db') },
+        readModelPath: join(path, 'readmodel-threads.db'),
+        projections: projections.map((p) => p.name),
+        threads,
+        batchSize: pageSize,
+        memoryBudgetMb,
+        logLevel: 'silent',
+      }));
   if (threaded.results.some((r) => r.outcome !== 'switched')) {
     throw new Error(`threaded rebuild did not finish: ${JSON.stringify(threaded.results)}`);
   }
@@ -288,6 +326,9 @@ async function measure(path: string, pageSize: number): Promise<Omit<Measured, '
     scanPeakRssMb: mb(scanPeak),
     scanCpuSeconds: raw.cpu,
     parsedScanRate: parsed.count / parsed.seconds,
+    parsedScanCpuSeconds: parsed.cpu,
+    foldRate: folded.count / folded.seconds,
+    foldCpuSeconds: folded.cpu,
     rebuildSeconds,
     rebuildRate: result.eventsRead / rebuildSeconds,
     rebuildPeakRssMb: mb(rebuildPeak),
@@ -299,4 +340,52 @@ async function measure(path: string, pageSize: number): Promise<Omit<Measured, '
       fileSize(join(path, 'readmodel.db')) + fileSize(join(path, 'readmodel.db-wal')),
     ),
   };
+}
+
+/**
+ * The scan plus every projection's keyOf/evolve, documents kept in maps (a document keyed as
+ * new, one per observation, is dropped once evolved: the rebuild writes those out), nothing
+ * encoded or written. What one thread cannot beat with these projections, whatever the storage.
+ */
+async function fold(
+  store: ReturnType<typeof openSqliteEventStore>,
+  pageSize: number,
+): Promise<{ count: number; seconds: number; cpu: number }> {
+  const states = projections.map(() => new Map<string, unknown>());
+  const handled = projections.map((projection) => new Set(projection.handles));
+  let count = 0;
+  let after: string | undefined;
+  const started = performance.now();
+  const cpu = process.cpuUsage();
+  for (;;) {
+    const page = await store.readAll({ after, maxCount: pageSize });
+    if (page.length === 0) break;
+    count += page.length;
+    after = page.at(-1)!.position;
+    projections.forEach((projection, index) => {
+      const docs = states[index]!;
+      for (const event of page) {
+        if (!handled[index]!.has(event.type)) continue;
+        try {
+          const key = projection.keyOf(event);
+          if (key === undefined) continue;
+          const next = projection.evolve(docs.get(key), event);
+          if (projection.isNewKey?.(key, event) === true) continue;
+          docs.set(key, next);
+        } catch {
+          // Poison: the rebuild records it; the ceiling only needs the cost.
+        }
+      }
+    });
+  }
+  return {
+    count,
+    seconds: (performance.now() - started) / 1000,
+    cpu: cpuSeconds(process.cpuUsage(cpu)),
+  };
+}
+
+/** The threaded result when --no-threads skipped it. */
+function notMeasured(): Promise<{ results: never[]; eventsRead: number; seconds: number }> {
+  return Promise.resolve({ results: [], eventsRead: 0, seconds: 1 });
 }

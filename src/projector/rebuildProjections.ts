@@ -166,6 +166,13 @@ export async function buildGenerations(
     for (const entry of entries) pending.delete(entry.target);
     // A transaction per projection: each commits its documents with its own checkpoint, and
     // the write lock is let go between them (bulk writes are large; the live runner waits).
+    // The building generation gets the read model's durability settings, not looser ones:
+    // journal_mode and synchronous belong to the database file, which the live generation
+    // shares, so OFF would put live tables at risk on a crash or power loss. It would also
+    // save little: in WAL mode with synchronous=NORMAL a commit does not fsync (only the
+    // checkpoints every 16,384 pages do), and a commit lost to a power cut only sends the build
+    // back to its previous checkpoint, which commits with its documents. What a bulk build can
+    // save is WAL volume, by writing each document once per build or spill.
     for (const { target, pending: staged } of entries) {
       const outcome = flushAll(db, [{ target, pending: staged }]).get(staged);
       if (outcome === 'gone') finish(target, 'superseded');

@@ -8,6 +8,8 @@ export interface StateCache<V> {
   set(key: string, value: V): void;
   clear(): void;
   readonly size: number;
+  /** The most entries it keeps. */
+  readonly capacity: number;
 }
 
 export function createStateCache<V>(maxEntries: number): StateCache<V> {
@@ -41,5 +43,6 @@ export function createStateCache<V>(maxEntries: number): StateCache<V> {
     get size() {
       return entries.size;
     },
+    capacity: maxEntries,
   };
 }

@@ -207,10 +207,18 @@ export function flush(
     };
   }
   const keys = [...pending.touched.keys()].sort();
-  const updates: [string, Doc, boolean][] = [];
+  // Only documents touched again are kept for the cache (many, one per observation, never
+  // are), and no more than it holds: a bulk flush writes every staged document of a build, and
+  // holding all their rows until COMMIT would double the flush's memory for nothing.
+  let existing = 0;
+  for (const { before } of pending.touched.values()) if (before.state !== undefined) existing++;
+  // The cache would evict all but the last `capacity` of them (keys are written in order).
+  let skip = existing - target.cache.capacity;
+  const updates: [string, Doc][] = [];
   for (const key of keys) {
     const { before, state } = pending.touched.get(key)!;
-    updates.push([key, target.documents.write(key, before, state), before.state !== undefined]);
+    const doc = target.documents.write(key, before, state);
+    if (before.state !== undefined && skip-- <= 0) updates.push([key, doc]);
   }
   const { checkpoint, poison, applied, lastRecordedAt } = pending;
   if (checkpoint !== pending.base) {
@@ -232,8 +240,7 @@ export function flush(
   return {
     outcome: 'flushed',
     commit() {
-      // Only documents touched again are kept: many (one per observation) never are.
-      for (const [key, doc, existed] of updates) if (existed) target.cache.set(key, doc);
+      for (const [key, doc] of updates) target.cache.set(key, doc);
       target.checkpoint = checkpoint;
       target.eventsApplied += applied;
       if (lastRecordedAt !== undefined) target.lastAppliedRecordedAt = lastRecordedAt;

@@ -46,6 +46,8 @@ const caseArb = fc.record({
   onError: fc.constantFrom<OnError>('stop', 'skip'),
   liveBatch: fc.integer({ min: 1, max: 5 }),
   rebuildBatch: fc.integer({ min: 1, max: 7 }),
+  // Documents cached between batches: a small cache makes flushes keep only its last few.
+  cacheSize: fc.constantFrom(1, 3, 5000),
 });
 
 /** A delivery whose body is not JSON: every projection handling its type refuses it. */
@@ -97,7 +99,8 @@ void t.test('bulk rebuilds equal the live runner on random logs', async (t) => {
   let spilled = 0;
   let interrupted = 0;
   await fc.assert(
-    fc.asyncProperty(caseArb, async ({ scenario, poison, onError, liveBatch, rebuildBatch }) => {
+    fc.asyncProperty(caseArb, async (input) => {
+      const { scenario, poison, onError, liveBatch, rebuildBatch, cacheSize } = input;
       run += 1;
       const dir = join(t.testdir(), `run-${run}`);
       mkdirSync(dir, { recursive: true });
@@ -137,6 +140,7 @@ void t.test('bulk rebuilds equal the live runner on random logs', async (t) => {
           signal: stop.signal,
           batchSize: liveBatch,
           onError,
+          cacheSize,
         });
         await runner.waitFor((status) =>
           status.projections.every(
@@ -147,7 +151,7 @@ void t.test('bulk rebuilds equal the live runner on random logs', async (t) => {
         await runner.done;
         const expected = dump(liveDb);
 
-        const options = { store, logger: silent, batchSize: rebuildBatch, onError };
+        const options = { store, logger: silent, batchSize: rebuildBatch, onError, cacheSize };
         await rebuildProjections(projections, { ...options, db: bulkDb });
         assert.deepStrictEqual(dump(bulkDb), expected, 'bulk rebuild equals the live runner');
 
