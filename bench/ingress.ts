@@ -11,7 +11,8 @@
  * Koa. `-- --compare-inline` adds (e): (b) with the store's writer on the main thread
  * (`writer: 'inline'`) instead of its writer thread. (b'): (b) with the ledger's hash chain
  * switched off (a benchmark-only store option), run right after (b) so the cost of chaining is
- * the ratio b/b' of one run.
+ * the ratio b/b' of one run. (b) runs with encryption at rest (src/privacy/) as the service does;
+ * (b''): (b) with LEDGER_ENCRYPTION=off, run in the same run, so b/b'' is its cost.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -98,7 +99,14 @@ function prepare(n: number): PreparedRequest {
   };
 }
 
-type Mode = 'bare' | 'ingress' | 'minimal' | 'node-http' | 'ingress-inline' | 'ingress-no-chain';
+type Mode =
+  | 'bare'
+  | 'ingress'
+  | 'minimal'
+  | 'node-http'
+  | 'ingress-inline'
+  | 'ingress-no-chain'
+  | 'ingress-plain';
 
 function startServer(mode: Mode): Promise<{ child: ChildProcess; port: number }> {
   const args =
@@ -106,7 +114,9 @@ function startServer(mode: Mode): Promise<{ child: ChildProcess; port: number }>
       ? ['ingress', 'inline']
       : mode === 'ingress-no-chain'
         ? ['ingress', 'worker', 'no-chain']
-        : [mode];
+        : mode === 'ingress-plain'
+          ? ['ingress', 'worker', 'chain', 'plain']
+          : [mode];
   const child = fork(fileURLToPath(new URL('./ingressServer.js', import.meta.url)), args, {
     env: { ...process.env, BENCH_WEBHOOK_SECRET: secret },
     execArgv: ['--enable-source-maps'],
@@ -223,6 +233,7 @@ async function main(): Promise<void> {
     bare,
     await run('(b) full ingress, durable group commit', 'ingress', webhookRequests(prepared)),
     await run("(b') as (b), hash chain off", 'ingress-no-chain', webhookRequests(prepared)),
+    await run("(b'') as (b), LEDGER_ENCRYPTION=off", 'ingress-plain', webhookRequests(prepared)),
   ];
   rows.push(
     await run('(c) ceiling: Koa+router+svix+ajv only', 'minimal', webhookRequests(prepared)),
@@ -256,7 +267,11 @@ async function main(): Promise<void> {
     const label = row.name.slice(1, row.name.indexOf(')'));
     console.log(`ratio ${label}/a (req/s): ${(row.reqPerSec / bare.reqPerSec).toFixed(3)}`);
   }
-  const [, chained, unchained] = rows as [Figures, Figures, Figures];
+  const [, chained, unchained, plaintext] = rows as [Figures, Figures, Figures, Figures];
+  console.log(
+    `ratio b/b'' (req/s, cost of encryption at rest; within 15 % means >= 0.850): ` +
+      (chained.reqPerSec / plaintext.reqPerSec).toFixed(3),
+  );
   console.log(
     `ratio b/b' (req/s, cost of the hash chain; within 10 % means >= 0.900): ` +
       (chained.reqPerSec / unchained.reqPerSec).toFixed(3),

@@ -8,6 +8,10 @@
  * `node-http`: the same without Koa.
  * Talks to the parent over IPC: sends `{ type: 'ready', port }`, answers `stats`, exits on `stop`.
  */
+import { randomBytes } from 'node:crypto';
+import { EncryptingEventStore } from '../src/privacy/encryptingEventStore.js';
+import { openKeyStore } from '../src/privacy/keyStore.js';
+import { masterKeyOf } from '../src/privacy/masterKey.js';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -45,6 +49,8 @@ type Listener = (...args: Parameters<RequestListener>) => void | Promise<void>;
 const mode = process.argv[2];
 const writer = (process.argv[3] ?? 'worker') as WriterMode;
 const chain = process.argv[4] !== 'no-chain';
+/** Encryption at rest as the service runs it; `plain` = LEDGER_ENCRYPTION=off. */
+const encrypted = process.argv[5] !== 'plain';
 const secret = process.env.BENCH_WEBHOOK_SECRET ?? '';
 let store: SqliteEventStore | undefined;
 let dir: string | undefined;
@@ -109,8 +115,14 @@ function buildListener(): Listener {
     writer,
     chain,
   });
+  const served = encrypted
+    ? new EncryptingEventStore(
+        store,
+        openKeyStore({ path: join(dir, 'keys.db'), master: masterKeyOf(randomBytes(32)) }),
+      )
+    : store;
   const handle = createHttpApp({
-    store,
+    store: served,
     logger,
     registry,
     webhook: { secrets: [secret] },

@@ -4,15 +4,35 @@
  * at once and says all that is wrong. Everything else receives what it needs as arguments.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import { parseSigningKey, type SigningKey } from './ledger/signingKey.js';
+import { parseMasterKey } from './privacy/masterKey.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
-export type EventStoreLocation =
+export type EventStoreLocation = (
   | { readonly kind: 'sqlite'; readonly path: string }
-  | { readonly kind: 'kurrentdb'; readonly connectionString: string };
+  | { readonly kind: 'kurrentdb'; readonly connectionString: string }
+) & {
+  /**
+   * Encryption at rest (src/privacy/). loadConfig always sets it when it reads EVENT_STORE_URL;
+   * a location built in code without it opens the store unencrypted.
+   */
+  readonly encryption?: EncryptionConfig;
+};
+
+/** LEDGER_ENCRYPTION, LEDGER_ENCRYPTION_KEY(_PREVIOUS), KEY_STORE_URL (see src/privacy/). */
+export type EncryptionConfig =
+  | { readonly mode: 'off' }
+  | {
+      readonly mode: 'on';
+      /** Base64 of 32 bytes (validated); a string so the location can go to worker threads. */
+      readonly masterKey: string;
+      /** LEDGER_ENCRYPTION_KEY_PREVIOUS, for `rotate-encryption-key` only. */
+      readonly previousMasterKey?: string;
+      readonly keyStorePath: string;
+    };
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -90,32 +110,42 @@ const COMPILOT_API_SETTINGS = [
   'COMPILOT_API_MAX_CONCURRENCY',
 ] as const;
 
+/** Every command that opens the event store reads these (loadConfig enforces it). */
+const STORE_SETTINGS = [
+  'EVENT_STORE_URL',
+  'LEDGER_ENCRYPTION',
+  'LEDGER_ENCRYPTION_KEY',
+  'KEY_STORE_URL',
+] as const;
+
 export const COMMAND_SETTINGS = {
   /** audit, verify, export and quarantine (the secrets prove signatures). */
   ledger: [
     'LOG_LEVEL',
-    'EVENT_STORE_URL',
+    ...STORE_SETTINGS,
     'COMPILOT_WEBHOOK_SECRET',
     'COMPILOT_WEBHOOK_RETIRED_SECRETS',
     'VERIFY_REPORT',
   ],
-  events: ['EVENT_STORE_URL'],
+  events: STORE_SETTINGS,
   rebuild: [
     'LOG_LEVEL',
-    'EVENT_STORE_URL',
+    ...STORE_SETTINGS,
     'READ_MODEL_URL',
     'PROJECTION_ON_ERROR',
     'REBUILD_MEMORY_MB',
   ],
   /** `rebuild --refetch`: the rebuild's settings plus the ComPilot client's. */
-  refetch: ['LOG_LEVEL', 'EVENT_STORE_URL', ...COMPILOT_API_SETTINGS],
+  refetch: ['LOG_LEVEL', ...STORE_SETTINGS, ...COMPILOT_API_SETTINGS],
   simulate: ['LOG_LEVEL', 'PORT', 'COMPILOT_WEBHOOK_SECRET', 'COMPILOT_API_KEY'],
   /** `retention due`: the read model it lists from (RETENTION_* come from loadRetentionConfig). */
   retention: ['LOG_LEVEL', 'READ_MODEL_URL'],
+  /** `rotate-encryption-key`: the key store and both master keys. */
+  rotate: ['LOG_LEVEL', ...STORE_SETTINGS, 'LEDGER_ENCRYPTION_KEY_PREVIOUS'],
   /** `reconcile`: the ComPilot client's settings, both stores and the run's own. */
   reconcile: [
     'LOG_LEVEL',
-    'EVENT_STORE_URL',
+    ...STORE_SETTINGS,
     'READ_MODEL_URL',
     ...COMPILOT_API_SETTINGS,
     'RECONCILE_PAGE_SIZE',
@@ -191,7 +221,11 @@ export function loadConfig(fullEnv: Env, options: LoadConfigOptions = {}): Confi
     webhookSecrets,
     retiredWebhookSecrets,
     webhookMaxBodyBytes: integer('WEBHOOK_MAX_BODY_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
-    eventStore: parseEventStoreUrl(text('EVENT_STORE_URL', 'sqlite:data/events.db'), problems),
+    eventStore: withEncryption(
+      parseEventStoreUrl(text('EVENT_STORE_URL', 'sqlite:data/events.db'), problems),
+      settings === undefined || settings.includes('EVENT_STORE_URL') ? env : undefined,
+      problems,
+    ),
     readModelPath: parseSqliteUrl(
       'READ_MODEL_URL',
       text('READ_MODEL_URL', 'sqlite:data/readmodel.db'),
@@ -258,6 +292,61 @@ function parseEventStoreUrl(raw: string, problems: string[]): EventStoreLocation
     return { kind: 'kurrentdb', connectionString: raw };
   }
   return { kind: 'sqlite', path: parseSqliteUrl('EVENT_STORE_URL', raw, problems) };
+}
+
+/**
+ * Whoever reads EVENT_STORE_URL reads the encryption settings with it: LEDGER_ENCRYPTION_KEY is
+ * required unless LEDGER_ENCRYPTION=off (benchmarks and tests of the plaintext path).
+ */
+function withEncryption(
+  location: EventStoreLocation,
+  env: Env | undefined,
+  problems: string[],
+): EventStoreLocation {
+  if (env === undefined) return location;
+  const mode = env.LEDGER_ENCRYPTION?.trim() || 'on';
+  if (mode === 'off') return { ...location, encryption: { mode: 'off' } };
+  if (mode !== 'on') {
+    problems.push(`LEDGER_ENCRYPTION must be on or off (got "${mode}")`);
+    return location;
+  }
+  const key = (name: string): string | undefined => {
+    const raw = env[name]?.trim();
+    if (!raw) return undefined;
+    try {
+      parseMasterKey(raw);
+      return raw;
+    } catch (error) {
+      problems.push(`${name} ${(error as Error).message}`);
+      return undefined;
+    }
+  };
+  const masterKey = key('LEDGER_ENCRYPTION_KEY');
+  const previousMasterKey = key('LEDGER_ENCRYPTION_KEY_PREVIOUS');
+  if (masterKey === undefined) {
+    if (!env.LEDGER_ENCRYPTION_KEY?.trim()) {
+      problems.push(
+        'LEDGER_ENCRYPTION_KEY is not set: set it to base64 of 32 random bytes ' +
+          '(openssl rand -base64 32), the key that wraps customer data keys; ' +
+          'LEDGER_ENCRYPTION=off stores customer data unencrypted (benchmarks, tests)',
+      );
+    }
+    return location;
+  }
+  // Default: keys.db next to the SQLite event store (data/keys.db for the default store).
+  const defaultKeys =
+    location.kind === 'sqlite' ? join(dirname(location.path), 'keys.db') : 'data/keys.db';
+  const rawKeys = env.KEY_STORE_URL?.trim() || `sqlite:${defaultKeys}`;
+  const keyStorePath = parseSqliteUrl('KEY_STORE_URL', rawKeys, problems);
+  return {
+    ...location,
+    encryption: {
+      mode: 'on',
+      masterKey,
+      ...(previousMasterKey === undefined ? {} : { previousMasterKey }),
+      keyStorePath,
+    },
+  };
 }
 
 function parseSqliteUrl(name: string, raw: string, problems: string[]): string {

@@ -9,6 +9,7 @@ import { startService } from '../src/service.js';
 import { send } from './helpers/httpServer.js';
 import { generateSecret, signDelivery } from './helpers/signWebhook.js';
 import { waitFor } from './helpers/simulatorHarness.js';
+import { ENCRYPTION_ENV } from './helpers/encryptionKey.js';
 
 const TOKEN = 'test-token-0123456789abcdef';
 
@@ -24,6 +25,7 @@ void t.test('the composed service ingests, projects and answers queries on one p
       PORT: '0',
       HOST: '127.0.0.1',
       COMPILOT_WEBHOOK_SECRET: secret,
+      ...ENCRYPTION_ENV,
       EVENT_STORE_URL: `sqlite:${join(dir, 'events.db')}`,
       READ_MODEL_URL: `sqlite:${join(dir, 'readmodel.db')}`,
       QUERY_API_TOKENS: TOKEN,
@@ -76,6 +78,7 @@ void t.test('close() is idempotent and releases the port', async (t) => {
     PORT: '0',
     HOST: '127.0.0.1',
     COMPILOT_WEBHOOK_SECRET: generateSecret(),
+    ...ENCRYPTION_ENV,
     EVENT_STORE_URL: `sqlite:${join(dir, 'events.db')}`,
     READ_MODEL_URL: `sqlite:${join(dir, 'readmodel.db')}`,
   });
@@ -93,6 +96,7 @@ void t.test('retired secrets re-verify stored deliveries but never accept new on
       {
         PORT: '0',
         HOST: '127.0.0.1',
+        ...ENCRYPTION_ENV,
         EVENT_STORE_URL: `sqlite:${join(dir, 'events.db')}`,
         READ_MODEL_URL: `sqlite:${join(dir, 'readmodel.db')}`,
         QUERY_API_TOKENS: TOKEN,
@@ -139,6 +143,7 @@ void t.test('the service signs a checkpoint after appends and at shutdown', asyn
     PORT: '0',
     HOST: '127.0.0.1',
     COMPILOT_WEBHOOK_SECRET: secret,
+    ...ENCRYPTION_ENV,
     EVENT_STORE_URL: `sqlite:${join(dir, 'events.db')}`,
     READ_MODEL_URL: `sqlite:${join(dir, 'readmodel.db')}`,
     LEDGER_SIGNING_KEY: generateSigningKeyBase64(),
@@ -182,6 +187,7 @@ void t.test('every metric name carries the compilot_ledger_ prefix exactly once'
     // Enrichment on, so its metrics and the ComPilot client's are registered too.
     COMPILOT_API_KEY: 'sk_metrics_test',
     COMPILOT_API_URL: 'http://127.0.0.1:9',
+    ...ENCRYPTION_ENV,
     EVENT_STORE_URL: `sqlite:${join(dir, 'events.db')}`,
     READ_MODEL_URL: `sqlite:${join(dir, 'readmodel.db')}`,
   });

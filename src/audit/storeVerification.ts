@@ -15,6 +15,7 @@
 import { inChainedRange, readChainedRecord, type ChainedRecord } from '../ledger/chainedRecord.js';
 import { recomputeLink } from '../ledger/chain.js';
 import { StreamHeads } from '../ledger/streamHeads.js';
+import { checkEncryption } from '../privacy/encryptionEvidence.js';
 import { createErasureChecker, type ErasureCounts } from '../retention/erasureEvidence.js';
 import type { EventStore, RecordedEvent } from '../store/eventStore.js';
 import {
@@ -29,7 +30,15 @@ import { createSnapshotCausationChecker } from './snapshotCausation.js';
 import { createWebhookEvidenceChecker, type WebhookEvidenceCounts } from './webhookEvidence.js';
 
 export type ProblemKind =
-  'revision' | 'link' | 'signature' | 'webhook' | 'causation' | 'checkpoint' | 'store' | 'erasure';
+  | 'revision'
+  | 'link'
+  | 'signature'
+  | 'webhook'
+  | 'causation'
+  | 'checkpoint'
+  | 'store'
+  | 'encryption'
+  | 'erasure';
 
 export interface StoreProblem {
   readonly kind: ProblemKind;
@@ -149,9 +158,16 @@ export async function verifyStore(
         }
       }
       heads.advance(event, event.link ?? link);
-      erasure.check(event);
 
-      for (const finding of webhooks.check(event)) {
+      const encryption = checkEncryption(event);
+      // An erased event is accounted for by an erasure record or reported at the end
+      // (erasureEvidence.ts); every other problem of its encryption is reported here.
+      const erased = erasure.check(event);
+      for (const message of erased ? [] : encryption.problems) {
+        await report('encryption', message, event);
+      }
+      // An unreadable body has no signature or content to check.
+      for (const finding of encryption.readable ? webhooks.check(event) : []) {
         await report(finding.kind, finding.message, event);
       }
       const causation = snapshots.check(event);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { parseEnv } from 'node:util';
 import type { Env } from '../config.js';
 import { generateSigningKeyBase64 } from '../ledger/signingKey.js';
+import { generateMasterKey } from '../privacy/masterKey.js';
 
 export interface DevSettings {
   readonly env: Env;
@@ -29,6 +30,9 @@ export function ensureDevEnv(cwd: string, env: Env): DevSettings {
   }
   if (!merged.LEDGER_SIGNING_KEY?.trim()) {
     additions.LEDGER_SIGNING_KEY = generateSigningKeyBase64();
+  }
+  if (!merged.LEDGER_ENCRYPTION_KEY?.trim() && merged.LEDGER_ENCRYPTION?.trim() !== 'off') {
+    additions.LEDGER_ENCRYPTION_KEY = generateMasterKey();
   }
   const generated = Object.keys(additions);
   if (generated.length > 0) {

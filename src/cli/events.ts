@@ -90,6 +90,13 @@ export function toJson(event: RecordedEvent): Record<string, unknown> {
     ...(body.base64 ? { dataEncoding: 'base64' } : {}),
     // Crypto-shredded: data is empty; the customer's erasure record says why.
     ...(isErasedEvent(event) ? { erased: true } : {}),
+    // Encrypted at rest: the link covers these bytes, so an export stays recomputable.
+    ...(event.encryption === undefined
+      ? {}
+      : {
+          encryptionState: event.encryption.state,
+          storedData: event.encryption.storedData.toString('base64'),
+        }),
   };
 }
 

@@ -63,6 +63,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: Cli
     summary: 'print stored events as NDJSON (--stream NAME | --all)',
     load: () => import('./events.js'),
   },
+  'rotate-encryption-key': {
+    summary: 're-wrap customer data keys under a new LEDGER_ENCRYPTION_KEY (events untouched)',
+    load: () => import('./rotateEncryptionKey.js'),
+  },
   version: {
     summary: 'print the version (also --version)',
     load: () => import('./version.js'),

@@ -71,7 +71,9 @@ export async function appendDelivery(
       `event ${event.id} is reported stored in ${existingStream} but reads as absent`,
     );
   }
-  const storedDigest = stored.dataSha256 ?? sha256Hex(stored.data);
+  // An encrypted event's dataSha256 covers its ciphertext; its plaintext's digest is recorded.
+  const storedDigest =
+    stored.encryption?.plaintextSha256 ?? stored.dataSha256 ?? sha256Hex(stored.data);
   // Same bytes in another stream can only mean routing changed since: still the same message.
   if (storedDigest === sha256Hex(event.data))
     return { kind: 'duplicate', position: stored.position };

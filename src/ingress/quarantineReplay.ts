@@ -28,7 +28,9 @@ import type { SchemaSet, ValidationError } from '../validation/schemas.js';
 import { readStreamPages } from '../store/logPages.js';
 
 /** Keys of QuarantineMetadata that describe the quarantine, not the delivery. */
-const QUARANTINE_ONLY_KEYS = ['quarantineReason', 'eventType', 'errors'];
+// `encryption` is the store's own record of how the entry's bytes are encrypted at rest
+// (src/privacy/): the replayed event gets its own.
+const QUARANTINE_ONLY_KEYS = ['quarantineReason', 'eventType', 'errors', 'encryption'];
 
 export type ReplayStatus =
   /** Still fails the current schemas (or is not JSON, or of an unknown type). */

@@ -46,7 +46,8 @@ export function recomputeLink(event: RecordedEvent, previousLink: string): Chain
     {
       id: event.id,
       type: event.type,
-      data: event.data,
+      // Encrypted events: the link covers the bytes as stored, not the plaintext.
+      data: event.encryption?.storedData ?? event.data,
       metadataJson: coveredMetadataJson(event.metadata),
     },
     previousLink,

@@ -48,6 +48,28 @@ export interface RecordedEvent {
   readonly link?: string;
   /** Hex SHA-256 of `data` as stored; absent exactly when `link` is. */
   readonly dataSha256?: string;
+  /**
+   * Present on events stored encrypted (src/privacy/): `data` is then the plaintext, or empty
+   * when it cannot be decrypted, and `dataSha256` and the link cover `encryption.storedData`.
+   */
+  readonly encryption?: EventEncryption;
+}
+
+/** How an encrypted event read (see RecordedEvent.encryption). */
+export interface EventEncryption {
+  /** The data subject (customer id) whose key encrypts it. */
+  readonly subject: string;
+  readonly keyId: string;
+  /**
+   * decrypted: `data` is the authenticated plaintext; erased: the subject's key was destroyed;
+   * undecryptable: no such key, or the ciphertext fails authentication (`problem` says which).
+   */
+  readonly state: 'decrypted' | 'erased' | 'undecryptable';
+  /** Hex SHA-256 of the plaintext, as the covered metadata records it. */
+  readonly plaintextSha256: string;
+  /** The bytes as stored (the envelope). */
+  readonly storedData: Buffer;
+  readonly problem?: string;
 }
 
 export interface AppendResult {

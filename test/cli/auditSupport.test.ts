@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import { openSqliteEventStore } from '../../src/store/sqliteEventStore.js';
 import { notBuilt, spawnCli } from '../helpers/serviceProcess.js';
+import { ENCRYPTION_ENV } from '../helpers/encryptionKey.js';
 
 const READ_ONLY_COMMANDS = [
   ['verify'],
@@ -25,7 +26,7 @@ void t.test(
     const dir = t.testdir();
     const path = join(dir, 'typo', 'events.db');
     for (const args of READ_ONLY_COMMANDS) {
-      const result = await cli(args, { EVENT_STORE_URL: `sqlite:${path}` }, dir);
+      const result = await cli(args, { ...ENCRYPTION_ENV, EVENT_STORE_URL: `sqlite:${path}` }, dir);
       t.equal(result.code, 1, `${args[0]} exits 1`);
       t.match(result.err, `no event store at ${path}`, `${args[0]} names the path`);
       t.same(readdirSync(dir), [], `${args[0]} created no file or directory`);
@@ -50,6 +51,7 @@ void t.test(
       await cli(
         [...args],
         {
+          ...ENCRYPTION_ENV,
           EVENT_STORE_URL: `sqlite:${path}`,
           VERIFY_REPORT: join(dir, '..', 'read-only-report.json'),
         },
@@ -79,13 +81,17 @@ void t.test('a missing stream exits 1 naming the stream', { skip: notBuilt }, as
   for (const command of ['events', 'export']) {
     const result = await cli(
       [command, '--stream', 'customer-c-2'],
-      { EVENT_STORE_URL: `sqlite:${path}` },
+      { ...ENCRYPTION_ENV, EVENT_STORE_URL: `sqlite:${path}` },
       dir,
     );
     t.equal(result.code, 1);
     t.match(result.err, 'no stream named "customer-c-2" in the event store');
   }
-  const audit = await cli(['audit', 'c-2'], { EVENT_STORE_URL: `sqlite:${path}` }, dir);
+  const audit = await cli(
+    ['audit', 'c-2'],
+    { ...ENCRYPTION_ENV, EVENT_STORE_URL: `sqlite:${path}` },
+    dir,
+  );
   t.equal(audit.code, 1);
   t.match(audit.err, 'no stream customer-c-2');
 });

@@ -7,6 +7,7 @@ import { parseCheckpoint, signatureValid } from '../../src/ledger/checkpointForm
 import { generateSigningKeyBase64, parsePublicKey } from '../../src/ledger/signingKey.js';
 import { openSqliteEventStore } from '../../src/store/sqliteEventStore.js';
 import { cliDeps } from '../helpers/auditHarness.js';
+import { ENCRYPTION_ENV } from '../helpers/encryptionKey.js';
 
 async function storeWithOneEvent(path: string): Promise<void> {
   const store = openSqliteEventStore({ path });
@@ -21,6 +22,7 @@ void t.test(
   async (t) => {
     const dir = t.testdir();
     const env = {
+      ...ENCRYPTION_ENV,
       EVENT_STORE_URL: `sqlite:${join(dir, 'events.db')}`,
       LEDGER_SIGNING_KEY: generateSigningKeyBase64(),
       CHECKPOINT_SINK: join(dir, 'sink.ndjson'),
@@ -52,10 +54,14 @@ void t.test(
   'checkpoint without a signing key or a store exits 1 and creates nothing',
   async (t) => {
     const dir = t.testdir();
-    const noKey = cliDeps({ EVENT_STORE_URL: `sqlite:${join(dir, 'events.db')}` });
+    const noKey = cliDeps({
+      ...ENCRYPTION_ENV,
+      EVENT_STORE_URL: `sqlite:${join(dir, 'events.db')}`,
+    });
     t.equal(await run([], noKey), 1);
     t.match(noKey.errors(), 'LEDGER_SIGNING_KEY is not set');
     const noStore = cliDeps({
+      ...ENCRYPTION_ENV,
       EVENT_STORE_URL: `sqlite:${join(dir, 'missing', 'events.db')}`,
       LEDGER_SIGNING_KEY: generateSigningKeyBase64(),
     });
@@ -74,7 +80,11 @@ void t.test('verify --checkpoint needs a public key and a readable checkpoint fi
   const dir = t.testdir();
   const path = join(dir, 'events.db');
   await storeWithOneEvent(path);
-  const env = { EVENT_STORE_URL: `sqlite:${path}`, VERIFY_REPORT: join(dir, 'r.json') };
+  const env = {
+    ...ENCRYPTION_ENV,
+    EVENT_STORE_URL: `sqlite:${path}`,
+    VERIFY_REPORT: join(dir, 'r.json'),
+  };
   const noFile = cliDeps(env);
   t.equal(await verify(['--checkpoint', join(dir, 'none.ndjson')], noFile), 1);
   t.match(noFile.errors(), `no checkpoint file at ${join(dir, 'none.ndjson')}`);

@@ -2,12 +2,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { notBuilt, spawnCli, type CliProcess } from '../helpers/serviceProcess.js';
+import { ENCRYPTION_ENV } from '../helpers/encryptionKey.js';
 
 function devEnv(dir: string): Record<string, string> {
   return {
     PORT: '0',
     HOST: '127.0.0.1',
     LOG_LEVEL: 'info',
+    ...ENCRYPTION_ENV,
     EVENT_STORE_URL: `sqlite:${join(dir, 'data', 'events.db')}`,
     READ_MODEL_URL: `sqlite:${join(dir, 'data', 'readmodel.db')}`,
   };

@@ -5,6 +5,7 @@ import { send } from '../helpers/httpServer.js';
 import { listeningPort, notBuilt, spawnCli } from '../helpers/serviceProcess.js';
 import { generateSecret, signDelivery } from '../helpers/signWebhook.js';
 import { waitFor } from '../helpers/simulatorHarness.js';
+import { ENCRYPTION_ENV } from '../helpers/encryptionKey.js';
 
 function mode(path: string): string {
   return (statSync(path).mode & 0o777).toString(8);
@@ -23,6 +24,7 @@ void t.test(
         PORT: '0',
         HOST: '127.0.0.1',
         COMPILOT_WEBHOOK_SECRET: secret,
+        ...ENCRYPTION_ENV,
         EVENT_STORE_URL: `sqlite:${join(data, 'events.db')}`,
         READ_MODEL_URL: `sqlite:${join(data, 'readmodel.db')}`,
       },

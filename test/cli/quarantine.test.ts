@@ -101,6 +101,8 @@ void t.test(
     const h = await startAuditHarness(dir, {
       schemas: olderSchemas(dir),
       clockStart: '2020-01-01T00:00:00.000Z',
+      // The replayed event is written encrypted by the CLI; the harness reads it the same way.
+      encrypted: true,
     });
     t.teardown(() => h.close());
     await quarantineThree(h);
@@ -173,12 +175,12 @@ void t.test(
   'a delivery replayed from quarantine, then resent by Svix, is a duplicate',
   async (t) => {
     const dir = t.testdir();
-    const old = await startAuditHarness(dir, { schemas: olderSchemas(dir) });
+    const old = await startAuditHarness(dir, { schemas: olderSchemas(dir), encrypted: true });
     const secrets = old.secrets;
     await old.deliver(questionnaire, { msgId: 'msg_questionaire' });
     await old.close();
     // Restarted with the current schemas: the operator replays, then Svix resends the message.
-    const h = await startAuditHarness(dir, { ingressSecrets: secrets });
+    const h = await startAuditHarness(dir, { ingressSecrets: secrets, encrypted: true });
     t.teardown(() => h.close());
     t.match((await quarantine(h, 'replay')).out, /msg_questionaire .* -> replayed/);
     const resent = await h.deliver(questionnaire, { msgId: 'msg_questionaire' });

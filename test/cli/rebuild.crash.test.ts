@@ -8,6 +8,7 @@ import { openSqliteEventStore } from '../../src/store/sqliteEventStore.js';
 import { appendJourney } from '../helpers/projectionEvents.js';
 import { dumpReadModel, silent } from '../helpers/projectionHarness.js';
 import { notBuilt, spawnCli } from '../helpers/serviceProcess.js';
+import { ENCRYPTION_ENV } from '../helpers/encryptionKey.js';
 
 // About 14,000 events: kyc-history (a document per observation) flushes alone at 10,000 staged
 // documents, so the rebuild commits a checkpoint before it reaches the head.
@@ -21,6 +22,7 @@ void t.test(
     const storePath = join(dir, 'events.db');
     const readModelPath = join(dir, 'readmodel.db');
     const env = {
+      ...ENCRYPTION_ENV,
       EVENT_STORE_URL: `sqlite:${storePath}`,
       READ_MODEL_URL: `sqlite:${readModelPath}`,
       LOG_LEVEL: 'warn',

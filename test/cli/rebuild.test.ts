@@ -13,6 +13,7 @@ import { getCustomer } from '../../src/readmodel/queries.js';
 import { openSqliteEventStore } from '../../src/store/sqliteEventStore.js';
 import { appendJourney, detailsBody, detailsEvent } from '../helpers/projectionEvents.js';
 import { dumpReadModel, reached, silent } from '../helpers/projectionHarness.js';
+import { ENCRYPTION_ENV } from '../helpers/encryptionKey.js';
 
 function output(): PassThrough & { text(): string } {
   const stream = new PassThrough();
@@ -24,6 +25,7 @@ function output(): PassThrough & { text(): string } {
 async function setup(t: Test) {
   const dir = t.testdir();
   const env = {
+    ...ENCRYPTION_ENV,
     EVENT_STORE_URL: `sqlite:${join(dir, 'events.db')}`,
     READ_MODEL_URL: `sqlite:${join(dir, 'readmodel.db')}`,
   };

@@ -8,6 +8,7 @@ import { uuidv5 } from '../../src/lib/uuidv5.js';
 import { openSqliteEventStore } from '../../src/store/sqliteEventStore.js';
 import { notBuilt, spawnCli } from '../helpers/serviceProcess.js';
 import { startSimulator } from '../helpers/simulatorHarness.js';
+import { ENCRYPTION_ENV } from '../helpers/encryptionKey.js';
 
 const body = readFileSync(new URL('../fixtures/webhooks/customer.updated.json', import.meta.url));
 const customerId = (JSON.parse(body.toString()) as { payload: { customerId: string } }).payload
@@ -25,6 +26,7 @@ function deps(env: Record<string, string>) {
 void t.test('rebuild --refetch re-pulls details of known customers, then rebuilds', async (t) => {
   const dir = t.testdir({});
   const env = {
+    ...ENCRYPTION_ENV,
     EVENT_STORE_URL: `sqlite:${join(dir, 'events.db')}`,
     READ_MODEL_URL: `sqlite:${join(dir, 'readmodel.db')}`,
   };
@@ -62,6 +64,7 @@ void t.test(
     const dir = t.testdir({});
     const env = {
       LOG_LEVEL: 'info',
+      ...ENCRYPTION_ENV,
       EVENT_STORE_URL: `sqlite:${join(dir, 'events.db')}`,
       READ_MODEL_URL: `sqlite:${join(dir, 'readmodel.db')}`,
     };

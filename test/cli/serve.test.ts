@@ -16,6 +16,7 @@ import {
   type CliProcess,
 } from '../helpers/serviceProcess.js';
 import { generateSecret, signDelivery } from '../helpers/signWebhook.js';
+import { ENCRYPTION_ENV } from '../helpers/encryptionKey.js';
 
 const fixture = readFileSync(
   new URL('../fixtures/webhooks/customer.updated.json', import.meta.url),
@@ -24,6 +25,7 @@ const fixture = readFileSync(
 
 function storeEnv(dir: string): Record<string, string> {
   return {
+    ...ENCRYPTION_ENV,
     EVENT_STORE_URL: `sqlite:${join(dir, 'events.db')}`,
     READ_MODEL_URL: `sqlite:${join(dir, 'readmodel.db')}`,
   };

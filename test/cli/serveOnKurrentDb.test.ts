@@ -57,9 +57,21 @@ void t.test(
       .events()
       .filter((e) => !e.streamName.startsWith('$') && !e.streamName.startsWith('ledger-id-'));
     t.equal(stored.length, bodies.length + 1, 'one event per delivery, nothing twice');
-    bodies.forEach((body, i) => {
-      t.ok(Buffer.from(stored[i]!.data).equals(body), `${WEBHOOK_EVENT_TYPES[i]} byte-exact`);
-    });
+    // Encryption at rest: the server holds envelopes; the service gives back the exact bytes.
+    for (const [i, body] of bodies.entries()) {
+      const held = Buffer.from(stored[i]!.data);
+      t.equal(held.subarray(0, 3).toString(), 'CLE', `${WEBHOOK_EVENT_TYPES[i]} stored encrypted`);
+      t.equal(held.indexOf('eventType'), -1, 'no plaintext of the body in the stored bytes');
+      const raw = await send(
+        port,
+        `/streams/${stored[i]!.streamName}/events/${stored[i]!.revision}/raw`,
+        {
+          method: 'GET',
+          headers: { authorization: `Bearer ${TOKEN}` },
+        },
+      );
+      t.ok(raw.body.equals(body), `${WEBHOOK_EVENT_TYPES[i]} byte-exact through the service`);
+    }
     t.equal(stored.at(-1)!.streamName, 'quarantine');
 
     // Projections follow the KurrentDB log through the adapter's catch-up subscription.

@@ -27,6 +27,10 @@ import { openSqliteEventStore } from '../../src/store/sqliteEventStore.js';
 import type { SchemaSet } from '../../src/validation/schemas.js';
 import { post, send, startServer, type HttpResponse, type RunningServer } from './httpServer.js';
 import { generateSecret, signDelivery } from './signWebhook.js';
+import { ENCRYPTION_ENV, TEST_ENCRYPTION_KEY } from './encryptionKey.js';
+import { EncryptingEventStore } from '../../src/privacy/encryptingEventStore.js';
+import { openKeyStore } from '../../src/privacy/keyStore.js';
+import { parseMasterKey } from '../../src/privacy/masterKey.js';
 
 export const CUSTOMER_ID = '3f6c1a2e-8b7d-4c1e-9a55-2d0f4b8e7c11';
 export const ALERT_ID = 'alrt_Zp3Xk8Rm2Qa1';
@@ -76,6 +80,11 @@ export interface AuditHarnessOptions {
    * clock) starts it in the past, so recorded_at never goes back along the log.
    * @defaultValue 2030-01-01T00:00:00.000Z
    */
+  /**
+   * Encrypts at rest like the service (keys.db beside the store, the test key); otherwise the
+   * harness writes plaintext events, which every reader accepts as they are.
+   */
+  readonly encrypted?: boolean;
   readonly clockStart?: string;
 }
 
@@ -118,7 +127,13 @@ export async function startAuditHarness(
   const logs: string[] = [];
   const logger = createLogger('info', collect(logs));
   const clock = createTestClock(options.clockStart);
-  const store = openSqliteEventStore({ path: dbPath, logger, clock });
+  const sqlite = openSqliteEventStore({ path: dbPath, logger, clock });
+  const store: EventStore = options.encrypted
+    ? new EncryptingEventStore(
+        sqlite,
+        openKeyStore({ path: join(dir, 'keys.db'), master: parseMasterKey(TEST_ENCRYPTION_KEY) }),
+      )
+    : sqlite;
   const readModel = openReadModel(readModelPath);
   const stop = new AbortController();
   const runner: ProjectionRunner = startProjections({
@@ -191,6 +206,7 @@ export async function startAuditHarness(
     },
     env(overrides = {}) {
       return {
+        ...ENCRYPTION_ENV,
         EVENT_STORE_URL: `sqlite:${dbPath}`,
         READ_MODEL_URL: `sqlite:${readModelPath}`,
         COMPILOT_WEBHOOK_SECRET: (options.querySecrets ?? secrets).join(' '),

@@ -2,7 +2,11 @@
  * The ingress under test as it runs in production: createHttpApp over the real SQLite event
  * store (a file in the test's directory), served on 127.0.0.1, logging into an array.
  */
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { EncryptingEventStore } from '../../src/privacy/encryptingEventStore.js';
+import { openKeyStore } from '../../src/privacy/keyStore.js';
+import { parseMasterKey } from '../../src/privacy/masterKey.js';
+import { TEST_ENCRYPTION_KEY } from './encryptionKey.js';
 import { Writable } from 'node:stream';
 import { Registry } from 'prom-client';
 import { createHttpApp, WEBHOOK_PATH } from '../../src/ingress/app.js';
@@ -95,7 +99,15 @@ export async function readWholeLog(store: EventStore): Promise<RecordedEvent[]> 
 
 /** The whole log of the SQLite file at `path`, read through a fresh store. */
 export async function readWholeLogAt(path: string): Promise<RecordedEvent[]> {
-  const store = openSqliteEventStore({ path });
+  // Through encryption at rest, with the key store a service with the test key left beside it.
+  const store = new EncryptingEventStore(
+    openSqliteEventStore({ path }),
+    openKeyStore({
+      path: join(dirname(path), 'keys.db'),
+      master: parseMasterKey(TEST_ENCRYPTION_KEY),
+      readOnly: true,
+    }),
+  );
   try {
     return await readWholeLog(store);
   } finally {

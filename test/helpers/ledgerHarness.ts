@@ -23,6 +23,7 @@ import {
 import { post } from './httpServer.js';
 import { generateSecret, signDelivery } from './signWebhook.js';
 import { addActiveCustomer, startSimulator, waitFor } from './simulatorHarness.js';
+import { ENCRYPTION_ENV } from './encryptionKey.js';
 
 export interface PopulatedLedger {
   readonly dbPath: string;
@@ -34,6 +35,8 @@ export interface PopulatedLedger {
   /** Customer created then deleted (a not-found snapshot). */
   readonly deletedCustomer: string;
   readonly alertId: string;
+  /** Personal data of the active customer as ComPilot sends it (name, email, wallet). */
+  readonly personalData: readonly string[];
 }
 
 export async function populateLedger(t: Test, dir: string): Promise<PopulatedLedger> {
@@ -45,6 +48,7 @@ export async function populateLedger(t: Test, dir: string): Promise<PopulatedLed
     HOST: '127.0.0.1',
     PORT: '0',
     LOG_LEVEL: 'silent',
+    ...ENCRYPTION_ENV,
     EVENT_STORE_URL: `sqlite:${dbPath}`,
     READ_MODEL_URL: `sqlite:${join(dir, 'readmodel.db')}`,
     COMPILOT_WEBHOOK_SECRET: secret,
@@ -109,5 +113,10 @@ export async function populateLedger(t: Test, dir: string): Promise<PopulatedLed
     activeCustomer: active.id,
     deletedCustomer: gone.id,
     alertId: alert.id,
+    personalData: [
+      active.familyName,
+      active.email,
+      ...active.wallets.map((wallet) => wallet.address),
+    ],
   };
 }

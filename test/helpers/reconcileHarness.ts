@@ -23,6 +23,7 @@ import {
   waitFor,
   type SimulatorHarness,
 } from './simulatorHarness.js';
+import { ENCRYPTION_ENV } from './encryptionKey.js';
 
 export const QUERY_TOKEN = 'reconcile-test-token-0123456789';
 export const silent = createLogger('silent');
@@ -68,6 +69,7 @@ export async function startReconcileWorld(
     HOST: '127.0.0.1',
     LOG_LEVEL: 'silent',
     COMPILOT_WEBHOOK_SECRET: generateSecret(),
+    ...ENCRYPTION_ENV,
     EVENT_STORE_URL: `sqlite:${join(dir, 'events.db')}`,
     READ_MODEL_URL: `sqlite:${join(dir, 'readmodel.db')}`,
     QUERY_API_TOKENS: QUERY_TOKEN,

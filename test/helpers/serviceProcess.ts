@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { ENCRYPTION_ENV } from './encryptionKey.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const MAIN_JS = join(ROOT, 'dist/src/cli/main.js');
@@ -32,7 +33,8 @@ export function spawnCli(
 ): CliProcess {
   const child = spawn(process.execPath, ['--enable-source-maps', main, ...args], {
     cwd,
-    env: { PATH: process.env.PATH ?? '', ...env },
+    // The service requires LEDGER_ENCRYPTION_KEY; a test may override it or set LEDGER_ENCRYPTION.
+    env: { PATH: process.env.PATH ?? '', ...ENCRYPTION_ENV, ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let out = '';

@@ -3,7 +3,12 @@
  * attacker with write access to the SQLite file could do once the triggers are dropped, and
  * the failure verify must name for it.
  */
+import { createHash } from 'node:crypto';
+import { dirname, join } from 'node:path';
 import type Database from 'better-sqlite3';
+import { openEnvelope, sealEnvelope } from '../../src/privacy/envelope.js';
+import { openKeyStore } from '../../src/privacy/keyStore.js';
+import { parseMasterKey } from '../../src/privacy/masterKey.js';
 import type { PopulatedLedger } from './ledgerHarness.js';
 
 export interface Tamper {
@@ -87,6 +92,56 @@ function insertAtHead(
     `INSERT INTO streams (stream, revision, head_link) VALUES (?, ?, ?)
      ON CONFLICT (stream) DO UPDATE SET revision = excluded.revision, head_link = excluded.head_link`,
   ).run(stream, revision, from.link);
+}
+
+/**
+ * The attacker who also holds the key store and master key: the plaintext of a stored event and
+ * a function that encrypts bytes for any event under the same data key.
+ */
+function withKeys(
+  db: Database.Database,
+  ledger: PopulatedLedger,
+  position: number,
+): { text: string; seal: (text: string, eventId: string, streamName: string) => Buffer } {
+  const row = storedRow(db, position);
+  const keyId = (JSON.parse(row.metadata) as { encryption: { keyId: string } }).encryption.keyId;
+  const keys = openKeyStore({
+    path: join(dirname(ledger.dbPath), 'keys.db'),
+    master: parseMasterKey(ledger.env.LEDGER_ENCRYPTION_KEY!),
+    readOnly: true,
+  });
+  try {
+    const found = keys.lookup(keyId);
+    if (found.state !== 'active') throw new Error(`no key ${keyId}`);
+    const key = found.key.key;
+    const binding = { eventId: row.id, streamName: rowStream(db, position) };
+    return {
+      text: openEnvelope(key, row.data, binding).toString('utf8'),
+      seal: (text, eventId, streamName) =>
+        sealEnvelope(key, Buffer.from(text), { eventId, streamName }),
+    };
+  } finally {
+    keys.close();
+  }
+}
+
+/** Decrypts an event's data with the ledger's keys, edits it, and stores it re-encrypted. */
+function reencrypt(
+  db: Database.Database,
+  ledger: PopulatedLedger,
+  position: number,
+  edit: (text: string) => string,
+): void {
+  const { text, seal } = withKeys(db, ledger, position);
+  const edited = edit(text);
+  if (edited === text) throw new Error('tamper changed nothing');
+  const row = storedRow(db, position);
+  const sealed = seal(edited, row.id, rowStream(db, position));
+  change(db, 'UPDATE events SET data = ? WHERE position = ?', sealed, position);
+}
+
+function rowStream(db: Database.Database, position: number): string {
+  return db.prepare('SELECT stream FROM events WHERE position = ?').pluck().get(position) as string;
 }
 
 function storedRow(db: Database.Database, position: number) {
@@ -202,13 +257,12 @@ export const TAMPERS: readonly Tamper[] = [
     expect: /FAIL webhook: alert-\S+ .*a webhook event \(alert.created\) without a string svixId/,
   },
   {
-    name: 'a details snapshot body edited (Active -> Rejected)',
+    // The store holds ciphertext: this attacker also holds the key store and master key,
+    // decrypts, edits and re-encrypts under the same data key. The link still catches it.
+    name: 'a details snapshot body edited (Active -> Rejected) and re-encrypted',
     apply: (db, l) =>
-      change(
-        db,
-        `UPDATE events SET data = CAST(replace(CAST(data AS TEXT), '"Active"', '"Rejected"') AS BLOB)
-          WHERE position = ? AND instr(CAST(data AS TEXT), '"Active"') > 0`,
-        ofType(db, active(l), 'compilot.customer.details').position,
+      reencrypt(db, l, ofType(db, active(l), 'compilot.customer.details').position, (text) =>
+        text.replace('"Active"', '"Rejected"'),
       ),
     expect:
       /FAIL link: customer-\S+ revision \d+ .*the stored data no longer hashes to its recorded dataSha256/,
@@ -235,20 +289,28 @@ export const TAMPERS: readonly Tamper[] = [
   },
   {
     name: "a signed event copied from one customer's stream into another's",
-    apply: (db, l) =>
-      insertAtHead(db, gone(l), storedRow(db, ofType(db, active(l), 'customer.updated').position)),
+    // With the keys, re-encrypted for its new place (without them, see the ciphertext tampers).
+    apply: (db, l) => {
+      const position = ofType(db, active(l), 'customer.updated').position;
+      const real = storedRow(db, position);
+      const { text, seal } = withKeys(db, l, position);
+      insertAtHead(db, gone(l), { ...real, data: seal(text, real.id, gone(l)) });
+    },
     expect:
       /FAIL webhook: customer-\S+ revision \d+ .*stored in customer-\S+ but the signed body routes to customer-/,
   },
   {
     name: 'a forged webhook event with a copied signature appended to a new stream',
     apply: (db, l) => {
-      const real = storedRow(db, ofType(db, alert(l), 'alert.created').position);
-      const data = Buffer.from(real.data.toString('utf8').replace(l.alertId, 'alrt_forged00001'));
+      const position = ofType(db, alert(l), 'alert.created').position;
+      const real = storedRow(db, position);
+      const { text, seal } = withKeys(db, l, position);
+      const id = '22222222-2222-5222-8222-222222222222';
+      const forged = text.replace(l.alertId, 'alrt_forged00001');
       insertAtHead(db, 'alert-alrt_forged00001', {
         ...real,
-        id: '22222222-2222-5222-8222-222222222222',
-        data,
+        id,
+        data: seal(forged, id, 'alert-alrt_forged00001'),
       });
     },
     expect:
@@ -324,7 +386,8 @@ export const TAMPERS: readonly Tamper[] = [
   {
     name: 'byte flip in the id column',
     apply: (db, l) => flip(db, 'id', ofType(db, active(l), 'send.verification.flow').position),
-    expect: /FAIL webhook: customer-\S+ .*is not the one svix id \S+ derives/,
+    // The ciphertext is bound to its event id: the id change fails authentication first.
+    expect: /FAIL encryption: customer-\S+ .*fails AES-GCM authentication/,
   },
   {
     name: 'byte flip in the type column of a snapshot',
@@ -334,7 +397,7 @@ export const TAMPERS: readonly Tamper[] = [
   {
     name: 'byte flip in the data column of a webhook',
     apply: (db, l) => flip(db, 'data', ofType(db, alert(l), 'alert.updated').position),
-    expect: /FAIL signature: alert-\S+ revision 1 .*signature invalid \(body-sha256-mismatch\)/,
+    expect: /FAIL encryption: alert-\S+ revision 1 .*fails AES-GCM authentication/,
   },
   {
     name: 'byte flip in the metadata column',
@@ -356,5 +419,39 @@ export const TAMPERS: readonly Tamper[] = [
     name: 'byte flip in the data_sha256 column',
     apply: (db, l) => flip(db, 'data_sha256', ofType(db, alert(l), 'alert.deleted').position),
     expect: /FAIL link: alert-\S+ .*the stored data no longer hashes to its recorded dataSha256/,
+  },
+  // Encryption at rest: the ciphertext itself (src/privacy/). The digest is recomputed so the
+  // GCM tag, not only the link, has to catch it.
+  {
+    name: 'a ciphertext byte flipped, its dataSha256 recomputed',
+    apply: (db, l) => {
+      const row = ofType(db, active(l), 'customer.created');
+      const { data } = storedRow(db, row.position);
+      const changed = Buffer.from(data);
+      changed[20] = (changed[20] ?? 0) ^ 0x01;
+      change(
+        db,
+        'UPDATE events SET data = ?, data_sha256 = ? WHERE position = ?',
+        changed,
+        createHash('sha256').update(changed).digest('hex'),
+        row.position,
+      );
+    },
+    expect: /FAIL encryption: customer-\S+ revision 0 .*fails AES-GCM authentication/,
+  },
+  {
+    name: "one event's ciphertext copied onto another event of the same customer",
+    apply: (db, l) => {
+      const [first, second] = rows(db, active(l));
+      const { data } = storedRow(db, first!.position);
+      change(
+        db,
+        'UPDATE events SET data = ?, data_sha256 = ? WHERE position = ?',
+        data,
+        createHash('sha256').update(data).digest('hex'),
+        second!.position,
+      );
+    },
+    expect: /FAIL encryption: customer-\S+ revision 1 .*moved from another event/,
   },
 ];

@@ -14,6 +14,7 @@ import { createLogger } from '../../src/lib/logger.js';
 import { startService, type RunningService } from '../../src/service.js';
 import { send } from './httpServer.js';
 import { generateSecret, signDelivery } from './signWebhook.js';
+import { ENCRYPTION_ENV } from './encryptionKey.js';
 
 export const VIEWER_TOKEN = 'viewer-token-0123456789abcdef';
 export const HOSTILE = '<img src=x onerror=alert(1)>';
@@ -57,6 +58,7 @@ export async function startViewer(t: Test, env: Record<string, string> = {}): Pr
       PORT: '0',
       HOST: '127.0.0.1',
       COMPILOT_WEBHOOK_SECRET: secret,
+      ...ENCRYPTION_ENV,
       EVENT_STORE_URL: `sqlite:${join(dir, 'events.db')}`,
       READ_MODEL_URL: `sqlite:${join(dir, 'readmodel.db')}`,
       QUERY_API_TOKENS: VIEWER_TOKEN,

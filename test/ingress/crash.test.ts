@@ -11,6 +11,7 @@ import { post } from '../helpers/httpServer.js';
 import { readWholeLogAt } from '../helpers/ingressHarness.js';
 import { listeningPort, notBuilt, spawnCli } from '../helpers/serviceProcess.js';
 import { generateSecret, signDelivery } from '../helpers/signWebhook.js';
+import { ENCRYPTION_ENV } from '../helpers/encryptionKey.js';
 
 const SENDERS = 30;
 /** SIGKILL once this many deliveries were acknowledged (the senders keep going meanwhile). */
@@ -42,6 +43,7 @@ void t.test(
       {
         PORT: '0',
         HOST: '127.0.0.1',
+        ...ENCRYPTION_ENV,
         EVENT_STORE_URL: `sqlite:${dbPath}`,
         READ_MODEL_URL: `sqlite:${join(dir, 'readmodel.db')}`,
         COMPILOT_WEBHOOK_SECRET: secret,

@@ -15,6 +15,7 @@ import { createInMemoryEventStore } from '../../src/store/inMemoryEventStore.js'
 import { writePreLedgerStore, type PreLedgerEvent } from '../fixtures/ledger/preLedgerStore.js';
 import { send } from '../helpers/httpServer.js';
 import { generateSecret, signDelivery } from '../helpers/signWebhook.js';
+import { ENCRYPTION_ENV } from '../helpers/encryptionKey.js';
 
 const body = readFileSync(
   join(import.meta.dirname, '../fixtures/webhooks/customer.updated.json'),
@@ -42,6 +43,7 @@ async function start(t: Test, dir: string, secret: string) {
     PORT: '0',
     HOST: '127.0.0.1',
     COMPILOT_WEBHOOK_SECRET: secret,
+    ...ENCRYPTION_ENV,
     EVENT_STORE_URL: `sqlite:${join(dir, 'events.db')}`,
     READ_MODEL_URL: `sqlite:${join(dir, 'readmodel.db')}`,
   });

@@ -5,12 +5,13 @@
  * --checkpoint` as a child process must exit 1 and name the problem.
  */
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import t from 'tap';
 import { populateLedger, type PopulatedLedger } from '../helpers/ledgerHarness.js';
 import { notBuilt, spawnCli } from '../helpers/serviceProcess.js';
 import { TAMPERS } from '../helpers/tampers.js';
+import { ENCRYPTION_ENV } from '../helpers/encryptionKey.js';
 
 async function cli(args: string[], env: Record<string, string>, cwd: string) {
   const child = spawnCli(args, env, cwd);
@@ -55,7 +56,10 @@ void t.test(
     writeFileSync(keyFile, publicKey.out);
     // The auditor's view: no signing key, only the public key and the exported checkpoints.
     const auditorEnv = (path: string) => ({
+      ...ENCRYPTION_ENV,
       EVENT_STORE_URL: `sqlite:${path}`,
+      // The copies are checked with the ledger's key store, as an auditor is handed both files.
+      KEY_STORE_URL: `sqlite:${join(dirname(ledger.dbPath), 'keys.db')}`,
       COMPILOT_WEBHOOK_SECRET: ledger.env.COMPILOT_WEBHOOK_SECRET!,
       VERIFY_REPORT: join(dir, 'verify-report.json'),
     });

@@ -1,0 +1,80 @@
+/**
+ * Encryption at rest as a decorator of the EventStore port, so every adapter (SQLite, KurrentDB,
+ * in-memory) stores the same envelopes: appends encrypt the events the subject rule assigns to a
+ * customer (subjectRule.ts) under that customer's data key; reads decrypt transparently and mark
+ * each encrypted event with its state (RecordedEvent.encryption), never throwing for an erased
+ * or unreadable one. The adapter underneath hashes and links the stored (encrypted) bytes.
+ */
+import type {
+  AppendOptions,
+  AppendResult,
+  EventStore,
+  NewEvent,
+  ReadAllOptions,
+  ReadStreamOptions,
+  RecordedEvent,
+  SubscribeOptions,
+  SubscriptionBatch,
+} from '../store/eventStore.js';
+import { decryptEvent, encryptEvent } from './encryptionMetadata.js';
+import type { KeyStore } from './keyStore.js';
+import { subjectOf } from './subjectRule.js';
+
+export class EncryptingEventStore implements EventStore {
+  readonly checkConsistency?: EventStore['checkConsistency'];
+
+  constructor(
+    private readonly inner: EventStore,
+    readonly keys: KeyStore,
+  ) {
+    if (inner.checkConsistency) this.checkConsistency = () => inner.checkConsistency!();
+  }
+
+  async appendToStream(
+    streamName: string,
+    events: readonly NewEvent[],
+    options?: AppendOptions,
+  ): Promise<AppendResult> {
+    const stored = await Promise.all(events.map((event) => this.encrypt(streamName, event)));
+    return this.inner.appendToStream(streamName, stored, options);
+  }
+
+  private async encrypt(streamName: string, event: NewEvent): Promise<NewEvent> {
+    const subject = subjectOf(streamName, event.type, event.data);
+    if (subject === undefined) return event;
+    return encryptEvent(streamName, event, await this.keys.keyForAppend(subject));
+  }
+
+  private readonly decrypt = (event: RecordedEvent): RecordedEvent =>
+    decryptEvent(event, (keyId) => this.keys.lookup(keyId));
+
+  async readStream(streamName: string, options?: ReadStreamOptions): Promise<RecordedEvent[]> {
+    return (await this.inner.readStream(streamName, options)).map(this.decrypt);
+  }
+
+  async readAll(options?: ReadAllOptions): Promise<RecordedEvent[]> {
+    return (await this.inner.readAll(options)).map(this.decrypt);
+  }
+
+  async *subscribe(options: SubscribeOptions): AsyncIterable<SubscriptionBatch> {
+    for await (const batch of this.inner.subscribe(options)) {
+      yield { ...batch, events: batch.events.map(this.decrypt) };
+    }
+  }
+
+  headPosition(): ReturnType<EventStore['headPosition']> {
+    return this.inner.headPosition();
+  }
+
+  checkWritable(): Promise<void> {
+    return this.inner.checkWritable();
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.inner.close();
+    } finally {
+      this.keys.close();
+    }
+  }
+}

@@ -1,0 +1,438 @@
+/**
+ * The key store: one random AES-256 data key per data subject (a customer id), wrapped by the
+ * master key, in its own SQLite file outside the event log (KEY_STORE_URL).
+ *
+ * - `secure_delete = ON`, WAL with `synchronous = FULL`: a destroyed key is overwritten with
+ *   zeros in the database page, and after destroying or re-wrapping keys the WAL is checkpointed
+ *   and truncated (`purgeResidue`), so no file of the store keeps the old bytes. (A rollback
+ *   journal needs no checkpoint but costs several fsyncs per commit on the main thread, which
+ *   measurably slowed ingress while new customers' keys were being created.)
+ * - States of a key: `active`; `erasing` (erasure begun: still decrypts, refuses new events, so
+ *   the erasure's list of affected events stays complete); `destroyed` (a tombstone: subject,
+ *   key id, destroyedAt, no key material). A subject with a destroyed key that gets a new event
+ *   gets a new key (a new generation); the old events stay erased.
+ * - New keys are durable before the append that needs them is acknowledged; the keys requested
+ *   in one tick are created in one transaction (one commit for many new customers).
+ * - Unwrapped keys are cached (bounded LRU); a change by another process (PRAGMA data_version)
+ *   clears the cache, so a key destroyed by `erase` stops decrypting in a running service.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { preparePrivateDatabaseFile } from '../lib/privateFile.js';
+import { StoreUnavailableError } from '../store/eventStore.js';
+import { KeyCache, type DataKey } from './keyCache.js';
+import { unwrapDataKey, wrapDataKey, type MasterKey } from './masterKey.js';
+
+export type KeyState = 'active' | 'erasing' | 'destroyed';
+
+export type { DataKey };
+
+/** What the store knows of a key id: usable, a tombstone, or nothing at all. */
+export type KeyLookup =
+  | { readonly state: 'active' | 'erasing'; readonly key: DataKey }
+  | { readonly state: 'destroyed'; readonly destroyedAt: string }
+  | { readonly state: 'missing' };
+
+export interface SubjectKeyInfo {
+  readonly subject: string;
+  readonly keyId: string;
+  readonly state: KeyState;
+  readonly createdAt: string;
+  readonly erasingSince?: string;
+  readonly destroyedAt?: string;
+}
+
+/** An append for a subject whose erasure is under way: retry after it ends (ingress: 503). */
+export class SubjectErasingError extends StoreUnavailableError {
+  constructor(readonly subject: string) {
+    super('the customer named by this event is being erased; retry later');
+    this.name = 'SubjectErasingError';
+  }
+}
+
+export class KeyStoreError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'KeyStoreError';
+  }
+}
+
+interface KeyRow {
+  key_id: string;
+  subject: string;
+  state: KeyState;
+  wrapped: Buffer | null;
+  master_key_id: string | null;
+  created_at: string;
+  erasing_since: string | null;
+  destroyed_at: string | null;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS data_keys (
+  key_id        TEXT PRIMARY KEY,
+  subject       TEXT NOT NULL,
+  state         TEXT NOT NULL CHECK (state IN ('active', 'erasing', 'destroyed')),
+  wrapped       BLOB,
+  master_key_id TEXT,
+  created_at    TEXT NOT NULL,
+  erasing_since TEXT,
+  destroyed_at  TEXT,
+  CHECK ((state = 'destroyed') = (wrapped IS NULL AND master_key_id IS NULL))
+);
+CREATE UNIQUE INDEX IF NOT EXISTS data_keys_live ON data_keys (subject) WHERE state <> 'destroyed';
+CREATE INDEX IF NOT EXISTS data_keys_subject ON data_keys (subject);
+`;
+
+export interface OpenKeyStoreOptions {
+  readonly path: string;
+  readonly master: MasterKey;
+  /** Read-only commands never create the file or keys. */
+  readonly readOnly?: boolean;
+  readonly cacheSize?: number;
+  /** Only for rotation: the store's keys are still wrapped by the previous master key. */
+  readonly skipMasterKeyCheck?: boolean;
+}
+
+export class KeyStore {
+  private readonly db: Database.Database;
+  private readonly cache: KeyCache;
+  private dataVersion = 0;
+  private dataVersionQuery: Database.Statement | undefined;
+  private freshThisTurn = false;
+  private pending = new Map<
+    string,
+    { resolve: (k: DataKey) => void; reject: (e: unknown) => void }[]
+  >();
+  private flushScheduled = false;
+
+  constructor(private readonly options: OpenKeyStoreOptions) {
+    if (!options.readOnly) preparePrivateDatabaseFile(options.path);
+    // Read-only without a key store (a plaintext store, or keys not handed over): no keys, so
+    // encrypted events read as undecryptable and verify names them.
+    const absent = options.readOnly === true && !existsSync(options.path);
+    try {
+      this.db = absent
+        ? new Database(':memory:')
+        : new Database(options.path, { readonly: options.readOnly ?? false, fileMustExist: false });
+    } catch (error) {
+      throw new KeyStoreError(
+        `KEY_STORE_URL: cannot open the key store ${options.path}: ${(error as Error).message}`,
+      );
+    }
+    this.db.pragma('busy_timeout = 5000');
+    if (!options.readOnly || absent) {
+      this.db.pragma('secure_delete = ON');
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = FULL');
+      this.db.exec(SCHEMA);
+    } else {
+      this.db.pragma('secure_delete = ON');
+    }
+    this.cache = new KeyCache(options.cacheSize ?? 10_000);
+    if (!options.skipMasterKeyCheck) this.checkMasterKey();
+  }
+
+  get masterKeyId(): string {
+    return this.options.master.id;
+  }
+
+  /** A wrong master key is a start-up error naming the setting, never a late decryption failure. */
+  private checkMasterKey(): void {
+    const other = this.db
+      .prepare(
+        `SELECT master_key_id AS id, count(*) AS n FROM data_keys
+          WHERE master_key_id IS NOT NULL AND master_key_id <> ? GROUP BY master_key_id`,
+      )
+      .all(this.options.master.id) as { id: string; n: number }[];
+    if (other.length > 0) {
+      throw new KeyStoreError(
+        `LEDGER_ENCRYPTION_KEY (key id ${this.options.master.id}) is not the key that wrapped ` +
+          `the data keys in ${this.options.path} (key id ${other.map((o) => o.id).join(', ')}); ` +
+          'set the right key, or rotate with LEDGER_ENCRYPTION_KEY_PREVIOUS',
+      );
+    }
+  }
+
+  /**
+   * Once per event-loop turn at most: a change another process commits during one turn is
+   * indistinguishable from one committed just after it, and ingress appends many events a turn.
+   */
+  private freshen(): void {
+    if (this.freshThisTurn) return;
+    this.freshThisTurn = true;
+    setImmediate(() => {
+      this.freshThisTurn = false;
+    });
+    // A prepared statement: this runs for every append and read of an encrypted event.
+    this.dataVersionQuery ??= this.db.prepare('PRAGMA data_version').pluck();
+    const version = this.dataVersionQuery.get() as number;
+    if (version !== this.dataVersion) {
+      this.dataVersion = version;
+      this.cache.clear();
+    }
+  }
+
+  /** The key to encrypt a new event of `subject` with; created (durably) when there is none. */
+  keyForAppend(subject: string): Promise<DataKey> {
+    this.freshen();
+    const cached = this.cache.getLive(subject);
+    if (cached !== undefined) return Promise.resolve(cached);
+    return new Promise((resolve, reject) => {
+      const waiting = this.pending.get(subject);
+      if (waiting) waiting.push({ resolve, reject });
+      else this.pending.set(subject, [{ resolve, reject }]);
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  /** The current key of `subject` if it has a usable one (never creates). */
+  currentKey(subject: string): DataKey | undefined {
+    this.freshen();
+    const cached = this.cache.getLive(subject);
+    if (cached !== undefined) return cached;
+    const row = this.liveRow(subject);
+    return row === undefined || row.wrapped === null ? undefined : this.remember(row);
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const batch = this.pending;
+    this.pending = new Map();
+    const results = new Map<string, DataKey | Error>();
+    try {
+      this.db
+        .transaction(() => {
+          const now = new Date().toISOString();
+          for (const subject of batch.keys()) {
+            const row = this.liveRow(subject);
+            if (row?.state === 'erasing') {
+              results.set(subject, new SubjectErasingError(subject));
+            } else if (row !== undefined) {
+              results.set(subject, this.remember(row));
+            } else {
+              const keyId = randomUUID();
+              const key = randomBytes(32);
+              this.db
+                .prepare(
+                  `INSERT INTO data_keys (key_id, subject, state, wrapped, master_key_id, created_at)
+                 VALUES (?, ?, 'active', ?, ?, ?)`,
+                )
+                .run(
+                  keyId,
+                  subject,
+                  wrapDataKey(this.options.master, key, subject, keyId),
+                  this.options.master.id,
+                  now,
+                );
+              results.set(subject, { subject, keyId, key });
+            }
+          }
+        })
+        .immediate();
+    } catch (error) {
+      for (const waiters of batch.values()) for (const w of waiters) w.reject(wrapFailure(error));
+      return;
+    }
+    for (const [subject, waiters] of batch) {
+      const result = results.get(subject);
+      for (const w of waiters) {
+        if (result instanceof Error || result === undefined) w.reject(result);
+        else {
+          this.cache.set(result, 'active');
+          w.resolve(result);
+        }
+      }
+    }
+  }
+
+  /** Looks a key up by the id an event's metadata names (read paths). */
+  lookup(keyId: string): KeyLookup {
+    this.freshen();
+    const cached = this.cache.get(keyId);
+    if (cached !== undefined) return { state: cached.state, key: cached.key };
+    const row = this.db.prepare('SELECT * FROM data_keys WHERE key_id = ?').get(keyId) as
+      KeyRow | undefined;
+    if (row === undefined) return { state: 'missing' };
+    if (row.state === 'destroyed')
+      return { state: 'destroyed', destroyedAt: row.destroyed_at ?? '' };
+    return { state: row.state, key: this.remember(row) };
+  }
+
+  /** The state of the subject's newest key; undefined for a subject that never had one. */
+  state(subject: string): SubjectKeyInfo | undefined {
+    const row = this.db
+      .prepare('SELECT * FROM data_keys WHERE subject = ? ORDER BY rowid DESC LIMIT 1')
+      .get(subject) as KeyRow | undefined;
+    return row === undefined ? undefined : info(row);
+  }
+
+  /** Every key (each subject's generations, oldest first); for erasure and retention. */
+  *subjects(): IterableIterator<SubjectKeyInfo> {
+    for (const row of this.db.prepare('SELECT * FROM data_keys ORDER BY rowid').iterate()) {
+      yield info(row as KeyRow);
+    }
+  }
+
+  /** Step 1 of erasure: the live key stops taking new events (it still decrypts). */
+  beginErasure(subject: string): SubjectKeyInfo {
+    const row = this.liveRow(subject);
+    if (row === undefined) throw new KeyStoreError(`no live data key for subject ${subject}`);
+    if (row.state === 'active') {
+      this.db
+        .prepare(`UPDATE data_keys SET state = 'erasing', erasing_since = ? WHERE key_id = ?`)
+        .run(new Date().toISOString(), row.key_id);
+      this.cache.delete(row.key_id);
+    }
+    return info(this.rowById(row.key_id));
+  }
+
+  /** Erasure abandoned before destruction: the key takes new events again. */
+  abortErasure(subject: string): SubjectKeyInfo {
+    const row = this.liveRow(subject);
+    if (row?.state !== 'erasing') throw new KeyStoreError(`subject ${subject} is not being erased`);
+    this.db
+      .prepare(`UPDATE data_keys SET state = 'active', erasing_since = NULL WHERE key_id = ?`)
+      .run(row.key_id);
+    return info(this.rowById(row.key_id));
+  }
+
+  /**
+   * Last step of erasure: the key material is overwritten (secure_delete) and a tombstone stays.
+   * Only from `erasing`, so the erasure record is written first; repeating it is a no-op.
+   */
+  destroy(subject: string): SubjectKeyInfo {
+    const row = this.liveRow(subject);
+    if (row === undefined) {
+      const last = this.state(subject);
+      if (last?.state === 'destroyed') return last;
+      throw new KeyStoreError(`no data key for subject ${subject}`);
+    }
+    if (row.state !== 'erasing') {
+      throw new KeyStoreError(`subject ${subject}: begin the erasure before destroying its key`);
+    }
+    this.db
+      .prepare(
+        `UPDATE data_keys SET state = 'destroyed', wrapped = NULL, master_key_id = NULL,
+                destroyed_at = ? WHERE key_id = ?`,
+      )
+      .run(new Date().toISOString(), row.key_id);
+    this.cache.delete(row.key_id);
+    this.purgeResidue();
+    return info(this.rowById(row.key_id));
+  }
+
+  /**
+   * Moves every committed page into the database file and truncates the WAL, so overwritten key
+   * material survives in no file. False when another connection's read kept old frames; call it
+   * again once that reader is gone (the next destroy or rotation also does).
+   */
+  purgeResidue(): boolean {
+    const [result] = this.db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
+    return result?.busy === 0;
+  }
+
+  /**
+   * Re-wraps every data key from `previous` to this store's master key in one transaction
+   * (all or nothing). Keys already under the new key are left alone, so a repeat is harmless.
+   */
+  rotate(previous: MasterKey): { readonly rewrapped: number; readonly alreadyCurrent: number } {
+    const rows = this.db
+      .prepare(`SELECT * FROM data_keys WHERE state <> 'destroyed'`)
+      .all() as KeyRow[];
+    let rewrapped = 0;
+    let alreadyCurrent = 0;
+    const unknown = rows.filter(
+      (r) => r.master_key_id !== previous.id && r.master_key_id !== this.options.master.id,
+    );
+    if (unknown.length > 0) {
+      throw new KeyStoreError(
+        `LEDGER_ENCRYPTION_KEY_PREVIOUS (key id ${previous.id}) did not wrap ${unknown.length} ` +
+          `data key(s) (wrapped by key id ${unknown[0]?.master_key_id ?? '?'})`,
+      );
+    }
+    this.db
+      .transaction(() => {
+        const update = this.db.prepare(
+          'UPDATE data_keys SET wrapped = ?, master_key_id = ? WHERE key_id = ?',
+        );
+        for (const row of rows) {
+          if (row.master_key_id === this.options.master.id || row.wrapped === null) {
+            alreadyCurrent += 1;
+            continue;
+          }
+          const key = unwrapDataKey(previous, row.wrapped, row.subject, row.key_id);
+          update.run(
+            wrapDataKey(this.options.master, key, row.subject, row.key_id),
+            this.options.master.id,
+            row.key_id,
+          );
+          rewrapped += 1;
+        }
+      })
+      .immediate();
+    this.cache.clear();
+    this.purgeResidue();
+    return { rewrapped, alreadyCurrent };
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  private liveRow(subject: string): KeyRow | undefined {
+    return this.db
+      .prepare(`SELECT * FROM data_keys WHERE subject = ? AND state <> 'destroyed'`)
+      .get(subject) as KeyRow | undefined;
+  }
+
+  private rowById(keyId: string): KeyRow {
+    return this.db.prepare('SELECT * FROM data_keys WHERE key_id = ?').get(keyId) as KeyRow;
+  }
+
+  private remember(row: KeyRow): DataKey {
+    if (row.wrapped === null || row.master_key_id === null) {
+      throw new KeyStoreError(`data key ${row.key_id} has no key material`);
+    }
+    if (row.master_key_id !== this.options.master.id) {
+      throw new KeyStoreError(
+        `LEDGER_ENCRYPTION_KEY (key id ${this.options.master.id}) did not wrap data key ` +
+          `${row.key_id} (key id ${row.master_key_id})`,
+      );
+    }
+    const key: DataKey = {
+      subject: row.subject,
+      keyId: row.key_id,
+      key: unwrapDataKey(this.options.master, row.wrapped, row.subject, row.key_id),
+    };
+    this.cache.set(key, row.state === 'erasing' ? 'erasing' : 'active');
+    return key;
+  }
+}
+
+function info(row: KeyRow): SubjectKeyInfo {
+  return {
+    subject: row.subject,
+    keyId: row.key_id,
+    state: row.state,
+    createdAt: row.created_at,
+    ...(row.erasing_since === null ? {} : { erasingSince: row.erasing_since }),
+    ...(row.destroyed_at === null ? {} : { destroyedAt: row.destroyed_at }),
+  };
+}
+
+function wrapFailure(error: unknown): Error {
+  return error instanceof Error
+    ? new StoreUnavailableError(`the key store cannot create a data key: ${error.message}`, {
+        cause: error,
+      })
+    : new StoreUnavailableError('the key store cannot create a data key');
+}
+
+export function openKeyStore(options: OpenKeyStoreOptions): KeyStore {
+  return new KeyStore(options);
+}

@@ -1,0 +1,200 @@
+/**
+ * The decorator over each adapter: real SQLite files, the in-memory store, and the real
+ * KurrentDB adapter against the gRPC double (a FAKE server: no KurrentDB can run here).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import t, { type Test } from 'tap';
+import type { EventStoreLocation } from '../../src/config.js';
+import { deliveryEventId } from '../../src/ingress/deliveryIdentity.js';
+import { createLogger } from '../../src/lib/logger.js';
+import { EncryptingEventStore } from '../../src/privacy/encryptingEventStore.js';
+import { openKeyStore } from '../../src/privacy/keyStore.js';
+import { masterKeyOf } from '../../src/privacy/masterKey.js';
+import { verifyStore } from '../../src/audit/storeVerification.js';
+import type { EventStore, RecordedEvent } from '../../src/store/eventStore.js';
+import { createInMemoryEventStore } from '../../src/store/inMemoryEventStore.js';
+import { openEventStore } from '../../src/store/openEventStore.js';
+import { startKurrentGrpcDouble } from '../helpers/kurrentGrpcDouble/index.js';
+import { TEST_ENCRYPTION_KEY } from '../helpers/encryptionKey.js';
+
+const logger = createLogger('silent');
+const NAME = 'Ada Lovelace-Byron';
+const EMAIL = 'ada.secret@example.org';
+const customerBody = Buffer.from(
+  JSON.stringify({
+    eventType: 'customer.created',
+    payload: { customerId: 'c-1', name: NAME, email: EMAIL },
+  }),
+);
+const alertBody = Buffer.from(
+  JSON.stringify({
+    eventType: 'alert.created',
+    payload: { id: 'a-1', customerId: 'c-1', note: NAME },
+  }),
+);
+const ledgerBody = Buffer.from('{"count":0}');
+
+async function journey(store: EventStore): Promise<void> {
+  await store.appendToStream('customer-c-1', [
+    {
+      id: deliveryEventId('msg_1'),
+      type: 'customer.created',
+      data: customerBody,
+      metadata: { svixId: 'msg_1' },
+    },
+  ]);
+  await store.appendToStream('alert-a-1', [
+    {
+      id: deliveryEventId('msg_2'),
+      type: 'alert.created',
+      data: alertBody,
+      metadata: { svixId: 'msg_2' },
+    },
+  ]);
+  await store.appendToStream('ledger', [
+    {
+      id: '00000000-0000-5000-8000-000000000003',
+      type: 'ledger.note',
+      data: ledgerBody,
+      metadata: {},
+    },
+  ]);
+}
+
+async function checkReads(t: Test, store: EventStore): Promise<RecordedEvent[]> {
+  const [customer] = await store.readStream('customer-c-1');
+  t.same(customer?.data, customerBody, 'readStream gives the plaintext');
+  t.equal(customer?.encryption?.state, 'decrypted');
+  t.equal(customer?.encryption?.subject, 'c-1');
+  t.match(customer?.metadata, { svixId: 'msg_1', encryption: { alg: 'A256GCM', subject: 'c-1' } });
+  const all = await store.readAll();
+  t.same(
+    all.map((e) => e.data.toString()),
+    [customerBody, alertBody, ledgerBody].map(String),
+    'readAll too',
+  );
+  t.equal(all[1]?.encryption?.subject, 'c-1', "an alert is encrypted under its customer's key");
+  t.equal(all[2]?.encryption, undefined, 'the ledger stream stays plaintext');
+  const abort = new AbortController();
+  const seen: string[] = [];
+  for await (const batch of store.subscribe({ signal: abort.signal })) {
+    seen.push(...batch.events.map((e) => e.data.toString()));
+    if (seen.length >= 3) abort.abort();
+  }
+  t.same(seen, [customerBody, alertBody, ledgerBody].map(String), 'subscribe too');
+  const problems: string[] = [];
+  await verifyStore(store, { onProblem: (p) => void problems.push(`${p.kind}: ${p.message}`) });
+  t.same(problems, [], 'verify passes: links over the stored bytes, tags, plaintext hashes');
+  return all;
+}
+
+async function checkErasure(t: Test, store: EncryptingEventStore): Promise<void> {
+  store.keys.beginErasure('c-1');
+  store.keys.destroy('c-1');
+  const all = await store.readAll();
+  t.same(
+    all.map((e) => e.encryption?.state),
+    ['erased', 'erased', undefined],
+    'reads mark erased events, never throw',
+  );
+  t.equal(all[0]?.data.length, 0, 'an erased event has no data');
+  const problems: string[] = [];
+  await verifyStore(store, { onProblem: (p) => void problems.push(`${p.kind}: ${p.message}`) });
+  t.equal(
+    problems.length,
+    2,
+    'verify fails erased events while no erasure record accounts for them',
+  );
+  t.match(problems[0], /^encryption: .*data key is destroyed/);
+  t.notMatch(problems.join('\n'), /^link/m, 'the chain itself stays intact');
+}
+
+function encrypted(dir: string, location: EventStoreLocation): EventStoreLocation {
+  return {
+    ...location,
+    encryption: { mode: 'on', masterKey: TEST_ENCRYPTION_KEY, keyStorePath: join(dir, 'keys.db') },
+  };
+}
+
+void t.test(
+  'over SQLite: the files hold ciphertext, readers get plaintext, erasure makes it unreadable',
+  async (t) => {
+    const dir = t.testdir({});
+    const path = join(dir, 'events.db');
+    const store = openEventStore(
+      encrypted(dir, { kind: 'sqlite', path }),
+      logger,
+    ) as EncryptingEventStore;
+    await journey(store);
+    await checkReads(t, store);
+    const files = [path, `${path}-wal`].filter(existsSync).map((f) => readFileSync(f));
+    const bytes = Buffer.concat(files);
+    t.ok(bytes.includes('msg_1'), 'the search can find what is there (metadata stays plaintext)');
+    for (const secret of [NAME, EMAIL])
+      t.notOk(bytes.includes(secret), `no "${secret}" in the store files`);
+    await checkErasure(t, store);
+    await store.close();
+  },
+);
+
+void t.test('in memory: the same behaviour', async (t) => {
+  const dir = t.testdir({});
+  const store = new EncryptingEventStore(
+    createInMemoryEventStore(),
+    openKeyStore({
+      path: join(dir, 'keys.db'),
+      master: masterKeyOf(Buffer.from(TEST_ENCRYPTION_KEY, 'base64')),
+    }),
+  );
+  t.teardown(() => store.close());
+  await journey(store);
+  const all = await checkReads(t, store);
+  t.notOk(all[0]?.encryption?.storedData.includes(EMAIL), 'stored bytes are ciphertext');
+  await checkErasure(t, store);
+});
+
+void t.test('over KurrentDB (gRPC double, a fake server): the same behaviour', async (t) => {
+  const double = await startKurrentGrpcDouble();
+  t.teardown(() => double.stop());
+  const dir = t.testdir({});
+  const store = openEventStore(
+    encrypted(dir, { kind: 'kurrentdb', connectionString: double.connectionString }),
+    logger,
+  ) as EncryptingEventStore;
+  t.teardown(() => store.close());
+  await journey(store);
+  await checkReads(t, store);
+  const held = double
+    .events()
+    .filter((e) => !e.streamName.startsWith('$'))
+    .map((e) => Buffer.from(e.data));
+  t.ok(held.length >= 3);
+  for (const secret of [NAME, EMAIL]) {
+    t.notOk(
+      held.some((data) => data.includes(secret)),
+      `the server holds no "${secret}"`,
+    );
+  }
+  await checkErasure(t, store);
+});
+
+void t.test('a caller cannot set the encryption metadata itself', async (t) => {
+  const dir = t.testdir({});
+  const store = openEventStore(
+    encrypted(dir, { kind: 'sqlite', path: join(dir, 'events.db') }),
+    logger,
+  );
+  t.teardown(() => store.close());
+  await t.rejects(
+    store.appendToStream('customer-c-1', [
+      {
+        id: '00000000-0000-5000-8000-000000000009',
+        type: 't',
+        data: Buffer.from('{}'),
+        metadata: { encryption: {} },
+      },
+    ]),
+    /reserved for encryption at rest/,
+  );
+});
