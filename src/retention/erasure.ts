@@ -16,7 +16,12 @@
 import { customerStream, alertStream } from '../events/streams.js';
 import type { EventStore, RecordedEvent } from '../store/eventStore.js';
 import { StreamRevisionConflictError } from '../store/eventStore.js';
-import { planErasure, readWholeStream, type ErasureRequest } from './erasurePlan.js';
+import {
+  ErasureRefusedError,
+  planErasure,
+  readWholeStream,
+  type ErasureRequest,
+} from './erasurePlan.js';
 import { erasableFrom, foldFacts, relationshipEnd } from '../../projections/relationshipEnd.js';
 import {
   ALERT_PURGE_EVENT_TYPE,
@@ -31,7 +36,7 @@ import {
 import { alertPurgeEventId, erasureEventId, kycPurgeEventId } from './erasureIds.js';
 import type { SubjectKeys } from './subjectKeys.js';
 
-export type { ErasureRequest } from './erasurePlan.js';
+export { ErasureRefusedError, type ErasureRequest } from './erasurePlan.js';
 
 export type ErasureStep = 'erasing' | 'recorded' | 'purged' | 'destroyed';
 
@@ -50,17 +55,6 @@ export type ErasureOutcome =
   | { readonly kind: 'erased'; readonly record: ErasedData; readonly position: string }
   | { readonly kind: 'already-erased'; readonly record: ErasedData; readonly position: string };
 
-/** Refused by the policy or because there is nothing to erase; names why (and the due date). */
-export class ErasureRefusedError extends Error {
-  constructor(
-    message: string,
-    readonly erasableFrom: string | null = null,
-  ) {
-    super(message);
-    this.name = 'ErasureRefusedError';
-  }
-}
-
 const MAX_PLAN_ATTEMPTS = 5;
 
 function findRecord(events: readonly RecordedEvent[], customerId: string) {
@@ -76,7 +70,7 @@ export async function eraseCustomer(
   const { customerId } = request;
   const now = (deps.clock ?? (() => new Date()))();
   const stream = customerStream(customerId);
-  let events = await readWholeStream(store, stream);
+  const events = await readWholeStream(store, stream);
   if (events.length === 0) {
     throw new ErasureRefusedError(`customer ${customerId} has no events in the ledger`);
   }
@@ -102,7 +96,34 @@ export async function eraseCustomer(
   await keys.beginErasure(customerId);
   deps.onStep?.('erasing', customerId);
   let record: RecordedEvent | undefined;
-  for (let attempt = 1; record === undefined; attempt += 1) {
+  try {
+    record = await appendRecord(deps, request, events, now);
+  } catch (error) {
+    // Only when the log says for sure there is no record does the key go back to active (if
+    // the log cannot be read, the key stays erasing and recovery decides later).
+    record = findRecord(await readWholeStream(store, stream), customerId);
+    if (record === undefined) {
+      await keys.abortErasure(customerId);
+      throw error;
+    }
+  }
+  deps.onStep?.('recorded', customerId);
+  await finishErasure(deps, record);
+  return { kind: 'erased', record: recordData<ErasedData>(record), position: record.position };
+}
+
+/** Step 2: plans and appends the record; re-plans when the stream moved meanwhile. */
+async function appendRecord(
+  deps: ErasureDeps,
+  request: ErasureRequest,
+  read: readonly RecordedEvent[],
+  now: Date,
+): Promise<RecordedEvent> {
+  const { store } = deps;
+  const { customerId } = request;
+  const stream = customerStream(customerId);
+  let events = read;
+  for (let attempt = 1; ; attempt += 1) {
     const head = events.at(-1)!.revision;
     const data = await planErasure(store, {
       request,
@@ -130,11 +151,9 @@ export async function eraseCustomer(
       }
     }
     events = await readWholeStream(store, stream);
-    record = findRecord(events, customerId);
+    const record = findRecord(events, customerId);
+    if (record !== undefined) return record;
   }
-  deps.onStep?.('recorded', customerId);
-  await finishErasure(deps, record);
-  return { kind: 'erased', record: recordData<ErasedData>(record), position: record.position };
 }
 
 function checkPolicy(

@@ -16,6 +16,17 @@ import { isErasedEvent } from '../events/erasedEvent.js';
 import { foldFacts, relationshipEnd, erasableFrom } from '../../projections/relationshipEnd.js';
 import type { AffectedEvent, AlertStub, ErasedData, KycStub } from '../events/retentionEvents.js';
 
+/** Refused by the policy or because there is nothing to erase; names why (and the due date). */
+export class ErasureRefusedError extends Error {
+  constructor(
+    message: string,
+    readonly erasableFrom: string | null = null,
+  ) {
+    super(message);
+    this.name = 'ErasureRefusedError';
+  }
+}
+
 export interface ErasureRequest {
   readonly customerId: string;
   readonly reason: string;
@@ -148,6 +159,14 @@ export async function planErasure(store: EventStore, input: PlanInput): Promise<
     if (namedCustomer(event) === customerId) touched.push(event);
   }
   touched.sort((a, b) => (a.position < b.position ? -1 : a.position > b.position ? 1 : 0));
+  // Destroying the key erases only what it encrypts: events stored in plaintext (before
+  // encryption at rest) would stay readable, so the erasure would be a lie.
+  const plaintext = touched.filter((event) => event.encryption === undefined).length;
+  if (plaintext > 0) {
+    throw new ErasureRefusedError(
+      `${plaintext} events of customer ${customerId} are stored unencrypted: encrypt the store first (destroying the key would leave them readable)`,
+    );
+  }
   const facts = foldFacts(customerId, customer.events);
   const end = relationshipEnd(facts);
   const state = foldCustomer(customer.events);

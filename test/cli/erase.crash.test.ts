@@ -19,6 +19,7 @@ import { subjectKeysOf } from '../../src/retention/storeKeys.js';
 import { openEventStore } from '../../src/store/openEventStore.js';
 import { notBuilt, spawnCli } from '../helpers/serviceProcess.js';
 import {
+  addPerson,
   command,
   createLedger,
   deliverJourney,
@@ -66,7 +67,7 @@ void t.test(
       ...STEPS,
       ...[0, 1, 2, 3].map(() => Math.floor(Math.random() * 900)),
     ];
-    const customers = kills.map(() => ledger.simulator.state.addCustomer());
+    const customers = kills.map(() => addPerson(ledger));
     const service = await serve(t, ledger);
     for (const customer of customers) {
       await deliverJourney(ledger, service.port, customer, {

@@ -3,6 +3,7 @@
  * as a child process (built CLI) with encryption at rest, the ComPilot simulator answering
  * details over real HTTP (names, emails, wallets), and svix-signed webhooks posted to it.
  */
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Test } from 'tap';
 import { WEBHOOK_PATH } from '../../src/ingress/app.js';
@@ -39,7 +40,6 @@ export async function createLedger(
     env: (overrides = {}) => ({
       HOST: '127.0.0.1',
       PORT: '0',
-      LOG_LEVEL: 'warn',
       COMPILOT_WEBHOOK_SECRET: secret,
       QUERY_API_TOKENS: TOKEN,
       EVENT_STORE_URL: store.eventStoreUrl ?? `sqlite:${join(dir, 'events.db')}`,
@@ -89,6 +89,20 @@ export async function command(ledger: Ledger, args: string[], overrides = {}) {
   const cli = spawnCli(args, ledger.env(overrides), ledger.dir);
   const code = await cli.exited;
   return { code, stdout: cli.stdout(), stderr: cli.stderr() };
+}
+
+/**
+ * A customer of the simulator with personal data found nowhere else (the webhook fixtures carry
+ * names of their own), so a search for it cannot hit another customer's data.
+ */
+export function addPerson(ledger: Ledger): SimCustomer {
+  const tag = randomBytes(4).toString('hex');
+  return ledger.simulator.state.addCustomer({
+    givenName: `Ysolde${tag}`,
+    familyName: `Quarrington${tag}`,
+    email: `ysolde.${tag}@example.test`,
+    birthdate: `19${20 + (parseInt(tag, 16) % 30)}-0${1 + (parseInt(tag, 16) % 9)}-1${parseInt(tag, 16) % 10}`,
+  });
 }
 
 /** The personal data the simulator made up for the customer. */

@@ -1,4 +1,4 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { customerStream, alertStream } from '../../src/events/streams.js';
 import {
   eraseCustomer,
@@ -16,20 +16,19 @@ import {
   type ErasedData,
 } from '../../src/events/retentionEvents.js';
 import { erasureEventId, offboardEventId } from '../../src/retention/erasureIds.js';
-import { createInMemoryEventStore } from '../../src/store/inMemoryEventStore.js';
 import type { EventStore } from '../../src/store/eventStore.js';
-import { keyStatesDouble } from '../helpers/erasureDoubles.js';
+import { createInMemoryEventStore } from '../../src/store/inMemoryEventStore.js';
+import { encryptedStore } from '../helpers/encryptedStore.js';
 import { appendWebhook, CUSTOMER_ID, fixture } from '../helpers/projectionEvents.js';
 
 const DELETED_AT = '2025-06-10T12:00:00.000Z';
 
-async function setUp(subjects = [CUSTOMER_ID]) {
-  const store = createInMemoryEventStore();
+async function setUp(t: Test) {
+  const { store, keys } = encryptedStore(t);
   await appendWebhook(store, fixture('customer.created'), 'msg_1');
   await appendWebhook(store, fixture('send.scenario', { executionId: 'x-1' }), 'msg_2');
   await appendWebhook(store, fixture('alert.created', { id: 'alert-1' }), 'msg_3');
   await appendWebhook(store, fixture('customer.deleted'), 'msg_4');
-  const keys = keyStatesDouble(subjects);
   const deps = (now: string, retentionDays = 1826): ErasureDeps => ({
     store,
     keys,
@@ -61,7 +60,7 @@ const request = { customerId: CUSTOMER_ID, reason: 'retention period ended', by:
 void t.test(
   'erasure before the retention period ends is refused, naming the date it ends',
   async (t) => {
-    const { store, keys, deps } = await setUp();
+    const { store, keys, deps } = await setUp(t);
     const error = await eraseCustomer(deps('2030-06-09T00:00:00.000Z'), request).catch(
       (e: unknown) => e,
     );
@@ -70,7 +69,7 @@ void t.test(
     t.equal((error as ErasureRefusedError).erasableFrom, '2030-06-10T12:00:00.000Z');
     t.match((error as Error).message, /not erasable before 2030-06-10T12:00:00\.000Z/);
     t.match((error as Error).message, /--override/);
-    t.equal(keys.states.get(CUSTOMER_ID), 'active', 'the key is untouched');
+    t.equal(await keys.state(CUSTOMER_ID), 'active', 'the key is untouched');
     const events = await store.readStream(customerStream(CUSTOMER_ID));
     t.notOk(
       events.some((e) => e.type === ERASED_EVENT_TYPE),
@@ -82,9 +81,8 @@ void t.test(
 void t.test(
   'a customer with no end of relationship cannot be erased without an override',
   async (t) => {
-    const store = createInMemoryEventStore();
+    const { store, keys } = encryptedStore(t);
     await appendWebhook(store, fixture('customer.created'), 'msg_1');
-    const keys = keyStatesDouble([CUSTOMER_ID]);
     const error = await eraseCustomer(
       { store, keys, retentionDays: 0, alertIdsOf: () => [] },
       request,
@@ -94,7 +92,7 @@ void t.test(
 );
 
 void t.test('an override erases early and the record keeps its legal basis', async (t) => {
-  const { deps, keys } = await setUp();
+  const { deps, keys } = await setUp(t);
   const outcome = await eraseCustomer(deps('2026-01-01T00:00:00.000Z'), {
     ...request,
     override: 'court order 2026/17',
@@ -104,11 +102,11 @@ void t.test('an override erases early and the record keeps its legal basis', asy
   t.equal(outcome.record.by, 'officer_7');
   t.equal(outcome.record.erasableFrom, '2030-06-10T12:00:00.000Z');
   t.same(outcome.record.relationshipEnd, { at: DELETED_AT, source: 'customer.deleted' });
-  t.equal(keys.states.get(CUSTOMER_ID), 'destroyed');
+  t.equal(await keys.state(CUSTOMER_ID), 'destroyed');
 });
 
 void t.test('the later of deletion and offboarding ends the relationship', async (t) => {
-  const { store, deps } = await setUp();
+  const { store, deps } = await setUp(t);
   await offboard(store, '2026-02-01T00:00:00.000Z');
   const early = await eraseCustomer(deps('2030-12-01T00:00:00.000Z'), request).catch(
     (e: unknown) => e as ErasureRefusedError,
@@ -120,7 +118,7 @@ void t.test('the later of deletion and offboarding ends the relationship', async
 });
 
 void t.test('the record lists every affected event and the markers follow it', async (t) => {
-  const { store, deps } = await setUp();
+  const { store, deps } = await setUp(t);
   const outcome = await eraseCustomer(deps('2031-01-01T00:00:00.000Z'), request);
   const customer = await store.readStream(customerStream(CUSTOMER_ID));
   const alert = await store.readStream(alertStream('alert-1'));
@@ -156,7 +154,7 @@ void t.test('the record lists every affected event and the markers follow it', a
 void t.test(
   'recovery undoes an erasure without a record and finishes one with a record',
   async (t) => {
-    const { store, keys, deps } = await setUp([CUSTOMER_ID, 'other']);
+    const { store, keys, deps } = await setUp(t);
     await appendWebhook(store, fixture('customer.created', { customerId: 'other' }), 'msg_9');
     // A crash after step 1: key erasing, no record.
     await keys.beginErasure('other');
@@ -178,23 +176,35 @@ void t.test(
       customer.some((e) => e.type === KYC_PURGE_EVENT_TYPE),
       'no markers yet',
     );
-    t.equal(keys.states.get(CUSTOMER_ID), 'erasing');
+    t.equal(await keys.state(CUSTOMER_ID), 'erasing');
 
     const result = await recoverErasures(base);
     t.same([...result.finished], [CUSTOMER_ID]);
     t.same([...result.aborted], ['other']);
-    t.equal(keys.states.get(CUSTOMER_ID), 'destroyed');
-    t.equal(keys.states.get('other'), 'active');
+    t.equal(await keys.state(CUSTOMER_ID), 'destroyed');
+    t.equal(await keys.state('other'), 'active');
     const after = await store.readStream(customerStream(CUSTOMER_ID));
     t.equal(after.filter((e) => e.type === KYC_PURGE_EVENT_TYPE).length, record.kyc.length);
     t.same(await recoverErasures(base), { finished: [], aborted: [] }, 'nothing left to recover');
   },
 );
 
-void t.test('a customer without a data key is refused: nothing of it is encrypted', async (t) => {
-  const { deps } = await setUp([]);
-  const error = await eraseCustomer(deps('2031-01-01T00:00:00.000Z'), request).catch(
-    (e: unknown) => e as Error,
-  );
-  t.match((error as Error).message, /has no data key/);
-});
+void t.test(
+  'events stored before encryption are refused: destroying the key would not erase them',
+  async (t) => {
+    const inner = createInMemoryEventStore();
+    await appendWebhook(inner, fixture('customer.created'), 'msg_old');
+    await appendWebhook(inner, fixture('customer.deleted'), 'msg_old_2');
+    const { store, keys } = encryptedStore(t, inner);
+    await appendWebhook(store, fixture('customer.updated'), 'msg_new');
+    const error = await eraseCustomer(
+      { store, keys, retentionDays: 0, alertIdsOf: () => [] },
+      request,
+    ).catch((e: unknown) => e as Error);
+    t.type(error, ErasureRefusedError);
+    t.match((error as Error).message, /2 events of customer .* are stored unencrypted/);
+    t.equal(await keys.state(CUSTOMER_ID), 'active', 'the erasure was undone');
+    const events = await store.readStream(customerStream(CUSTOMER_ID));
+    t.notOk(events.some((e) => e.type === ERASED_EVENT_TYPE));
+  },
+);

@@ -6,6 +6,7 @@
 import t from 'tap';
 import { notBuilt } from '../helpers/serviceProcess.js';
 import {
+  addPerson,
   command,
   createLedger,
   deliverJourney,
@@ -19,8 +20,8 @@ void t.test(
   { skip: notBuilt },
   async (t) => {
     const ledger = await createLedger(t);
-    const due = ledger.simulator.state.addCustomer();
-    const recent = ledger.simulator.state.addCustomer();
+    const due = addPerson(ledger);
+    const recent = addPerson(ledger);
     const service = await serve(t, ledger, {
       RETENTION_ENFORCE: 'true',
       RETENTION_INTERVAL_MS: '1000',
