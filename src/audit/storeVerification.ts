@@ -187,7 +187,7 @@ export async function verifyStore(
     );
   }
   for (const finding of erasure.finish()) {
-    await report('erasure', finding.message, finding.event as RecordedEvent | undefined);
+    await report(finding.kind, finding.message, finding.event as RecordedEvent | undefined);
   }
   for (const finding of checkpoints?.finish(heads, chained) ?? []) {
     await report('checkpoint', finding.message, finding.event);

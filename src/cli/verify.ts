@@ -116,7 +116,7 @@ function describe(summary: StoreVerificationSummary): string[] {
     webhooks.signatures === 'skipped'
       ? 'signatures skipped'
       : `signatures ${webhooks.signatures.valid} valid, ${webhooks.signatures.invalid} invalid, ` +
-        `${webhooks.signatures['no-matching-secret']} no-matching-secret, ${webhooks.signatures.erased} erased`;
+        `${webhooks.signatures['no-matching-secret']} no-matching-secret`;
   return [
     `checked ${count(summary.events, 'event')} in ${count(summary.streams, 'stream')}`,
     `links: ${links.stored} stored links recomputed, ${links.computed} computed for events chained after the fact`,

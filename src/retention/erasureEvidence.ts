@@ -20,6 +20,8 @@ import {
 } from '../events/retentionEvents.js';
 
 export interface ErasureFinding {
+  /** `encryption`: an unreadable event nothing accounts for; `erasure`: a record that lies. */
+  readonly kind: 'encryption' | 'erasure';
   readonly message: string;
   readonly event?: Pick<RecordedEvent, 'streamName' | 'revision' | 'position' | 'id'>;
 }
@@ -58,7 +60,7 @@ export function createErasureChecker() {
             covered.set(listed.eventId, listed);
           }
         } catch {
-          findings.push({ message: 'an erasure record that is not JSON', event });
+          findings.push({ kind: 'erasure', message: 'an erasure record that is not JSON', event });
         }
         return false;
       }
@@ -84,8 +86,9 @@ export function createErasureChecker() {
         const where = { ...event, revision: event.revision };
         if (listed === undefined) {
           findings.push({
+            kind: 'encryption',
             message:
-              'the event cannot be read and no erasure record covers it (a lost or destroyed key without an erasure)',
+              "its customer's data key is destroyed and no erasure record covers it (a lost key, or a destruction outside the erasure protocol)",
             event: where,
           });
         } else if (
@@ -94,6 +97,7 @@ export function createErasureChecker() {
           listed.position !== event.position
         ) {
           findings.push({
+            kind: 'erasure',
             message: `the erasure record lists this event at ${listed.stream} revision ${listed.revision} (position ${listed.position})`,
             event: where,
           });
@@ -102,6 +106,7 @@ export function createErasureChecker() {
           listed.bodySha256 !== event.plaintextSha256
         ) {
           findings.push({
+            kind: 'erasure',
             message: 'the erasure record names another body hash than the event records',
             event: where,
           });
@@ -111,6 +116,7 @@ export function createErasureChecker() {
         const event = readable.get(id);
         if (event !== undefined) {
           findings.push({
+            kind: 'erasure',
             message: `an erasure record (${listed.stream}) lists this event but its data is still readable: its key was not destroyed, or was restored from a backup`,
             event,
           });
