@@ -260,6 +260,9 @@ void t.test(
     keys.close();
     const failed = await command(ledger, ['verify', '--no-report']);
     t.equal(failed.code, 1);
-    t.match(failed.stdout, /FAIL encryption: customer-.*data key is destroyed and no erasure record covers it/);
+    t.match(
+      failed.stdout,
+      /FAIL encryption: customer-.*data key is destroyed and no erasure record covers it/,
+    );
   },
 );
