@@ -93,7 +93,10 @@ void t.test(
     const gone = addPerson(ledger);
     const kept = addPerson(ledger);
     const service = await serve(t, ledger);
-    await deliverJourney(ledger, service.port, gone, { deletedAt: '2019-01-10T00:00:00.000Z' });
+    await deliverJourney(ledger, service.port, gone, {
+      deletedAt: '2019-01-10T00:00:00.000Z',
+      quarantined: true,
+    });
     await deliverJourney(ledger, service.port, kept);
     const strings = personalStrings(gone);
     const wallet = gone.wallets[0]!.address;
@@ -162,6 +165,8 @@ void t.test(
     t.equal(exported.code, 0);
     holdsNone(t, exported.stdout, strings, 'export --all');
     t.match(exported.stdout, /"erased":true/);
+    const quarantine = await command(ledger, ['events', '--stream', 'quarantine']);
+    t.match(quarantine.stdout, /"erased":true/, 'the quarantined delivery naming it is erased too');
 
     const verify = await command(ledger, ['verify', '--no-report']);
     t.equal(verify.code, 0, verify.stdout);

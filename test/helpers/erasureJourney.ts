@@ -122,9 +122,14 @@ export interface JourneyOptions {
   /** ComPilot's deletion time; none = the customer is not deleted. */
   readonly deletedAt?: string;
   readonly alertId?: string;
+  /** Also a delivery that names the customer but fails its schema (quarantined). */
+  readonly quarantined?: boolean;
 }
 
-/** Created, a scenario on its wallet, an alert, and (if asked) deleted: signed, over HTTP. */
+/**
+ * Created, a scenario on its wallet, an alert, (if asked) a quarantined delivery naming it, and
+ * (if asked) deleted: signed, over HTTP.
+ */
 export async function deliverJourney(
   ledger: Ledger,
   port: number,
@@ -149,6 +154,9 @@ export async function deliverJourney(
             deletedAt: options.deletedAt,
           }),
         ]),
+    ...(options.quarantined
+      ? [{ eventType: 'customer.updated', payload: { ...ids, status: 42 } }]
+      : []),
   ];
   for (const body of bodies) {
     const delivery = signDelivery({ secret: ledger.secret, body: JSON.stringify(body) });
