@@ -25,7 +25,7 @@ const RULES: ImportRules = {
   'src/config': ['src/ledger', 'src/privacy', 'src/lib'],
   'src/ledger': ['src/store', 'src/events', 'src/lib'],
   'src/store': ['src/ledger', 'src/privacy', 'src/events', 'src/lib', 'src/config'],
-  'src/privacy': ['src/store', 'src/events', 'src/lib', 'src/config'],
+  'src/privacy': ['src/store', 'src/ledger', 'src/events', 'src/lib', 'src/config'],
   'src/validation': ['src/events', 'src/lib'],
   'src/compilot': ['src/events', 'src/lib', 'src/config'],
   'src/http': ['src/store', 'src/lib'],

@@ -16,7 +16,12 @@ import { inChainedRange, readChainedRecord, type ChainedRecord } from '../ledger
 import { recomputeLink } from '../ledger/chain.js';
 import { StreamHeads } from '../ledger/streamHeads.js';
 import { checkEncryption } from '../privacy/encryptionEvidence.js';
+import {
+  readEncryptionMigration,
+  type EncryptionMigrationRecord,
+} from '../privacy/encryptionMigrationRecord.js';
 import { createErasureChecker, type ErasureCounts } from '../retention/erasureEvidence.js';
+import { createMigrationChecker } from './migrationVerification.js';
 import type { EventStore, RecordedEvent } from '../store/eventStore.js';
 import {
   checkpointFileFindings,
@@ -38,6 +43,7 @@ export type ProblemKind =
   | 'checkpoint'
   | 'store'
   | 'encryption'
+  | 'migration'
   | 'erasure';
 
 export interface StoreProblem {
@@ -99,6 +105,16 @@ export async function verifyStore(
   } catch (error) {
     await report('link', (error as Error).message);
   }
+  let migrationRecord: EncryptionMigrationRecord | undefined;
+  try {
+    migrationRecord = await readEncryptionMigration(store);
+  } catch (error) {
+    await report('migration', (error as Error).message);
+  }
+  // Checkpoints signed before a recorded encryption of the store cover its old chain.
+  const migration = createMigrationChecker(migrationRecord);
+  const checkpointHeads = (heads: StreamHeads) =>
+    (options.checkpoint && migration.headsFor(options.checkpoint.checkpoint.position)) || heads;
   const heads = new StreamHeads();
   const webhooks = createWebhookEvidenceChecker(options.prove);
   const snapshots = createSnapshotCausationChecker();
@@ -117,7 +133,7 @@ export async function verifyStore(
   for await (const page of readLogPages(store, { pageSize: options.pageSize ?? 1000 })) {
     for (const event of page) {
       events += 1;
-      for (const finding of checkpoints?.beforeEvent(event, heads) ?? []) {
+      for (const finding of checkpoints?.beforeEvent(event, checkpointHeads(heads)) ?? []) {
         await report('checkpoint', finding.message, finding.event);
       }
       const expected = heads.nextRevision(event.streamName);
@@ -157,6 +173,9 @@ export async function verifyStore(
           );
         }
       }
+      for (const finding of migration.observe(event, event.link ?? link)) {
+        await report('migration', finding.message, finding.event);
+      }
       heads.advance(event, event.link ?? link);
 
       const encryption = checkEncryption(event);
@@ -189,7 +208,10 @@ export async function verifyStore(
   for (const finding of erasure.finish()) {
     await report(finding.kind, finding.message, finding.event as RecordedEvent | undefined);
   }
-  for (const finding of checkpoints?.finish(heads, chained) ?? []) {
+  for (const finding of migration.finish()) {
+    await report('migration', finding.message, finding.event);
+  }
+  for (const finding of checkpoints?.finish(checkpointHeads(heads), chained) ?? []) {
     await report('checkpoint', finding.message, finding.event);
   }
   const inconsistencies = (await store.checkConsistency?.()) ?? [];

@@ -67,6 +67,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: Cli
     summary: 're-wrap customer data keys under a new LEDGER_ENCRYPTION_KEY (events untouched)',
     load: () => import('./rotateEncryptionKey.js'),
   },
+  'encrypt-store': {
+    summary: 'encrypt a plaintext SQLite store in place, as a recorded, checkpointed migration',
+    load: () => import('./encryptStore.js'),
+  },
   version: {
     summary: 'print the version (also --version)',
     load: () => import('./version.js'),

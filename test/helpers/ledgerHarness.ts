@@ -39,7 +39,12 @@ export interface PopulatedLedger {
   readonly personalData: readonly string[];
 }
 
-export async function populateLedger(t: Test, dir: string): Promise<PopulatedLedger> {
+/** `extraEnv` overrides the service's settings (e.g. LEDGER_ENCRYPTION=off for a plaintext store). */
+export async function populateLedger(
+  t: Test,
+  dir: string,
+  extraEnv: Readonly<Record<string, string>> = {},
+): Promise<PopulatedLedger> {
   const { api, state, apiKey } = await startSimulator(t);
   const secret = generateSecret();
   const dbPath = join(dir, 'events.db');
@@ -58,6 +63,7 @@ export async function populateLedger(t: Test, dir: string): Promise<PopulatedLed
     CHECKPOINT_SINK: sinkPath,
     CHECKPOINT_INTERVAL_MS: '3600000',
     VERIFY_REPORT: join(dir, 'verify-report.json'),
+    ...extraEnv,
   };
   const config = loadConfig(env, { requireWebhookSecret: true });
   const service = await startService(config, createLogger('silent'), {
