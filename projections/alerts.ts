@@ -5,10 +5,17 @@
  * query over this table (indexed by customer).
  */
 import { streamCategory, streamEntityId } from '../src/events/streams.js';
+import { isErasedEvent } from '../src/events/erasedEvent.js';
+import {
+  ALERT_PURGE_EVENT_TYPE,
+  recordData,
+  type AlertPurgeData,
+} from '../src/events/retentionEvents.js';
 import type { RecordedEvent } from '../src/store/eventStore.js';
 import {
   compareFacts,
   eventEvidence,
+  evidenceOf,
   hash,
   isObject,
   isoTime,
@@ -46,13 +53,17 @@ export interface AlertState {
   readonly evidence: Evidence;
   readonly tie: string;
   readonly deletedEvidence: Evidence | null;
+  /** Set once the customer was erased: the customer's fields are purged for good. */
+  readonly customerErasedAt?: string;
 }
 
 const ALERT_TYPES = ['alert.created', 'alert.updated', 'alert.deleted'];
+const HANDLED = [...ALERT_TYPES, ALERT_PURGE_EVENT_TYPE];
 
 function alertIdOf(event: RecordedEvent): string | undefined {
-  if (!ALERT_TYPES.includes(event.type)) return undefined;
+  if (!HANDLED.includes(event.type) || isErasedEvent(event)) return undefined;
   if (streamCategory(event.streamName) === 'alert') return streamEntityId(event.streamName);
+  if (event.type === ALERT_PURGE_EVENT_TYPE) return undefined;
   return text(payloadOf(event).id) ?? undefined;
 }
 
@@ -62,6 +73,8 @@ export function evolveAlert(
 ): AlertState | undefined {
   const alertId = alertIdOf(event);
   if (alertId === undefined || (state !== undefined && state.alertId !== alertId)) return state;
+  if (event.type === ALERT_PURGE_EVENT_TYPE) return purgedAlert(event);
+  if (state?.customerErasedAt !== undefined) return state;
   const payload = payloadOf(event);
   const evidence = eventEvidence(event);
   const candidate = fromPayload(alertId, payload, evidence, state);
@@ -77,6 +90,28 @@ export function evolveAlert(
   if (next.lastEventPosition < event.position)
     next = { ...next, lastEventPosition: event.position };
   return next;
+}
+
+/**
+ * The alert of an erased customer, from the marker alone (a rebuild no longer reads the erased
+ * alert webhooks, and must give the same row): status and dates stay, the customer's external
+ * id, the reason and the tags (free text) go.
+ */
+function purgedAlert(event: RecordedEvent): AlertState {
+  const { customerId, erasedAt, alert } = recordData<AlertPurgeData>(event);
+  const evidence = evidenceOf(event, erasedAt);
+  return {
+    ...alert,
+    customerId,
+    externalCustomerId: null,
+    reason: null,
+    tags: [],
+    lastEventPosition: event.position,
+    evidence,
+    tie: '',
+    deletedEvidence: null,
+    customerErasedAt: erasedAt,
+  };
 }
 
 function fromPayload(
@@ -143,8 +178,8 @@ function alertRows(_key: string, state: AlertState | undefined): RowsByTable {
 
 export const alertsProjection: Projection<AlertState> = {
   name: 'alerts',
-  version: 1,
-  handles: ALERT_TYPES,
+  version: 2,
+  handles: HANDLED,
   tables: [
     {
       name: 'alerts',

@@ -7,6 +7,8 @@
  */
 import { DETAILS_EVENT_TYPE, NOT_FOUND_EVENT_TYPE } from '../src/events/types.js';
 import { streamCategory, streamEntityId } from '../src/events/streams.js';
+import { isErasedEvent } from '../src/events/erasedEvent.js';
+import { ERASED_EVENT_TYPE } from '../src/events/retentionEvents.js';
 import type { RecordedEvent } from '../src/store/eventStore.js';
 import {
   bodyOf,
@@ -34,6 +36,7 @@ import {
   type ScalarField,
 } from './customerTypes.js';
 import type { Projection, RowsByTable } from './projection.js';
+import { erasedCustomer, isErasedCustomer } from './erasedCustomer.js';
 import { mergeWallets, observeWallet, walletsOfDetails } from './wallets.js';
 
 export { comPilotTime } from './eventFacts.js';
@@ -51,13 +54,16 @@ export const CUSTOMER_EVENT_TYPES_HANDLED: readonly string[] = [
   DETAILS_EVENT_TYPE,
   NOT_FOUND_EVENT_TYPE,
 ];
-const HANDLED = new Set(CUSTOMER_EVENT_TYPES_HANDLED);
+const HANDLED = new Set([...CUSTOMER_EVENT_TYPES_HANDLED, ERASED_EVENT_TYPE]);
 
-/** The customer an event is about: the stream's id for customer streams, else the payload's. */
+/**
+ * The customer an event is about: the stream's id for customer streams, else the payload's.
+ * None for an erased event (its data is gone; the erasure record speaks for it).
+ */
 export function customerIdOf(event: RecordedEvent): string | undefined {
-  if (!HANDLED.has(event.type)) return undefined;
+  if (!HANDLED.has(event.type) || isErasedEvent(event)) return undefined;
   if (streamCategory(event.streamName) === 'customer') return streamEntityId(event.streamName);
-  if (event.type === NOT_FOUND_EVENT_TYPE) return undefined;
+  if (event.type === NOT_FOUND_EVENT_TYPE || event.type === ERASED_EVENT_TYPE) return undefined;
   const source = event.type === DETAILS_EVENT_TYPE ? bodyOf(event) : payloadOf(event);
   return text(source.customerId ?? source.id) ?? undefined;
 }
@@ -75,6 +81,10 @@ export function evolveCustomer(
   if (customerId === undefined || (state !== undefined && state.customerId !== customerId)) {
     return state;
   }
+  // Erasure is final: the stub comes from the record alone (so a rebuild, which no longer reads
+  // the erased events, gives the same stub), and data arriving later is not folded back in.
+  if (event.type === ERASED_EVENT_TYPE) return erasedCustomer(customerId, event);
+  if (state !== undefined && isErasedCustomer(state)) return state;
   const draft: Draft = state ? copyOf(state) : emptyCustomer(customerId, event.position);
   const evidence = eventEvidence(event);
   switch (event.type) {
@@ -133,6 +143,8 @@ function tieOf(state: CustomerState, field: EvidenceField): string {
       return state.deletedAt ?? '';
     case 'fetch':
       return String(state.detailsNotFound);
+    case 'erased':
+      return state.evidence.erased?.at ?? '';
     default:
       return state[field] ?? '';
   }
@@ -229,8 +241,8 @@ function customerRows(_key: string, state: CustomerState | undefined): RowsByTab
 
 export const customerStateProjection: Projection<CustomerState> = {
   name: 'customer-state',
-  version: 1,
-  handles: CUSTOMER_EVENT_TYPES_HANDLED,
+  version: 2,
+  handles: [...CUSTOMER_EVENT_TYPES_HANDLED, ERASED_EVENT_TYPE],
   tables: [
     {
       name: 'customers',

@@ -23,7 +23,9 @@ export interface CustomerClaims {
   readonly residence: string | null;
 }
 
-export type EvidenceField = ScalarField | 'claims' | 'emails' | 'wallets' | 'deleted' | 'fetch';
+/** `erased`: the erasure record that reduced the state to a stub (src/retention/). */
+export type EvidenceField =
+  ScalarField | 'claims' | 'emails' | 'wallets' | 'deleted' | 'fetch' | 'erased';
 
 export interface CustomerState extends CustomerClaims {
   readonly customerId: string;
@@ -71,6 +73,7 @@ export const EVIDENCE_FIELDS: readonly EvidenceField[] = [
   'wallets',
   'deleted',
   'fetch',
+  'erased',
 ];
 
 /** A state being evolved: mutable, never visible outside evolve. */

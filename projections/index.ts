@@ -6,6 +6,7 @@ import { alertsProjection } from './alerts.js';
 import { customerStateProjection } from './customerState.js';
 import { kycHistoryProjection } from './kycHistory.js';
 import type { Projection } from './projection.js';
+import { retentionProjection } from './retention.js';
 import { walletIndexProjection } from './walletIndex.js';
 
 export type { Projection } from './projection.js';
@@ -50,6 +51,7 @@ export const projections: readonly Projection[] = [
   kycHistoryProjection,
   alertsProjection,
   walletIndexProjection,
+  retentionProjection,
 ];
 
 export const registry = createRegistry(projections);

@@ -82,6 +82,23 @@ export function kycEntries(
   const current: Partial<Record<TrackedField, string | null>> = {};
   let deleted = false;
   for (const o of sorted) {
+    if (o.kind === 'erased') {
+      push({
+        entryId: `erased:${o.executionId ?? o.id}`,
+        kind: 'erased',
+        from: null,
+        to: null,
+        effectiveAt: o.at,
+        reason: null,
+        evidence: {
+          source: o.type === DETAILS_EVENT_TYPE ? 'details' : 'webhook',
+          webhook: webhookOf(o),
+          snapshot: null,
+        },
+        detail: null,
+      });
+      continue;
+    }
     if (o.kind !== 'state') {
       push({
         entryId: `${o.kind}:${o.executionId}`,

@@ -11,7 +11,13 @@
  * id ({@link kycEntries}), run by the query and by {@link kycHistoryOf} alike: the history
  * converges whatever the delivery order, and repeats change nothing.
  */
+import { streamCategory, streamEntityId } from '../src/events/streams.js';
 import { DETAILS_EVENT_TYPE, NOT_FOUND_EVENT_TYPE } from '../src/events/types.js';
+import {
+  KYC_PURGE_EVENT_TYPE,
+  recordData,
+  type KycPurgeData,
+} from '../src/events/retentionEvents.js';
 import type { RecordedEvent } from '../src/store/eventStore.js';
 import { CUSTOMER_EVENT_TYPES_HANDLED, customerIdOf } from './customerState.js';
 import {
@@ -30,6 +36,7 @@ import { kycEntries, type KycHistoryEntry } from './kycEntries.js';
 import {
   sortKey,
   TRACKED_FIELDS,
+  type ErasedObservation,
   type KycDocument,
   type KycObservation,
   type Observed,
@@ -55,8 +62,14 @@ export {
   type TrackedField,
 } from './kycObservations.js';
 
-/** What customer-state reads, except not-found answers (they change nothing tracked). */
-const HANDLED = CUSTOMER_EVENT_TYPES_HANDLED.filter((type) => type !== NOT_FOUND_EVENT_TYPE);
+/**
+ * What customer-state reads, except not-found answers (they change nothing tracked), and the
+ * markers an erasure leaves, one per observation of the erased customer.
+ */
+const HANDLED = [
+  ...CUSTOMER_EVENT_TYPES_HANDLED.filter((type) => type !== NOT_FOUND_EVENT_TYPE),
+  KYC_PURGE_EVENT_TYPE,
+];
 const HANDLED_SET = new Set(HANDLED);
 
 function runKind(type: string): RunKind | undefined {
@@ -71,6 +84,7 @@ function runKind(type: string): RunKind | undefined {
  */
 export function kycKeyOf(event: RecordedEvent): string | undefined {
   if (!HANDLED_SET.has(event.type)) return undefined;
+  if (event.type === KYC_PURGE_EVENT_TYPE) return purgeOf(event)?.key;
   const customerId = customerIdOf(event);
   if (customerId === undefined) return undefined;
   const kind = runKind(event.type);
@@ -82,6 +96,9 @@ export function evolveKyc(
   doc: KycDocument | undefined,
   event: RecordedEvent,
 ): KycDocument | undefined {
+  if (event.type === KYC_PURGE_EVENT_TYPE) return erasedObservation(event) ?? doc;
+  // Erasure is final: a stub is not replaced by a later copy of what it was.
+  if (doc?.observation.kind === 'erased') return doc;
   const customerId = customerIdOf(event);
   if (customerId === undefined || !HANDLED_SET.has(event.type)) return doc;
   const kind = runKind(event.type);
@@ -89,6 +106,29 @@ export function evolveKyc(
   // A run delivered again keeps its earliest copy; an observation never changes.
   if (doc !== undefined && sortKey(doc.observation) <= sortKey(observation)) return doc;
   return { customerId, observation };
+}
+
+/** The marker's data, when it is one in the customer's own stream. */
+function purgeOf(event: RecordedEvent): KycPurgeData | undefined {
+  const customerId =
+    streamCategory(event.streamName) === 'customer' ? streamEntityId(event.streamName) : undefined;
+  if (customerId === undefined) return undefined;
+  const data = recordData<KycPurgeData>(event);
+  return data.customerId === customerId ? data : undefined;
+}
+
+/** The stub an erasure marker stands for, from the marker alone (so rebuilds agree). */
+function erasedObservation(event: RecordedEvent): KycDocument | undefined {
+  const data = purgeOf(event);
+  if (data === undefined) return undefined;
+  const { kind, executionId, ...observed } = data.stub;
+  const observation: ErasedObservation = {
+    ...observed,
+    kind: 'erased',
+    was: kind,
+    ...(executionId === undefined ? {} : { executionId }),
+  };
+  return { customerId: data.customerId, observation };
 }
 
 function observed(event: RecordedEvent): Observed {
@@ -160,7 +200,7 @@ function kycRows(key: string, doc: KycDocument | undefined): RowsByTable {
 
 export const kycHistoryProjection: Projection<KycDocument> = {
   name: 'kyc-history',
-  version: 1,
+  version: 2,
   handles: HANDLED,
   tables: [
     {

@@ -4,7 +4,8 @@ import { rankOf, type JsonObject } from './eventFacts.js';
 export const TRACKED_FIELDS = ['status', 'onboardingLevel', 'riskScore'] as const;
 export type TrackedField = (typeof TRACKED_FIELDS)[number];
 export type RunKind = 'scenario' | 'verification-flow';
-export type KycEntryKind = TrackedField | 'deleted' | RunKind;
+/** `erased`: what is left of an observation of an erased customer (dates and ids). */
+export type KycEntryKind = TrackedField | 'deleted' | RunKind | 'erased';
 
 export interface Observed {
   /** ComPilot time (comPilotTime). */
@@ -34,7 +35,15 @@ export interface RunObservation extends Observed {
   readonly detail: JsonObject;
 }
 
-export type KycObservation = StateObservation | RunObservation;
+/** An observation of an erased customer: when, which event, nothing it said. */
+export interface ErasedObservation extends Observed {
+  readonly kind: 'erased';
+  /** What the observation was. */
+  readonly was: 'state' | RunKind;
+  readonly executionId?: string;
+}
+
+export type KycObservation = StateObservation | RunObservation | ErasedObservation;
 
 /** One document per observation: the customer it belongs to and what was observed. */
 export interface KycDocument {

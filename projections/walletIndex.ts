@@ -5,6 +5,7 @@
  * customer. Keys: EVM addresses lower-cased, other namespaces exact (see {@link walletKey}).
  */
 import { DETAILS_EVENT_TYPE } from '../src/events/types.js';
+import { ERASED_EVENT_TYPE } from '../src/events/retentionEvents.js';
 import type { RecordedEvent } from '../src/store/eventStore.js';
 import { customerIdOf } from './customerState.js';
 import {
@@ -45,6 +46,8 @@ export function evolveWallets(
   if (customerId === undefined || (state !== undefined && state.customerId !== customerId)) {
     return state;
   }
+  // An erased customer's wallets leave the index (erased events never reach here: no key).
+  if (event.type === ERASED_EVENT_TYPE) return undefined;
   const current: WalletIndexState = state ?? {
     customerId,
     fromDetails: [],
@@ -92,8 +95,8 @@ function walletRows(_key: string, state: WalletIndexState | undefined): RowsByTa
 
 export const walletIndexProjection: Projection<WalletIndexState> = {
   name: 'wallet-index',
-  version: 1,
-  handles: ['send.scenario', 'send.verification.flow', DETAILS_EVENT_TYPE],
+  version: 2,
+  handles: ['send.scenario', 'send.verification.flow', DETAILS_EVENT_TYPE, ERASED_EVENT_TYPE],
   tables: [
     {
       name: 'wallet_index',

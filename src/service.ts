@@ -6,7 +6,7 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import { projections } from '../projections/index.js';
 import type { CompilotClient, FetchLike } from './compilot/client.js';
 import { compilotClientFromConfig } from './compilot/fromConfig.js';
-import type { Config, LedgerConfig } from './config.js';
+import type { Config, LedgerConfig, RetentionConfig } from './config.js';
 import { createHttpApp } from './ingress/app.js';
 import type { ReadinessCheck } from './ingress/health.js';
 import { createIngressMetrics } from './ingress/ingressMetrics.js';
@@ -28,6 +28,10 @@ import { StoreUnavailableError, type EventStore } from './store/eventStore.js';
 import { openEventStore } from './store/openEventStore.js';
 import { sealReadModelFor } from './projector/readModelSealing.js';
 import { createUiRouter } from './ui/uiRouter.js';
+import {
+  recoverErasuresOnStart,
+  startRetentionIfConfigured,
+} from './retention/serviceRetention.js';
 import { loadSchemaSet } from './validation/schemas.js';
 
 export interface ServiceOptions {
@@ -35,6 +39,8 @@ export interface ServiceOptions {
   readonly fetch?: FetchLike;
   /** Signed checkpoints (every interval and at shutdown) when it holds a signing key. */
   readonly ledger?: LedgerConfig;
+  /** Erasure recovery at start; with `enforce`, the retention schedule. */
+  readonly retention?: RetentionConfig;
 }
 
 export interface RunningService {
@@ -71,6 +77,7 @@ export async function startService(
     });
     undo.push(() => store.close());
     await recordPreLedgerEventsOnStart(store, logger);
+    await recoverErasuresOnStart(store, logger);
     // Undone after the processors stop and before the store closes: the shutdown checkpoint
     // then covers every write of this instance.
     const checkpoints = startCheckpointsIfConfigured(options.ledger, store, logger);
@@ -124,6 +131,14 @@ export async function startService(
       client,
     });
     if (reconciliation) processors.push(reconciliation.done);
+    const retention = startRetentionIfConfigured(options.retention, logger, {
+      store,
+      readModelDb,
+      registry,
+      signal: stop.signal,
+      projections: projectionRunner,
+    });
+    if (retention) processors.push(retention.done);
 
     const readinessChecks: ReadinessCheck[] = [
       {

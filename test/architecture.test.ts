@@ -51,7 +51,18 @@ const RULES: ImportRules = {
     'src/events',
     'src/lib',
   ],
+  'src/retention': [
+    'projections',
+    'src/readmodel',
+    'src/projector',
+    'src/processing',
+    'src/store',
+    'src/events',
+    'src/lib',
+    'src/config',
+  ],
   'src/audit': [
+    'src/retention',
     'projections',
     'src/readmodel',
     'src/reconcile',

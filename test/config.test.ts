@@ -1,7 +1,13 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { COMMAND_SETTINGS, ConfigError, loadConfig, readEnvironment } from '../src/config.js';
+import {
+  COMMAND_SETTINGS,
+  ConfigError,
+  loadConfig,
+  loadRetentionConfig,
+  readEnvironment,
+} from '../src/config.js';
 import { ENCRYPTION_ENV } from './helpers/encryptionKey.js';
 
 const SECRET = `whsec_${Buffer.alloc(24, 7).toString('base64')}`;
@@ -170,6 +176,38 @@ void t.test('every command lists only settings that exist', async (t) => {
       );
     }
   }
+});
+
+void t.test('retention settings default to five years, not enforced, checked daily', async (t) => {
+  t.same(loadRetentionConfig({}), {
+    retentionDays: 1826,
+    enforce: false,
+    intervalMs: 86_400_000,
+  });
+  t.same(
+    loadRetentionConfig({
+      RETENTION_DAYS: '3650',
+      RETENTION_ENFORCE: 'TRUE',
+      RETENTION_INTERVAL_MS: '60000',
+    }),
+    { retentionDays: 3650, enforce: true, intervalMs: 60_000 },
+  );
+});
+
+void t.test('bad retention settings are named together', async (t) => {
+  const error = t.throws(() =>
+    loadRetentionConfig({
+      RETENTION_DAYS: 'five years',
+      RETENTION_ENFORCE: 'yes',
+      RETENTION_INTERVAL_MS: '10',
+    }),
+  ) as ConfigError;
+  t.type(error, ConfigError);
+  t.match(error.problems, [
+    /RETENTION_DAYS must be a whole number from 0 to 36500 \(got "five years"\)/,
+    /RETENTION_ENFORCE must be true or false \(got "yes"\)/,
+    /RETENTION_INTERVAL_MS must be a whole number from 1000/,
+  ]);
 });
 
 void t.test(

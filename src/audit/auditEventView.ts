@@ -5,6 +5,7 @@
  * stays small; `rawUrl` fetches the exact bytes of one event (see rawBody.ts).
  */
 import { comPilotTime } from '../../projections/customerState.js';
+import { isErasedEvent } from '../events/erasedEvent.js';
 import type { RecordedEvent } from '../store/eventStore.js';
 import type { SignatureProof } from './signatureProof.js';
 import { bodyText } from '../lib/bodyText.js';
@@ -39,6 +40,11 @@ export interface AuditEventView {
   readonly rawUrl: string;
   /** Present when the caller asked for re-verification; null for events that are not deliveries. */
   readonly signature?: SignatureProof | null;
+  /**
+   * True when the event's data was crypto-shredded: `body` is null, and the erasure record in
+   * the customer's stream (type `ledger.customer-erased`) says who erased it, when and why.
+   */
+  readonly erased?: true;
 }
 
 /** Bodies up to this size are inlined in lists: 64 KiB. */
@@ -48,7 +54,8 @@ export function toAuditEventView(
   event: RecordedEvent,
   inlineBodyMaxBytes: number = INLINE_BODY_MAX_BYTES,
 ): AuditEventView {
-  const inline = event.data.length <= inlineBodyMaxBytes;
+  const erased = isErasedEvent(event);
+  const inline = event.data.length <= inlineBodyMaxBytes && !erased;
   const body = inline ? bodyText(event.data) : undefined;
   const svixId = event.metadata.svixId;
   return {
@@ -67,6 +74,7 @@ export function toAuditEventView(
     ...(body?.base64 ? { bodyEncoding: 'base64' as const } : {}),
     bodyBytes: event.data.length,
     rawUrl: rawUrlOf(event),
+    ...(erased ? { erased: true as const } : {}),
   };
 }
 

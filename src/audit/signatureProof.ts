@@ -14,17 +14,20 @@
  *   configured secret reproduces any stored signature: it was signed with a secret that is not
  *   configured here (rotated out, or never ours). A tamper that also rewrote `bodySha256`
  *   consistently lands here too; both verdicts are failures for `compilot-ledger verify`.
+ * - `erased`: the body was crypto-shredded (docs/retention.md); there is nothing left to check a
+ *   signature over. verify accepts it only where an erasure record covers the event.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
-export type SignatureVerdict = 'valid' | 'invalid' | 'no-matching-secret';
+export type SignatureVerdict = 'valid' | 'invalid' | 'no-matching-secret' | 'erased';
 
 export type SignatureReason =
   | 'body-sha256-mismatch'
   | 'metadata-incomplete'
   | 'malformed-signature-headers'
   | 'no-secret-configured'
-  | 'signed-with-unknown-secret';
+  | 'signed-with-unknown-secret'
+  | 'body-erased';
 
 export interface SignatureProof {
   readonly verdict: SignatureVerdict;
@@ -61,7 +64,10 @@ export function createSignatureProver(secrets: readonly string[]): SignatureProv
       'base64',
     ),
   );
-  return (delivery) => prove(keys, delivery);
+  return (delivery) =>
+    (delivery as { encryption?: { state?: unknown } }).encryption?.state === 'erased'
+      ? { verdict: 'erased', reason: 'body-erased' }
+      : prove(keys, delivery);
 }
 
 function prove(keys: readonly Buffer[], delivery: StoredDelivery): SignatureProof {

@@ -20,6 +20,7 @@ import {
   readEncryptionMigration,
   type EncryptionMigrationRecord,
 } from '../privacy/encryptionMigrationRecord.js';
+import { createErasureChecker, type ErasureCounts } from '../retention/erasureEvidence.js';
 import { createMigrationChecker } from './migrationVerification.js';
 import type { EventStore, RecordedEvent } from '../store/eventStore.js';
 import {
@@ -42,7 +43,8 @@ export type ProblemKind =
   | 'checkpoint'
   | 'store'
   | 'encryption'
-  | 'migration';
+  | 'migration'
+  | 'erasure';
 
 export interface StoreProblem {
   readonly kind: ProblemKind;
@@ -59,6 +61,8 @@ export interface StoreVerificationSummary {
   readonly links: { readonly stored: number; readonly computed: number };
   readonly webhooks: WebhookEvidenceCounts;
   readonly snapshots: { readonly linked: number; readonly unlinked: number };
+  /** Crypto-shredded events (chain intact, body unreadable) and the records covering them. */
+  readonly erasure: ErasureCounts;
   readonly checkpoint: CheckpointSummary | undefined;
   /** Whether the adapter had its own consistency checks (SQLite does). */
   readonly storeChecks: boolean;
@@ -114,6 +118,7 @@ export async function verifyStore(
   const heads = new StreamHeads();
   const webhooks = createWebhookEvidenceChecker(options.prove);
   const snapshots = createSnapshotCausationChecker();
+  const erasure = createErasureChecker();
   const checkpoints =
     options.checkpoint === undefined ? undefined : createCheckpointChecker(options.checkpoint);
   for (const finding of options.checkpoint ? checkpointFileFindings(options.checkpoint) : []) {
@@ -174,7 +179,12 @@ export async function verifyStore(
       heads.advance(event, event.link ?? link);
 
       const encryption = checkEncryption(event);
-      for (const message of encryption.problems) await report('encryption', message, event);
+      // An erased event is accounted for by an erasure record or reported at the end
+      // (erasureEvidence.ts); every other problem of its encryption is reported here.
+      const erased = erasure.check(event);
+      for (const message of erased ? [] : encryption.problems) {
+        await report('encryption', message, event);
+      }
       // An unreadable body has no signature or content to check.
       for (const finding of encryption.readable ? webhooks.check(event) : []) {
         await report(finding.kind, finding.message, event);
@@ -195,6 +205,9 @@ export async function verifyStore(
       `the chained-after-the-fact record counts ${chained.range.count} events without a stored link, the store holds ${computed}`,
     );
   }
+  for (const finding of erasure.finish()) {
+    await report(finding.kind, finding.message, finding.event as RecordedEvent | undefined);
+  }
   for (const finding of migration.finish()) {
     await report('migration', finding.message, finding.event);
   }
@@ -212,6 +225,7 @@ export async function verifyStore(
     links: { stored, computed },
     webhooks: webhooks.counts(),
     snapshots: { linked, unlinked },
+    erasure: erasure.counts(),
     checkpoint: checkpoints?.summary(),
     storeChecks: store.checkConsistency !== undefined,
     problems,

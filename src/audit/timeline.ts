@@ -14,6 +14,7 @@ import {
   kycKeyOf,
   type KycHistoryEntry,
 } from '../../projections/kycHistory.js';
+import { erasureSummaryOf, isPurgeMarker } from '../retention/erasureView.js';
 import type { RecordedEvent } from '../store/eventStore.js';
 import { comPilotTimeOf, eventOrigin, receivedAt, type EventOrigin } from './auditEventView.js';
 import { isWebhookDelivery, type SignatureProof, type SignatureProver } from './signatureProof.js';
@@ -57,7 +58,8 @@ export function timelineBuilder(prove?: SignatureProver) {
       if (key !== undefined) docs.set(key, evolveKyc(docs.get(key), event));
       svixIds.set(event.id, svixIdOf(event));
       state = evolveCustomer(state, event);
-      pending.push(pendingRow(event, prove));
+      // Purge markers are bookkeeping of the erasure record, which has its own row.
+      if (!isPurgeMarker(event)) pending.push(pendingRow(event, prove));
     },
     finish(): Timeline {
       const observations = [...docs.values()].flatMap((doc) => (doc ? [doc] : []));
@@ -78,11 +80,11 @@ export function timelineBuilder(prove?: SignatureProver) {
         if (carrier === undefined) continue;
         entriesByEvent.set(carrier, [...(entriesByEvent.get(carrier) ?? []), entry]);
       }
-      const rows = pending.map(({ row, evidence }) => {
+      const rows = pending.map(({ row: { erasureSummary, ...row }, evidence }) => {
         const carried = entriesByEvent.get(row.eventId) ?? [];
         return {
           ...row,
-          changes: carried.map(describeChange),
+          changes: erasureSummary ?? carried.map(describeChange),
           reason: carried.find((entry) => entry.reason !== null)?.reason ?? null,
           evidence: describeEvidence(evidence, svixIds),
         };
@@ -114,11 +116,14 @@ interface EvidenceSource {
 }
 
 interface PendingRow {
-  readonly row: Omit<TimelineRow, 'changes' | 'reason' | 'evidence'>;
+  readonly row: Omit<TimelineRow, 'changes' | 'reason' | 'evidence'> & {
+    readonly erasureSummary?: readonly string[];
+  };
   readonly evidence: EvidenceSource;
 }
 
 function pendingRow(event: RecordedEvent, prove: SignatureProver | undefined): PendingRow {
+  const summary = erasureSummaryOf(event);
   const svixId = svixIdOf(event);
   const at = comPilotTimeOf(event);
   return {
@@ -133,6 +138,7 @@ function pendingRow(event: RecordedEvent, prove: SignatureProver | undefined): P
       origin: eventOrigin(event),
       ...reconciliationOf(event),
       ...(prove && { signature: isWebhookDelivery(event) ? prove(event) : null }),
+      ...(summary && { erasureSummary: summary }),
     },
     evidence: {
       id: event.id,
@@ -153,6 +159,8 @@ function describeChange(entry: KycHistoryEntry): string {
       return `${entry.kind}: ${entry.to ?? 'no result'}`;
     case 'deleted':
       return 'deleted';
+    case 'erased':
+      return 'data erased';
     default:
       return `${entry.kind}: ${entry.from ?? '(none)'} -> ${entry.to ?? '(none)'}`;
   }

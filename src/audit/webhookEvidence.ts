@@ -11,6 +11,7 @@ import {
   deliveryEventId,
   quarantineEntryId,
 } from '../ingress/deliveryIdentity.js';
+import { isErasedEvent } from '../events/erasedEvent.js';
 import type { RecordedEvent } from '../store/eventStore.js';
 import type { SignatureProver, SignatureVerdict } from './signatureProof.js';
 
@@ -39,6 +40,7 @@ export function createWebhookEvidenceChecker(prove?: SignatureProver): WebhookEv
     valid: 0,
     invalid: 0,
     'no-matching-secret': 0,
+    erased: 0,
   };
   let deliveries = 0;
   /** svix id -> where it was first seen, one map for events and one for quarantine entries. */
@@ -62,7 +64,8 @@ export function createWebhookEvidenceChecker(prove?: SignatureProver): WebhookEv
     if (prove !== undefined) {
       const proof = prove(event);
       signatures[proof.verdict] += 1;
-      if (proof.verdict !== 'valid') {
+      // An erased body is accounted for by its erasure record (erasureEvidence.ts).
+      if (proof.verdict !== 'valid' && proof.verdict !== 'erased') {
         findings.push({
           kind: 'signature',
           message: `signature ${proof.verdict} (${proof.reason ?? 'unknown'})`,
@@ -113,7 +116,7 @@ export function createWebhookEvidenceChecker(prove?: SignatureProver): WebhookEv
         message: `svix id ${svixId} is stored twice (first at ${first})`,
       });
     } else stored.set(svixId, here);
-    findings.push(...bodyFindings(event));
+    if (!isErasedEvent(event)) findings.push(...bodyFindings(event));
     return findings;
   }
 

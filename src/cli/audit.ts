@@ -83,7 +83,9 @@ export async function run(args: string[], deps: CliDeps): Promise<number> {
       await printTimeline(deps, customerId, at, inStream, timeline);
     }
     const failed = timeline.rows.filter(
-      (row) => row.signature && row.signature.verdict !== 'valid',
+      // An erased body has no signature left to check; its erasure record accounts for it.
+      (row) =>
+        row.signature && row.signature.verdict !== 'valid' && row.signature.verdict !== 'erased',
     );
     if (values.verify && config.webhookSecrets.length === 0) {
       deps.stderr.write('COMPILOT_WEBHOOK_SECRET is not set: no signature can be verified\n');
@@ -118,18 +120,21 @@ async function printTimeline(
   }
   await out('');
   const state = timeline.state;
+  const erasedAt = state?.evidence.erased?.at;
   await out(
-    state
-      ? `State: status ${state.status ?? '(none)'}, risk score ${state.riskScore ?? '(none)'}, ` +
+    erasedAt !== undefined
+      ? `State: erased at ${erasedAt} (ids and dates only are kept)`
+      : state
+        ? `State: status ${state.status ?? '(none)'}, risk score ${state.riskScore ?? '(none)'}, ` +
           `onboarding level ${state.onboardingLevel ?? '(none)'}${state.deleted ? ', deleted' : ''}`
-      : 'State: none recorded at that point',
+        : 'State: none recorded at that point',
   );
   const proofs = timeline.rows.map((row) => row.signature).filter((p): p is SignatureProof => !!p);
   if (timeline.rows.some((row) => row.signature !== undefined)) {
     const count = (verdict: string) => proofs.filter((p) => p.verdict === verdict).length;
     await out(
       `Signatures: ${count('valid')} valid, ${count('invalid')} invalid, ` +
-        `${count('no-matching-secret')} no-matching-secret`,
+        `${count('no-matching-secret')} no-matching-secret, ${count('erased')} erased`,
     );
   }
 }

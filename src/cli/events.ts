@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { COMMAND_SETTINGS, loadConfig } from '../config.js';
 import { bodyText } from '../lib/bodyText.js';
 import { createLogger } from '../lib/logger.js';
+import { isErasedEvent } from '../events/erasedEvent.js';
 import type { RecordedEvent } from '../store/eventStore.js';
 import { readLogPages, readStreamPages } from '../store/logPages.js';
 import { openEventStore } from '../store/openEventStore.js';
@@ -87,6 +88,8 @@ export function toJson(event: RecordedEvent): Record<string, unknown> {
     metadata: event.metadata,
     data: body.text,
     ...(body.base64 ? { dataEncoding: 'base64' } : {}),
+    // Crypto-shredded: data is empty; the customer's erasure record says why.
+    ...(isErasedEvent(event) ? { erased: true } : {}),
     // Encrypted at rest: the link covers these bytes, so an export stays recomputable.
     ...(event.encryption === undefined
       ? {}

@@ -38,6 +38,19 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: Cli
     summary: 'sign a checkpoint of the store now (--public-key prints the verifying key)',
     load: () => import('./checkpoint.js'),
   },
+  offboard: {
+    summary: 'record the end of the business relationship with a customer (--at T --reason R)',
+    load: () => import('./offboard.js'),
+  },
+  retention: {
+    summary: 'list the customers whose retention period has passed (retention due)',
+    load: () => import('./retentionDue.js'),
+  },
+  erase: {
+    summary:
+      "erase a customer's personal data (crypto-shredding; --override before the period ends)",
+    load: () => import('./erase.js'),
+  },
   export: {
     summary: 'export a stream or the whole log (--format ndjson|csv)',
     load: () => import('./export.js'),

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { loadConfig, loadLedgerConfig } from '../config.js';
+import { loadConfig, loadLedgerConfig, loadRetentionConfig } from '../config.js';
 import { createLogger } from '../lib/logger.js';
 import { startService } from '../service.js';
 import { UsageError, type CliDeps } from './deps.js';
@@ -25,7 +25,8 @@ export async function run(args: string[], deps: CliDeps): Promise<number> {
   const config = loadConfig(deps.env, { requireWebhookSecret: true });
   const ledger = loadLedgerConfig(deps.env);
   const logger = createLogger(config.logLevel);
-  const service = await startService(config, logger, { ledger });
+  const retention = loadRetentionConfig(deps.env);
+  const service = await startService(config, logger, { ledger, retention });
   await waitForAbort(deps.stopSignal);
   await service.close();
   return 0;

@@ -122,6 +122,7 @@ function describe(summary: StoreVerificationSummary): string[] {
     `links: ${links.stored} stored links recomputed, ${links.computed} computed for events chained after the fact`,
     `webhook deliveries: ${webhooks.deliveries} (${signatures}; ids, types, streams, svix ids checked)`,
     `details snapshots: ${snapshots.linked} linked, ${snapshots.unlinked} unlinked`,
+    `erased: ${count(summary.erasure.erased, 'event')} erased, covered by ${count(summary.erasure.records, 'erasure record')} (chain and body hashes intact, signatures no longer checkable)`,
     checkpoint === undefined
       ? 'checkpoint: none given (only a checkpoint kept off the machine proves completeness)'
       : `checkpoint: position ${checkpoint.position}, ${checkpoint.streams} streams, root ${checkpoint.merkleRoot} ` +

@@ -12,12 +12,15 @@
  * readable after the key is gone). Metadata is never encrypted: it holds ids, times, hashes and
  * signatures, never personal data (ingress and the enrichment reactor put nothing else there).
  */
+import { RETENTION_EVENT_TYPES } from '../events/retentionEvents.js';
 import { streamCategory, streamEntityId } from '../events/streams.js';
 
 /** Types written into customer streams that must stay readable after erasure. */
-export const NEVER_ENCRYPTED_TYPES: ReadonlySet<string> = new Set<string>([
-  // The erasure record (issue 15, item 4) is added here by the erasure work.
-]);
+export const NEVER_ENCRYPTED_TYPES: ReadonlySet<string> = new Set<string>(
+  // Offboarding and erasure records and the purge markers: ids, dates and hashes only, and
+  // what remains readable of an erased customer (docs/retention.md).
+  RETENTION_EVENT_TYPES,
+);
 
 export function subjectOf(streamName: string, type: string, data: Uint8Array): string | undefined {
   if (NEVER_ENCRYPTED_TYPES.has(type)) return undefined;

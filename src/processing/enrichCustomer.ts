@@ -19,6 +19,7 @@ import {
 } from '../store/eventStore.js';
 import { detailsSnapshotEvent, type FetchedDetails } from './detailsSnapshot.js';
 import type { EnrichmentMetrics } from './enrichmentMetrics.js';
+import { isCustomerErased } from './erasureGuard.js';
 
 export type { FetchedDetails };
 
@@ -87,6 +88,8 @@ export async function enrichCustomer(
     }
 
     if (!fetched) {
+      // An erased customer is never fetched again: its details would bring the data back.
+      if (await isCustomerErased(store, customerId)) return { written, fetches };
       fetched = await deps.fetchDetails(customerId);
       fetches += 1;
     }

@@ -16,6 +16,7 @@ import type { Logger } from '../lib/logger.js';
 import { uuidv5 } from '../lib/uuidv5.js';
 import type { EventStore } from '../store/eventStore.js';
 import { detailsSnapshotEvent, fetchDetailsEvidence } from './detailsSnapshot.js';
+import { isCustomerErased } from './erasureGuard.js';
 
 export interface RefetchOptions {
   readonly store: EventStore;
@@ -61,6 +62,11 @@ export async function refetchCustomers(
     if (cause === undefined) {
       counts.skipped += 1;
       logger.warn({ customerId }, 'refetch skipped a customer with no stored event');
+      return;
+    }
+    // Erased customers are never fetched again (docs/retention.md).
+    if (await isCustomerErased(store, customerId)) {
+      counts.skipped += 1;
       return;
     }
     const fetched = await fetchDetailsEvidence(customers, customerId, { signal, clock });

@@ -161,6 +161,7 @@ export function customerSchemas(): Json {
             'deleted',
             'scenario',
             'verification-flow',
+            'erased',
           ],
         },
         from: nullableText,

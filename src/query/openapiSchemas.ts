@@ -30,7 +30,10 @@ export function componentSchemas(): Json {
       type: 'object',
       required: ['verdict'],
       properties: {
-        verdict: { enum: ['valid', 'invalid', 'no-matching-secret'] },
+        verdict: {
+          enum: ['valid', 'invalid', 'no-matching-secret', 'erased'],
+          description: 'erased: the body was crypto-shredded; its erasure record accounts for it.',
+        },
         secretIndex: { type: 'integer', minimum: 0 },
         reason: {
           enum: [
@@ -39,6 +42,7 @@ export function componentSchemas(): Json {
             'malformed-signature-headers',
             'no-secret-configured',
             'signed-with-unknown-secret',
+            'body-erased',
           ],
         },
       },
@@ -98,6 +102,12 @@ export function componentSchemas(): Json {
             'Path of the exact stored bytes (GET /streams/{streamName}/events/{revision}/raw).',
         },
         signature: nullable(ref('SignatureProof')),
+        erased: {
+          const: true,
+          description:
+            "Present when the event's data was erased (docs/retention.md): body is null; the " +
+            "erasure record (type ledger.customer-erased) in the customer's stream says why.",
+        },
       },
     },
     AuditTrailPage: {

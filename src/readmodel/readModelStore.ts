@@ -83,6 +83,9 @@ export function openReadModel(path: string, options: OpenReadModelOptions = {}):
     db.pragma('wal_autocheckpoint = 16384');
     db.pragma(`journal_size_limit = ${64 * 2 ** 20}`);
     db.pragma('temp_store = MEMORY');
+    // Deleted and overwritten rows are zeroed on disk: an erased customer's personal data must
+    // not survive in free pages of the read model (docs/retention.md).
+    db.pragma('secure_delete = ON');
     db.transaction(() => {
       const applicationId = db.pragma('application_id', { simple: true }) as number;
       if (applicationId !== 0 && applicationId !== APPLICATION_ID) {

@@ -13,6 +13,7 @@ import { DETAILS_EVENT_TYPE } from '../events/types.js';
 import type { Logger } from '../lib/logger.js';
 import { uuidv5 } from '../lib/uuidv5.js';
 import { detailsSnapshotEvent, type FetchedDetails } from '../processing/detailsSnapshot.js';
+import { holdsErasureRecord } from '../processing/erasureGuard.js';
 import type { EventStore } from '../store/eventStore.js';
 import { compareEntry, type Difference, type LedgerView } from './compareEntry.js';
 import type { RunCounts, StartRef } from './runRecords.js';
@@ -49,7 +50,12 @@ export function createRepairer(deps: RepairerDeps): Repairer {
   async function ledgerState(customerId: string) {
     const events = await store.readStream(customerStream(customerId));
     const snapshotId = reconcileSnapshotId(runId, customerId);
-    return { state: foldCustomer(events), recorded: events.find((e) => e.id === snapshotId) };
+    return {
+      state: foldCustomer(events),
+      recorded: events.find((e) => e.id === snapshotId),
+      // Never fetched again once erased: ComPilot may still list it, the ledger must not refill it.
+      erased: holdsErasureRecord(events),
+    };
   }
 
   /** Fetches the details and appends them, unless they agree with the ledger after all. */
@@ -119,7 +125,8 @@ export function createRepairer(deps: RepairerDeps): Repairer {
 
   return {
     async checkEntry(entry) {
-      const { state, recorded } = await ledgerState(entry.id);
+      const { state, recorded, erased } = await ledgerState(entry.id);
+      if (erased) return;
       if (recorded !== undefined) {
         // Recorded by this run before it crashed and was resumed: count it, do not redo it.
         const meta = recorded.metadata.reconciliation as { differences?: Difference[] } | undefined;
@@ -136,8 +143,8 @@ export function createRepairer(deps: RepairerDeps): Repairer {
     },
 
     async checkUnlisted(customerId) {
-      const { state } = await ledgerState(customerId);
-      if (state === undefined || state.deleted) return 'present';
+      const { state, erased } = await ledgerState(customerId);
+      if (state === undefined || state.deleted || erased) return 'present';
       if (deps.dryRun) {
         counts.missing += 1;
         return 'missing';

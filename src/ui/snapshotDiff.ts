@@ -5,6 +5,7 @@
 import { DETAILS_EVENT_TYPE } from '../events/types.js';
 import type { RecordedEvent } from '../store/eventStore.js';
 import { receivedAt } from '../audit/auditEventView.js';
+import { isErasedEvent } from '../events/erasedEvent.js';
 
 export interface FieldChange {
   readonly path: string;
@@ -20,6 +21,8 @@ export interface SnapshotChanges {
   readonly fetchedAt: string;
   /** Null for the first snapshot (nothing to compare with) and for a body that is not JSON. */
   readonly changes: readonly FieldChange[] | null;
+  /** The snapshot's data was erased (docs/retention.md): nothing to show or compare. */
+  readonly erased?: true;
 }
 
 const MAX_VALUE = 200;
@@ -38,6 +41,16 @@ export function snapshotTracker() {
   return {
     add(event: RecordedEvent): void {
       if (event.type !== DETAILS_EVENT_TYPE) return;
+      if (isErasedEvent(event)) {
+        result.push({
+          eventId: event.id,
+          position: event.position,
+          fetchedAt: receivedAt(event).toISOString(),
+          changes: null,
+          erased: true,
+        });
+        return;
+      }
       const fields = flattenBody(event.data);
       result.push({
         eventId: event.id,

@@ -60,6 +60,7 @@ void t.test('verify passes on an intact store and says what it checked', async (
     'links: 7 stored links recomputed, 0 computed for events chained after the fact',
     'webhook deliveries: 6 (signatures 6 valid, 0 invalid, 0 no-matching-secret; ids, types, streams, svix ids checked)',
     'details snapshots: 1 linked, 0 unlinked',
+    'erased: 0 events erased, covered by 0 erasure records (chain and body hashes intact, signatures no longer checkable)',
     'checkpoint: none given (only a checkpoint kept off the machine proves completeness)',
     'store: global positions and streams table checked',
     'verify: OK',

@@ -10,7 +10,7 @@ import { openKurrentDbEventStore } from '../../src/store/kurrentDbEventStore.js'
 import { openSqliteEventStore } from '../../src/store/sqliteEventStore.js';
 import { startKurrentGrpcDouble } from '../helpers/kurrentGrpcDouble/index.js';
 import { startLiveTraffic } from '../helpers/liveTraffic.js';
-import { appendJourney } from '../helpers/projectionEvents.js';
+import { appendJourney, appendWebhook, fixture } from '../helpers/projectionEvents.js';
 import { createHarness, dumpReadModel, reached, silent } from '../helpers/projectionHarness.js';
 
 const names = projections.map((p) => p.name);
@@ -21,6 +21,8 @@ async function logOf(t: Test, customers: number) {
   const storePath = join(dir, 'events.db');
   const store = openSqliteEventStore({ path: storePath });
   for (let n = 0; n < customers; n++) await appendJourney(store, n);
+  // A deletion, so the retention projection has a row too.
+  await appendWebhook(store, fixture('customer.deleted', { customerId: 'cust-0' }), 'deleted-0');
   const head = await store.headPosition();
   const events = (await store.readAll({ maxCount: 100_000 })).length;
   await store.close();
@@ -118,7 +120,7 @@ void t.test('a thread that cannot open the read model fails the rebuild, naming 
       threads: 2,
       logLevel: 'silent',
     }),
-    /rebuild thread \(customer-state, alerts\) failed: .+/,
+    /rebuild thread \(customer-state, alerts, retention\) failed: .+/,
   );
 });
 

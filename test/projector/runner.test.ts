@@ -236,11 +236,14 @@ void t.test(
     const before = listCustomers(h.db, { limit: 100 });
     t.equal(before.items.length, 30);
 
-    const v2: Projection = { ...customerStateProjection, version: 2 };
+    const v2: Projection = {
+      ...customerStateProjection,
+      version: customerStateProjection.version + 1,
+    };
     const runner = h.start({ projections: [v2], rebuildBatchSize: 4 });
     // Queries keep answering from version 1 until the switch.
     let answered = 0;
-    while (runner.status().projections[0]!.servingVersion !== 2) {
+    while (runner.status().projections[0]!.servingVersion !== v2.version) {
       t.equal(listCustomers(h.db, { limit: 100 }).items.length, 30);
       answered += 1;
       await new Promise((resolve) => setImmediate(resolve));
@@ -254,7 +257,7 @@ void t.test(
       .all();
     t.same(
       tables,
-      [`customers_v2_g${runner.status().projections[0]!.servingGeneration}`],
+      [`customers_v${v2.version}_g${runner.status().projections[0]!.servingGeneration}`],
       'old tables dropped',
     );
   },

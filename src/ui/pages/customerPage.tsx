@@ -6,7 +6,7 @@ import type { CustomerReport } from '../customerReport.js';
 import { EventsList, SnapshotsList } from './evidence.js';
 import { AlertsTable, KycHistoryTable, TimelineTable } from './history.js';
 import { customerHref } from './homePage.js';
-import { Layout, type PageContext } from './layout.js';
+import { Layout, Time, type PageContext } from './layout.js';
 import { PointInTimeForm, PointInTimeResult } from './pointInTimeSection.js';
 import { StateTable } from './stateTable.js';
 
@@ -21,7 +21,9 @@ export function CustomerPage(props: {
   const state = report.current ?? report.folded;
   const checkpoint = context.ledger.checkpoint;
   const proofs = report.events.map((event) => event.signature).filter((proof) => !!proof);
-  const failing = proofs.filter((proof) => proof.verdict !== 'valid').length;
+  // An erased body has no signature left to check: its erasure record accounts for it.
+  const failing = proofs.filter((p) => p.verdict !== 'valid' && p.verdict !== 'erased').length;
+  const erasure = state?.evidence.erased;
   const proofsByEvent = new Map(report.events.map((event) => [event.id, event.signature]));
   return (
     <Layout title={`Customer ${report.customerId}`} context={context} current="customers">
@@ -47,6 +49,13 @@ export function CustomerPage(props: {
           <span class="badge badge-invalid">{failing} not valid</span>
         )}
       </p>
+      {erasure && (
+        <p class="notice erased">
+          This customer was erased on <Time value={erasure.at} />: its personal data can no longer
+          be read. The erasure record (position <code>{erasure.position}</code>, type{' '}
+          <code>{erasure.eventType}</code>) says by whom, why and on which legal basis.
+        </p>
+      )}
       <nav aria-label="On this page" class="toc no-print">
         <ul>
           <li>

@@ -8,6 +8,7 @@ const VERDICT_LABELS: Readonly<Record<SignatureProof['verdict'], string>> = {
   valid: 'signature valid',
   invalid: 'signature INVALID',
   'no-matching-secret': 'no matching secret',
+  erased: 'erased (signature no longer checkable)',
 };
 
 export function SignatureBadge({ proof }: { proof: SignatureProof | null | undefined }) {
@@ -51,7 +52,12 @@ export function EventsList(props: { events: readonly AuditEventView[]; truncated
                 </>
               )}
             </dl>
-            {event.body === null ? (
+            {event.erased ? (
+              <p class="erased">
+                The data of this event was erased; the erasure record in this customer&apos;s stream
+                says by whom, when and why.
+              </p>
+            ) : event.body === null ? (
               <p>
                 The raw body ({event.bodyBytes} bytes) is too large to show inline:{' '}
                 <a href={rawHref(event.streamName, event.revision)}>
@@ -97,7 +103,9 @@ export function SnapshotsList({ snapshots }: { snapshots: readonly SnapshotChang
             Snapshot fetched <Time value={snapshot.fetchedAt} /> (position{' '}
             <code>{snapshot.position}</code>)
           </p>
-          {snapshot.changes === null ? (
+          {snapshot.erased ? (
+            <p class="none">The data of this snapshot was erased.</p>
+          ) : snapshot.changes === null ? (
             <p class="none">
               {index === 0 ? 'First snapshot: nothing to compare with.' : 'Body is not JSON.'}
             </p>

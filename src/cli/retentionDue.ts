@@ -1,0 +1,73 @@
+/**
+ * `compilot-ledger retention due [--json]`: the customers whose retention period has passed
+ * and who are not erased yet, from the `retention` projection.
+ */
+import { existsSync } from 'node:fs';
+import { COMMAND_SETTINGS, loadConfig, loadRetentionConfig } from '../config.js';
+import { openReadModel } from '../readmodel/readModelStore.js';
+import { listDueCustomers } from '../readmodel/retentionQueries.js';
+import { parseCommandArgs, usageError } from './auditSupport.js';
+import type { CliDeps } from './deps.js';
+import { writeLine } from './output.js';
+
+export const USAGE = `usage: compilot-ledger retention due [--json]
+
+Lists the customers not yet erased whose relationship ended (customer.deleted by ComPilot's
+time, or an offboarding record) at least RETENTION_DAYS (default 1826) ago: customer id, end of
+relationship, its source, and since when the customer is erasable. Reads the read model
+(READ_MODEL_URL), so it is as current as the service's projections.
+
+  --json    one JSON document instead of text
+
+Exit codes: 0 ok (also when none is due), 1 no read model, 2 usage error.`;
+
+const OPTIONS = {
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export async function run(args: string[], deps: CliDeps): Promise<number> {
+  const parsed = parseCommandArgs(deps, args, OPTIONS, true, USAGE);
+  if (typeof parsed === 'number') return parsed;
+  const { values, positionals } = parsed;
+  if (positionals.length !== 1 || positionals[0] !== 'due') {
+    return usageError(deps, 'the only retention subcommand is "due"', USAGE);
+  }
+  const config = loadConfig(deps.env, { settings: COMMAND_SETTINGS.retention });
+  const { retentionDays } = loadRetentionConfig(deps.env);
+  if (!existsSync(config.readModelPath)) {
+    deps.stderr.write(`no read model at ${config.readModelPath} (start serve or run rebuild)\n`);
+    return 1;
+  }
+  const db = openReadModel(config.readModelPath, { readonly: true });
+  try {
+    const now = new Date();
+    const due = listDueCustomers(db, now, retentionDays);
+    if (due === undefined) {
+      deps.stderr.write(
+        'the retention projection has not been built yet (start serve or run rebuild retention)\n',
+      );
+      return 1;
+    }
+    if (values.json) {
+      await writeLine(
+        deps.stdout,
+        JSON.stringify({ now: now.toISOString(), retentionDays, customers: due }),
+      );
+      return 0;
+    }
+    await writeLine(
+      deps.stdout,
+      `${due.length} customer(s) due for erasure (RETENTION_DAYS=${retentionDays})`,
+    );
+    for (const customer of due) {
+      await writeLine(
+        deps.stdout,
+        `${customer.customerId}  ended ${customer.relationshipEnd} (${customer.source})  due since ${customer.dueSince}`,
+      );
+    }
+    return 0;
+  } finally {
+    db.close();
+  }
+}

@@ -1,0 +1,38 @@
+/** Reads of the `retention` projection: whose retention period has passed. */
+import type Database from 'better-sqlite3';
+import { dueCutoff, erasableFrom } from '../../projections/relationshipEnd.js';
+import { hasView, statement } from './sql.js';
+
+export interface DueCustomer {
+  readonly customerId: string;
+  /** The end of the business relationship. */
+  readonly relationshipEnd: string;
+  readonly source: 'customer.deleted' | 'offboarded';
+  /** relationshipEnd + RETENTION_DAYS. */
+  readonly dueSince: string;
+}
+
+/**
+ * Customers not yet erased whose relationship ended at least `retentionDays` before `now`,
+ * longest overdue first; undefined when the projection has not been built yet.
+ */
+export function listDueCustomers(
+  db: Database.Database,
+  now: Date,
+  retentionDays: number,
+): DueCustomer[] | undefined {
+  if (!hasView(db, 'retention')) return undefined;
+  const cutoff = dueCutoff(now, retentionDays);
+  const rows = statement(
+    db,
+    `SELECT customer_id, relationship_end, end_source FROM retention
+      WHERE erased_at IS NULL AND relationship_end IS NOT NULL AND relationship_end <= ?
+      ORDER BY relationship_end, customer_id`,
+  ).all(cutoff) as { customer_id: string; relationship_end: string; end_source: string }[];
+  return rows.map((row) => ({
+    customerId: row.customer_id,
+    relationshipEnd: row.relationship_end,
+    source: row.end_source as DueCustomer['source'],
+    dueSince: erasableFrom(row.relationship_end, retentionDays),
+  }));
+}

@@ -1,0 +1,23 @@
+/**
+ * The ids of the records an erasure writes: derived from the customer (and the alert or KYC
+ * observation), so a retried or recovered erasure finds what it wrote before.
+ */
+import { uuidv5 } from '../lib/uuidv5.js';
+
+/** One erasure per customer: a retried or recovered erasure finds its own record. */
+export function erasureEventId(customerId: string): string {
+  return uuidv5(`${customerId}|erasure`);
+}
+
+export function alertPurgeEventId(customerId: string, alertId: string): string {
+  return uuidv5(`${customerId}|erasure|alert|${alertId}`);
+}
+
+export function kycPurgeEventId(customerId: string, key: string): string {
+  return uuidv5(`${customerId}|erasure|kyc|${key}`);
+}
+
+/** The same offboarding given twice is one record. */
+export function offboardEventId(customerId: string, at: string, reason: string): string {
+  return uuidv5(`${customerId}|offboarded|${at}|${reason}`);
+}

@@ -1,0 +1,40 @@
+/**
+ * RETENTION_ENFORCE inside `serve`: a run at start, then the next RETENTION_INTERVAL_MS after
+ * each ended. After a run that erased anything, once the projections have applied the erasure
+ * records and markers, `afterErasure` runs (the service truncates the read model's WAL there,
+ * so no old page image of the purged rows stays in it).
+ */
+import { sleep } from '../lib/sleep.js';
+import { eraseDueCustomers, type ErasureRunDeps, type ErasureRunResult } from './erasureRun.js';
+
+export interface RetentionScheduleOptions extends ErasureRunDeps {
+  readonly signal: AbortSignal;
+  readonly intervalMs: number;
+  readonly afterErasure?: () => Promise<void>;
+}
+
+export interface RetentionSchedule {
+  lastRun(): ErasureRunResult | undefined;
+  readonly done: Promise<void>;
+}
+
+export function startRetentionSchedule(options: RetentionScheduleOptions): RetentionSchedule {
+  const { logger, signal } = options;
+  let last: ErasureRunResult | undefined;
+  async function loop(): Promise<void> {
+    while (!signal.aborted) {
+      try {
+        last = await eraseDueCustomers(options);
+        if (last.erased + last.recovered > 0) await options.afterErasure?.();
+      } catch (error) {
+        if (signal.aborted) break;
+        logger.error({ errorName: (error as Error).name }, 'retention run failed');
+      }
+      await sleep(options.intervalMs, signal).catch(() => undefined);
+    }
+  }
+  const done = loop().catch((error: unknown) => {
+    logger.error({ errorName: (error as Error).name }, 'retention job stopped');
+  });
+  return { lastRun: () => last, done };
+}
