@@ -4,11 +4,11 @@ import { projections } from '../../projections/index.js';
 import { findByState } from '../../src/readmodel/generations.js';
 import { openReadModel } from '../../src/readmodel/readModelStore.js';
 import { rebuildProjections } from '../../src/projector/rebuildProjections.js';
-import { openSqliteEventStore } from '../../src/store/sqliteEventStore.js';
 import { appendJourney } from '../helpers/projectionEvents.js';
 import { dumpReadModel, silent } from '../helpers/projectionHarness.js';
 import { notBuilt, spawnCli } from '../helpers/serviceProcess.js';
 import { ENCRYPTION_ENV } from '../helpers/encryptionKey.js';
+import { openEncryptedTestStore, sealThrough } from '../helpers/sealedReadModel.js';
 
 // About 14,000 events: kyc-history (a document per observation) flushes alone at 10,000 staged
 // documents, so the rebuild commits a checkpoint before it reaches the head.
@@ -28,12 +28,12 @@ void t.test(
       LOG_LEVEL: 'warn',
     };
     // Given a log long enough for the rebuild to be caught half-way (journeys appended
-    // 100 at a time, so they share commits)
-    const store = openSqliteEventStore({ path: storePath });
+    // 100 at a time, so they share commits), encrypted at rest as the service writes it
+    const store = openEncryptedTestStore(dir);
     for (let n = 0; n < JOURNEYS; n += 100) {
       await Promise.all(Array.from({ length: 100 }, (_, i) => appendJourney(store, n + i)));
     }
-    const reference = openReadModel(join(dir, 'reference.db'));
+    const reference = sealThrough(openReadModel(join(dir, 'reference.db')), store);
     await rebuildProjections(projections, { store, db: reference, logger: silent });
     const expected = dumpReadModel(reference, projections);
     reference.close();
@@ -64,6 +64,9 @@ void t.test(
         `${projection.name} v${projection.version}: switched (generation ${left[index]},`,
       );
     }
-    t.same(dumpReadModel(db, projections), expected);
+    // Compared with sealed columns opened (random IVs differ between builds)
+    const keys = openEncryptedTestStore(dir, true);
+    t.teardown(() => keys.close());
+    t.same(dumpReadModel(sealThrough(db, keys), projections), expected);
   },
 );
