@@ -35,14 +35,18 @@ export class EncryptingEventStore implements EventStore {
     events: readonly NewEvent[],
     options?: AppendOptions,
   ): Promise<AppendResult> {
-    const stored = await Promise.all(events.map((event) => this.encrypt(streamName, event)));
+    const stored: NewEvent[] = [];
+    for (const event of events) {
+      const subject = subjectOf(streamName, event.type, event.data);
+      if (subject === undefined) {
+        stored.push(event);
+        continue;
+      }
+      // A known customer's key is cached: no promise per event on the ingress's hot path.
+      const key = this.keys.cachedKeyForAppend(subject) ?? (await this.keys.keyForAppend(subject));
+      stored.push(encryptEvent(streamName, event, key));
+    }
     return this.inner.appendToStream(streamName, stored, options);
-  }
-
-  private async encrypt(streamName: string, event: NewEvent): Promise<NewEvent> {
-    const subject = subjectOf(streamName, event.type, event.data);
-    if (subject === undefined) return event;
-    return encryptEvent(streamName, event, await this.keys.keyForAppend(subject));
   }
 
   private readonly decrypt = (event: RecordedEvent): RecordedEvent =>

@@ -7,13 +7,14 @@
  * copied onto another event fail authentication instead of decrypting as someone else's data.
  * The migration of plaintext stores writes exactly this format (see encryptionMetadata.ts).
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv } from 'node:crypto';
+import { IV_BYTES, nextIv } from './ivPool.js';
 
 export const ENVELOPE_MAGIC = Buffer.from('CLE', 'ascii');
 export const ENVELOPE_VERSION = 1;
-const IV_BYTES = 12;
 const TAG_BYTES = 16;
 const HEADER_BYTES = ENVELOPE_MAGIC.length + 1;
+const HEADER = Buffer.concat([ENVELOPE_MAGIC, Buffer.of(ENVELOPE_VERSION)]);
 /** Smallest envelope: header, IV and tag around an empty plaintext. */
 export const ENVELOPE_MIN_BYTES = HEADER_BYTES + IV_BYTES + TAG_BYTES;
 
@@ -38,17 +39,13 @@ function aad(binding: EnvelopeBinding): Buffer {
 }
 
 export function sealEnvelope(key: Buffer, plaintext: Uint8Array, binding: EnvelopeBinding): Buffer {
-  const iv = randomBytes(IV_BYTES);
+  const iv = nextIv();
   const cipher = createCipheriv('aes-256-gcm', key, iv);
   cipher.setAAD(aad(binding));
-  const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-  return Buffer.concat([
-    ENVELOPE_MAGIC,
-    Buffer.of(ENVELOPE_VERSION),
-    iv,
-    body,
-    cipher.getAuthTag(),
-  ]);
+  // One copy into the stored form (header, IV, ciphertext, tag): this runs once per event.
+  const body = cipher.update(plaintext);
+  const tail = cipher.final();
+  return Buffer.concat([HEADER, iv, body, tail, cipher.getAuthTag()]);
 }
 
 export function isEnvelope(bytes: Uint8Array): boolean {
@@ -73,7 +70,10 @@ export function openEnvelope(key: Buffer, stored: Uint8Array, binding: EnvelopeB
   decipher.setAAD(aad(binding));
   decipher.setAuthTag(tag);
   try {
-    return Buffer.concat([decipher.update(body), decipher.final()]);
+    const plaintext = decipher.update(body);
+    // GCM is a stream mode: final() only checks the tag and returns no bytes, so no copy.
+    decipher.final();
+    return plaintext;
   } catch {
     throw new EnvelopeError(
       'the ciphertext fails AES-GCM authentication (changed, truncated, or moved from another event)',

@@ -174,6 +174,12 @@ export class KeyStore {
     }
   }
 
+  /** The subject's cached active key, without waiting: undefined means ask keyForAppend. */
+  cachedKeyForAppend(subject: string): DataKey | undefined {
+    this.freshen();
+    return this.cache.getLive(subject);
+  }
+
   /** The key to encrypt a new event of `subject` with; created (durably) when there is none. */
   keyForAppend(subject: string): Promise<DataKey> {
     this.freshen();

@@ -14,17 +14,15 @@
  * Equality lookups use blind indexes: HMAC-SHA-256 under a key derived from the master key,
  * of the exact value (wallet keys are already normalised by the projection).
  */
-import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac } from 'node:crypto';
 import type { EventStore } from '../store/eventStore.js';
 import { EncryptingEventStore } from './encryptingEventStore.js';
 import type { KeyStore } from './keyStore.js';
+import { IV_BYTES, nextIv } from './ivPool.js';
 import { deriveBlindIndexKey, type MasterKey } from './masterKey.js';
 
 const PREFIX = 'cls1:';
-const IV_BYTES = 12;
 const TAG_BYTES = 16;
-/** IVs are drawn from the CSPRNG in blocks: one call per 512 seals instead of one per seal. */
-const IV_POOL_BYTES = IV_BYTES * 512;
 
 /** What a value of a destroyed key opens to (the port's ERASED, passed in to avoid an import). */
 export interface ReadModelSealerOf<Erased> {
@@ -51,16 +49,6 @@ export function createReadModelSealer<Erased>(
   erased: Erased,
 ): ReadModelSealerOf<Erased> {
   const blindKey = deriveBlindIndexKey(master, 'read-model/blind-index/v1');
-  let pool = Buffer.alloc(0);
-  let offset = 0;
-  const nextIv = (): Buffer => {
-    if (offset + IV_BYTES > pool.length) {
-      pool = randomBytes(IV_POOL_BYTES);
-      offset = 0;
-    }
-    offset += IV_BYTES;
-    return pool.subarray(offset - IV_BYTES, offset);
-  };
   return {
     seal(subject, purpose, plaintext) {
       const key = keys.currentKey(subject);
