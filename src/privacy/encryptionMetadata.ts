@@ -7,7 +7,7 @@
  *   provable after the key is destroyed.
  */
 import { createHash } from 'node:crypto';
-import type { NewEvent, RecordedEvent } from '../store/eventStore.js';
+import type { EventEncryption, NewEvent, RecordedEvent } from '../store/eventStore.js';
 import { InvalidAppendError } from '../store/eventStore.js';
 import { EnvelopeError, openEnvelope, sealEnvelope } from './envelope.js';
 import type { DataKey, KeyLookup } from './keyStore.js';
@@ -72,54 +72,76 @@ export function decryptEvent(
 ): RecordedEvent {
   if (!(ENCRYPTION_METADATA_KEY in event.metadata)) return event;
   const meta = encryptionMetadataOf(event.metadata);
-  const base = { storedData: event.data };
   if (meta === undefined) {
-    return {
-      ...event,
-      data: EMPTY,
-      encryption: {
-        ...base,
-        subject: '',
-        keyId: '',
-        plaintextSha256: '',
-        state: 'undecryptable',
-        problem: 'the encryption metadata is malformed',
-      },
-    };
+    return readAs(event, EMPTY, {
+      subject: '',
+      keyId: '',
+      state: 'undecryptable',
+      plaintextSha256: '',
+      storedData: event.data,
+      problem: 'the encryption metadata is malformed',
+    });
   }
-  const common = {
-    ...base,
-    subject: meta.subject,
-    keyId: meta.keyId,
-    plaintextSha256: meta.plaintextSha256,
-  };
   const found = lookup(meta.keyId);
-  if (found.state === 'destroyed') {
-    return { ...event, data: EMPTY, encryption: { ...common, state: 'erased' } };
-  }
+  if (found.state === 'destroyed') return readAs(event, EMPTY, stateOf(meta, event, 'erased'));
   if (found.state === 'missing') {
-    return {
-      ...event,
-      data: EMPTY,
-      encryption: {
-        ...common,
-        state: 'undecryptable',
-        problem: `the key store has no data key ${meta.keyId} (is KEY_STORE_URL the store's key store?)`,
-      },
-    };
+    return readAs(
+      event,
+      EMPTY,
+      stateOf(
+        meta,
+        event,
+        'undecryptable',
+        `the key store has no data key ${meta.keyId} (is KEY_STORE_URL the store's key store?)`,
+      ),
+    );
   }
   try {
     const plaintext = openEnvelope(found.key.key, event.data, {
       eventId: event.id,
       streamName: event.streamName,
     });
-    return { ...event, data: plaintext, encryption: { ...common, state: 'decrypted' } };
+    return readAs(event, plaintext, stateOf(meta, event, 'decrypted'));
   } catch (error) {
     if (!(error instanceof EnvelopeError)) throw error;
-    return {
-      ...event,
-      data: EMPTY,
-      encryption: { ...common, state: 'undecryptable', problem: error.message },
-    };
+    return readAs(event, EMPTY, stateOf(meta, event, 'undecryptable', error.message));
   }
+}
+
+function stateOf(
+  meta: EncryptionMetadata,
+  event: RecordedEvent,
+  state: EventEncryption['state'],
+  problem?: string,
+): EventEncryption {
+  return {
+    subject: meta.subject,
+    keyId: meta.keyId,
+    state,
+    plaintextSha256: meta.plaintextSha256,
+    storedData: event.data,
+    problem,
+  };
+}
+
+/**
+ * The event as read, built property by property in one fixed order: every decrypted event then
+ * has the same hidden class, so the projections' property reads stay monomorphic. (Spreading
+ * the stored event made those reads megamorphic: a profile of an encrypted rebuild put ~25 µs
+ * per event into the projections' own code for that alone.)
+ */
+function readAs(event: RecordedEvent, data: Buffer, encryption: EventEncryption): RecordedEvent {
+  return {
+    streamName: event.streamName,
+    revision: event.revision,
+    position: event.position,
+    id: event.id,
+    type: event.type,
+    data,
+    metadata: event.metadata,
+    recordedAt: event.recordedAt,
+    link: event.link,
+    dataSha256: event.dataSha256,
+    encryption,
+  };
 }
