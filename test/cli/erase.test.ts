@@ -153,6 +153,12 @@ void t.test(
     const after = await everyAnswer(service, gone.id);
     holdsNone(t, after, strings, 'the query API, the viewer and its export');
     t.match(after, /ledger\.customer-erased/, 'the answers show the erasure record instead');
+    t.match(
+      after,
+      /signatures no longer checkable/,
+      'the viewer does not call erased deliveries valid',
+    );
+    t.notMatch(after, /all signatures valid/);
     const keptAnswer = await service.get(`/customers/${kept.id}`);
     t.equal(keptAnswer.json().familyName, kept.familyName, 'the other customer is untouched');
 

@@ -23,6 +23,7 @@ export function CustomerPage(props: {
   const proofs = report.events.map((event) => event.signature).filter((proof) => !!proof);
   // An erased body has no signature left to check: its erasure record accounts for it.
   const failing = proofs.filter((p) => p.verdict !== 'valid' && p.verdict !== 'erased').length;
+  const erased = proofs.filter((p) => p.verdict === 'erased').length;
   const erasure = state?.evidence.erased;
   const proofsByEvent = new Map(report.events.map((event) => [event.id, event.signature]));
   return (
@@ -43,8 +44,12 @@ export function CustomerPage(props: {
       <p class="summary">
         {report.events.length} stored event{report.events.length === 1 ? '' : 's'}; {proofs.length}{' '}
         deliver{proofs.length === 1 ? 'y' : 'ies'} re-verified:{' '}
-        {failing === 0 ? (
-          <span class="badge badge-valid">all signatures valid</span>
+        {failing === 0 && erased === proofs.length && erased > 0 ? (
+          <span class="badge">erased: signatures no longer checkable</span>
+        ) : failing === 0 ? (
+          <span class="badge badge-valid">
+            {erased === 0 ? 'all signatures valid' : `valid, ${erased} erased`}
+          </span>
         ) : (
           <span class="badge badge-invalid">{failing} not valid</span>
         )}
