@@ -77,6 +77,30 @@ export function evolveCustomer(
   state: CustomerState | undefined,
   event: RecordedEvent,
 ): CustomerState | undefined {
+  return evolveInto(state, event, copyOf);
+}
+
+/**
+ * {@link evolveCustomer} for a state the caller owns (see Projection.evolveOwned): updated in
+ * place instead of copied, by the same code, so both give the same state.
+ */
+export function evolveOwnedCustomer(
+  state: CustomerState,
+  event: RecordedEvent,
+): CustomerState | undefined {
+  return evolveInto(state, event, asDraft);
+}
+
+/** An owned state is its own draft (TypeScript lets a readonly shape pass as a mutable one). */
+function asDraft(state: CustomerState): Draft {
+  return state;
+}
+
+function evolveInto(
+  state: CustomerState | undefined,
+  event: RecordedEvent,
+  draftOf: (state: CustomerState) => Draft,
+): CustomerState | undefined {
   const customerId = customerIdOf(event);
   if (customerId === undefined || (state !== undefined && state.customerId !== customerId)) {
     return state;
@@ -85,8 +109,10 @@ export function evolveCustomer(
   // the erased events, gives the same stub), and data arriving later is not folded back in.
   if (event.type === ERASED_EVENT_TYPE) return erasedCustomer(customerId, event);
   if (state !== undefined && isErasedCustomer(state)) return state;
-  const draft: Draft = state ? copyOf(state) : emptyCustomer(customerId, event.position);
+  // The evidence first: it reads (and checks) the body, so an undecodable event throws before
+  // an owned state is changed in place.
   const evidence = eventEvidence(event);
+  const draft: Draft = state ? draftOf(state) : emptyCustomer(customerId, event.position);
   switch (event.type) {
     case 'customer.created':
     case 'customer.updated':
@@ -266,6 +292,7 @@ export const customerStateProjection: Projection<CustomerState> = {
   ],
   keyOf: customerIdOf,
   evolve: evolveCustomer,
+  evolveOwned: evolveOwnedCustomer,
   rows: customerRows,
   storage: {
     encode: encodeCustomer,

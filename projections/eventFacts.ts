@@ -40,23 +40,26 @@ interface Derived {
   content: string | undefined;
 }
 
-// Keyed by the event object: every projection of a batch sees the same object, so each body is
-// parsed once. Invisible to callers, so the projections stay pure. One entry per event (weak
-// entries cost the garbage collector, so not one map per derived value).
-const derived = new WeakMap<RecordedEvent, Derived>();
+// The entry of the event last asked about. The projector applies an event to every projection
+// before it moves to the next (target.ts, stageAll), and a fold reads its events one by one, so
+// each body is still parsed once per event; asking about events in another order only costs a
+// re-parse, never a different answer (the projections stay pure). A WeakMap keyed by event did
+// the same for any order, but its weak entries, and the parsed bodies of a whole page it kept
+// alive, cost the garbage collector more than the parsing they saved.
+let lastEvent: RecordedEvent | undefined;
+let lastEntry: Derived | undefined;
 
 function derivedOf(event: RecordedEvent): Derived {
-  let entry = derived.get(event);
-  if (entry === undefined) {
-    entry = {
-      body: undefined,
-      time: undefined,
-      timed: false,
-      evidence: undefined,
-      content: undefined,
-    };
-    derived.set(event, entry);
-  }
+  if (event === lastEvent) return lastEntry!;
+  const entry: Derived = {
+    body: undefined,
+    time: undefined,
+    timed: false,
+    evidence: undefined,
+    content: undefined,
+  };
+  lastEvent = event;
+  lastEntry = entry;
   return entry;
 }
 

@@ -78,8 +78,20 @@ export interface Projection<S = unknown> {
    * the event's own position): the runner then skips looking it up. @defaultValue never
    */
   isNewKey?(key: string, event: RecordedEvent): boolean;
-  /** The next state; undefined deletes the document. Throwing marks the event as poison. */
+  /**
+   * The next state; undefined deletes the document. Throwing marks the event as poison. Returns
+   * its input (nothing changed) or a new state that shares nothing `evolveOwned` would change.
+   */
   evolve(state: S | undefined, event: RecordedEvent): S | undefined;
+  /**
+   * `evolve` for a state its caller owns: one that `evolve` or `evolveOwned` returned to it
+   * (other than their input) and that nobody else holds. It may update that state in place and
+   * return it, which saves a copy per event; the result must equal `evolve`'s, and it must
+   * throw (poison) before it changes anything, as a skipped event leaves no trace. The projector
+   * uses it while it stages a document (target.ts); everything else calls `evolve`.
+   * @defaultValue evolve
+   */
+  evolveOwned?(state: S, event: RecordedEvent): S | undefined;
   /** Every row the document contributes, by logical table name. */
   rows(key: string, state: S | undefined): RowsByTable;
   /** @defaultValue JSON in a state table of the projection */

@@ -8,7 +8,7 @@ import type { ReadModelDb } from '../readmodel/readModelStore.js';
 import {
   begin,
   flush,
-  stage,
+  stageAll,
   type FlushOutcome,
   type OnError,
   type Pending,
@@ -36,14 +36,11 @@ export function applyBatch(
   events: readonly RecordedEvent[],
   options: BatchOptions,
 ): TargetOutcome[] {
-  const staged = targets.map((target) => {
-    const started = begin(target, options.after);
-    if (started.kind === 'ready') stage(target, started.pending, events, options);
-    return started;
-  });
+  const staged = targets.map((target) => begin(target, options.after));
   const ready = staged.flatMap((started, index) =>
     started.kind === 'ready' ? [{ target: targets[index]!, pending: started.pending }] : [],
   );
+  stageAll(ready, events, options);
   const flushed = flushAll(db, ready);
   return staged.map((started): TargetOutcome => {
     if (started.kind !== 'ready') return { kind: started.kind, applied: 0, poison: undefined };

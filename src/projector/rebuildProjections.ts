@@ -31,7 +31,7 @@ import { createStagingBudget } from './stagingBudget.js';
 import {
   begin,
   createTarget,
-  stage,
+  stageAll,
   type OnError,
   type Pending,
   type PoisonRecord,
@@ -203,7 +203,7 @@ export async function buildGenerations(
     const page = await store.readAll({ after, maxCount: batchSize });
     eventsRead += page.length;
     sinceFlush += page.length;
-    let stopped = false;
+    const staging: { target: Target; pending: Pending }[] = [];
     for (const target of [...active]) {
       let staged = pending.get(target);
       if (staged === undefined) {
@@ -216,9 +216,10 @@ export async function buildGenerations(
         staged = begun.pending;
         pending.set(target, staged);
       }
-      const now = clock().toISOString();
-      if (!stage(target, staged, page, { onError, now })) stopped = true;
+      staging.push({ target, pending: staged });
     }
+    const now = clock().toISOString();
+    const stopped = stageAll(staging, page, { onError, now }).includes(false);
     const caughtUp = page.length < batchSize;
     if (caughtUp || stopped || sinceFlush >= flushEvery) {
       flushPending();

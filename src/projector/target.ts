@@ -91,11 +91,22 @@ export function createTarget(
   };
 }
 
+/** A document being staged: as loaded (or cached), and its state so far. */
+export interface Staged {
+  readonly before: Doc;
+  state: unknown;
+  /**
+   * The state is one evolve returned during this staging (not `before.state`, which the cache
+   * may share): the projection's evolveOwned may update it in place.
+   */
+  owned: boolean;
+}
+
 /** Documents evolved in memory since the last flush, and where that leaves the checkpoint. */
 export interface Pending {
   /** The generation's checkpoint when staging began. */
   readonly base: Position | undefined;
-  readonly touched: Map<string, { before: Doc; state: unknown }>;
+  readonly touched: Map<string, Staged>;
   checkpoint: Position | undefined;
   lastRecordedAt: Date | undefined;
   applied: number;
@@ -155,32 +166,73 @@ export function stage(
   events: readonly RecordedEvent[],
   options: StageOptions,
 ): boolean {
-  if (pending.poison?.action === 'stopped') return false;
-  const { projection } = target;
-  const from = pending.checkpoint;
-  // Keys first, so every document the events need is read in a few statements.
-  const keys = keysOf(projection, events, from);
-  loadMissing(target, pending, keys, events);
+  return stageAll([{ target, pending }], events, options)[0]!;
+}
+
+interface Staging {
+  readonly target: Target;
+  readonly pending: Pending;
+  readonly from: Position | undefined;
+  readonly keys: readonly (string | undefined | Error)[];
+  stopped: boolean;
+}
+
+/**
+ * {@link stage} for several targets at once, event by event: each event goes to every target
+ * before the next is read, so what the projections derive from it (its parsed body above all,
+ * eventFacts.ts) is computed once and dies young instead of living through a whole page.
+ * Each target sees exactly the calls `stage` would make; the targets are independent.
+ */
+export function stageAll(
+  entries: readonly { readonly target: Target; readonly pending: Pending }[],
+  events: readonly RecordedEvent[],
+  options: StageOptions,
+): boolean[] {
+  const stagings = entries.map(({ target, pending }): Staging => {
+    if (pending.poison?.action === 'stopped') {
+      return { target, pending, from: undefined, keys: [], stopped: true };
+    }
+    const from = pending.checkpoint;
+    // Keys first, so every document the events need is read in a few statements.
+    const keys = keysOf(target.projection, events, from);
+    loadMissing(target, pending, keys, events);
+    return { target, pending, from, keys, stopped: false };
+  });
   for (let index = 0; index < events.length; index++) {
     const event = events[index]!;
-    if (from !== undefined && event.position <= from) continue;
-    const key = keys[index];
-    try {
-      if (key instanceof Error) throw key;
-      if (key !== undefined) {
-        const entry = pending.touched.get(key)!;
-        entry.state = projection.evolve(entry.state, event);
-        pending.applied += 1;
+    for (const staging of stagings) {
+      if (staging.stopped) continue;
+      const { target, pending, from } = staging;
+      if (from !== undefined && event.position <= from) continue;
+      const key = staging.keys[index];
+      try {
+        if (key instanceof Error) throw key;
+        if (key !== undefined) {
+          const entry = pending.touched.get(key)!;
+          const { projection } = target;
+          const state = entry.state;
+          const next =
+            entry.owned && projection.evolveOwned !== undefined
+              ? projection.evolveOwned(state, event)
+              : projection.evolve(state, event);
+          // evolve returns its input or a new state (projection.ts): a new one is ours.
+          if (next !== state) entry.owned = next !== undefined;
+          entry.state = next;
+          pending.applied += 1;
+        }
+      } catch (error) {
+        pending.poison = poisonRecord(target, event, error, options);
+        pending.poisons.push(pending.poison);
+        if (pending.poison.action === 'stopped') {
+          staging.stopped = true;
+          continue;
+        }
       }
-    } catch (error) {
-      pending.poison = poisonRecord(target, event, error, options);
-      pending.poisons.push(pending.poison);
-      if (pending.poison.action === 'stopped') return false;
+      pending.checkpoint = event.position;
+      pending.lastRecordedAt = event.recordedAt;
     }
-    pending.checkpoint = event.position;
-    pending.lastRecordedAt = event.recordedAt;
   }
-  return true;
+  return stagings.map((staging) => !staging.stopped);
 }
 
 export type FlushOutcome = 'flushed' | 'gone' | 'conflict';
@@ -282,18 +334,18 @@ function loadMissing(
     const key = keys[index];
     if (typeof key !== 'string' || pending.touched.has(key)) continue;
     if (projection.isNewKey?.(key, events[index]!) === true) {
-      pending.touched.set(key, { before: EMPTY_DOC, state: undefined });
+      pending.touched.set(key, { before: EMPTY_DOC, state: undefined, owned: false });
       pending.appended += 1;
       continue;
     }
     const cached = target.cache.get(key);
-    pending.touched.set(key, { before: cached ?? EMPTY_DOC, state: cached?.state });
+    pending.touched.set(key, { before: cached ?? EMPTY_DOC, state: cached?.state, owned: false });
     if (cached === undefined) missing.push(key);
   }
   // A generation without a checkpoint has no documents yet: nothing to look up.
   if (pending.base === undefined) return;
   for (const [key, doc] of target.documents.load(missing.sort())) {
-    pending.touched.set(key, { before: doc, state: doc.state });
+    pending.touched.set(key, { before: doc, state: doc.state, owned: false });
   }
 }
 
