@@ -42,7 +42,10 @@ export interface BuildOptions {
   readonly store: EventStore;
   readonly db: ReadModelDb;
   readonly logger: Logger;
-  /** Events per read and per transaction. @defaultValue 5000 */
+  /**
+   * Events per read, at most {@link MAX_BULK_PAGE} (a build writes in transactions of its own
+   * size, see maxDirtyDocuments and memoryBudgetMb). @defaultValue 5000
+   */
   readonly batchSize?: number;
   /** @defaultValue 'stop' */
   readonly onError?: OnError;
@@ -67,6 +70,15 @@ export interface BuildOptions {
   /** Told after each switch (the live runner re-reads its generations). */
   readonly onSwitched?: (projection: string, generation: number) => void;
 }
+
+/**
+ * The most events a build reads at once. A page stays alive while every projection stages it;
+ * one larger than V8's young generation (a few MiB, about 1,500 events of the bench log) lives
+ * through a scavenge or two and is copied into the old generation, all of it garbage soon after.
+ * Measured on the 200,000-event bench log: pages of 5,000 promoted 406 MB, pages of 1,000 249 MB
+ * (250: 235 MB), and a bare scan of it cost 8.1 µs an event at 5,000, 5.2 at 1,000.
+ */
+export const MAX_BULK_PAGE = 1000;
 
 /** REBUILD_MEMORY_MB's default. */
 export const DEFAULT_MEMORY_BUDGET_MB = 128;
@@ -132,7 +144,7 @@ export async function buildGenerations(
   options: BuildOptions,
 ): Promise<RebuildResult> {
   const { store, db, logger, signal } = options;
-  const batchSize = options.batchSize ?? 5000;
+  const batchSize = Math.min(options.batchSize ?? 5000, MAX_BULK_PAGE);
   const maxDirty = options.maxDirtyDocuments ?? 10_000;
   const flushEvery = options.flushEveryEvents ?? Number.POSITIVE_INFINITY;
   const budget = createStagingBudget(options.memoryBudgetMb ?? DEFAULT_MEMORY_BUDGET_MB);
