@@ -55,8 +55,10 @@ export interface BuildOptions {
   readonly cacheSize?: number;
   /**
    * Flush a projection (write its staged documents and checkpoint) once this many of its staged
-   * documents are new history documents (isNewKey), the others staying staged.
-   * @defaultValue 10000
+   * documents are new history documents (isNewKey), the others staying staged. Small enough
+   * that they are written while still in V8's young generation: with 10,000 the kyc-history
+   * observations of the 200,000-event bench log were all copied into the old generation
+   * (promoted: 311 MB in all, 155 MB with 1,000). @defaultValue 1000
    */
   readonly maxDirtyDocuments?: number;
   /**
@@ -145,7 +147,7 @@ export async function buildGenerations(
 ): Promise<RebuildResult> {
   const { store, db, logger, signal } = options;
   const batchSize = Math.min(options.batchSize ?? 5000, MAX_BULK_PAGE);
-  const maxDirty = options.maxDirtyDocuments ?? 10_000;
+  const maxDirty = options.maxDirtyDocuments ?? 1_000;
   const flushEvery = options.flushEveryEvents ?? Number.POSITIVE_INFINITY;
   const budget = createStagingBudget(options.memoryBudgetMb ?? DEFAULT_MEMORY_BUDGET_MB);
   let spills = 0;
