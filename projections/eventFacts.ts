@@ -141,10 +141,17 @@ function svixTimeOf(event: RecordedEvent): string | undefined {
 
 /** Ids of the webhook events a details snapshot was fetched for (DetailsMetadata). */
 export function causedByOf(event: RecordedEvent): string[] {
-  const ids = new Set<string>();
   const causationId = metaText(event, 'causationId');
-  if (causationId !== null) ids.add(causationId);
   const causedBy = event.metadata.causedBy;
+  // The usual snapshot: fetched for one webhook, named both ways.
+  if (Array.isArray(causedBy) && causedBy.length <= 1) {
+    const cause: unknown = causedBy[0];
+    const id = isObject(cause) ? text(cause.id) : null;
+    if (id === null || id === causationId) return causationId === null ? [] : [causationId];
+    if (causationId === null) return [id];
+  }
+  const ids = new Set<string>();
+  if (causationId !== null) ids.add(causationId);
   if (Array.isArray(causedBy)) {
     for (const cause of causedBy as unknown[]) {
       const id = isObject(cause) ? text(cause.id) : null;

@@ -142,6 +142,7 @@ function observed(event: RecordedEvent): Observed {
   };
 }
 
+/** Most events are observations: built in one object literal, not spread from `observed`. */
 function observeState(event: RecordedEvent): StateObservation {
   const details = event.type === DETAILS_EVENT_TYPE;
   const source = details ? bodyOf(event) : payloadOf(event);
@@ -149,9 +150,25 @@ function observeState(event: RecordedEvent): StateObservation {
   for (const field of TRACKED_FIELDS) {
     if (has(source, field)) values[field] = text(source[field]);
   }
-  const reason = details ? null : text(source.reason);
-  const base = { kind: 'state' as const, ...observed(event), values, reason };
-  return details ? { ...base, causes: causedByOf(event), fetchedAt: fetchedAtOf(event) } : base;
+  const at = comPilotTime(event)!;
+  const svixId = svixIdOf(event);
+  const tie = contentHash(event);
+  const { type, id, position } = event;
+  return details
+    ? {
+        kind: 'state',
+        at,
+        type,
+        id,
+        position,
+        svixId,
+        tie,
+        values,
+        reason: null,
+        causes: causedByOf(event),
+        fetchedAt: fetchedAtOf(event),
+      }
+    : { kind: 'state', at, type, id, position, svixId, tie, values, reason: text(source.reason) };
 }
 
 function observeRun(event: RecordedEvent, kind: RunKind): RunObservation {
