@@ -93,7 +93,8 @@ export function createTarget(
 
 /** A document being staged: as loaded (or cached), and its state so far. */
 export interface Staged {
-  readonly before: Doc;
+  /** Set once, when staging finds the document (loaded, cached or new). */
+  before: Doc;
   state: unknown;
   /**
    * The state is one evolve returned during this staging (not `before.state`, which the cache
@@ -174,6 +175,8 @@ interface Staging {
   readonly pending: Pending;
   readonly from: Position | undefined;
   readonly keys: readonly (string | undefined | Error)[];
+  /** Per event, the staged document its key names (one map lookup per event, not two). */
+  readonly staged: readonly (Staged | undefined)[];
   stopped: boolean;
 }
 
@@ -190,13 +193,13 @@ export function stageAll(
 ): boolean[] {
   const stagings = entries.map(({ target, pending }): Staging => {
     if (pending.poison?.action === 'stopped') {
-      return { target, pending, from: undefined, keys: [], stopped: true };
+      return { target, pending, from: undefined, keys: [], staged: [], stopped: true };
     }
     const from = pending.checkpoint;
     // Keys first, so every document the events need is read in a few statements.
     const keys = keysOf(target.projection, events, from);
-    loadMissing(target, pending, keys, events);
-    return { target, pending, from, keys, stopped: false };
+    const staged = loadMissing(target, pending, keys, events);
+    return { target, pending, from, keys, staged, stopped: false };
   });
   for (let index = 0; index < events.length; index++) {
     const event = events[index]!;
@@ -208,7 +211,7 @@ export function stageAll(
       try {
         if (key instanceof Error) throw key;
         if (key !== undefined) {
-          const entry = pending.touched.get(key)!;
+          const entry = staging.staged[index]!;
           const { projection } = target;
           const state = entry.state;
           const next =
@@ -322,31 +325,41 @@ function keysOf(
   });
 }
 
+/** Stages the document of every key (reading the missing ones); returns them per event. */
 function loadMissing(
   target: Target,
   pending: Pending,
   keys: readonly (string | undefined | Error)[],
   events: readonly RecordedEvent[],
-): void {
+): (Staged | undefined)[] {
   const missing: string[] = [];
   const { projection } = target;
+  const staged = new Array<Staged | undefined>(keys.length);
   for (let index = 0; index < keys.length; index++) {
     const key = keys[index];
-    if (typeof key !== 'string' || pending.touched.has(key)) continue;
-    if (projection.isNewKey?.(key, events[index]!) === true) {
-      pending.touched.set(key, { before: EMPTY_DOC, state: undefined, owned: false });
-      pending.appended += 1;
-      continue;
+    if (typeof key !== 'string') continue;
+    let entry = pending.touched.get(key);
+    if (entry === undefined) {
+      if (projection.isNewKey?.(key, events[index]!) === true) {
+        entry = { before: EMPTY_DOC, state: undefined, owned: false };
+        pending.appended += 1;
+      } else {
+        const cached = target.cache.get(key);
+        entry = { before: cached ?? EMPTY_DOC, state: cached?.state, owned: false };
+        if (cached === undefined) missing.push(key);
+      }
+      pending.touched.set(key, entry);
     }
-    const cached = target.cache.get(key);
-    pending.touched.set(key, { before: cached ?? EMPTY_DOC, state: cached?.state, owned: false });
-    if (cached === undefined) missing.push(key);
+    staged[index] = entry;
   }
   // A generation without a checkpoint has no documents yet: nothing to look up.
-  if (pending.base === undefined) return;
+  if (pending.base === undefined || missing.length === 0) return staged;
   for (const [key, doc] of target.documents.load(missing.sort())) {
-    pending.touched.set(key, { before: doc, state: doc.state, owned: false });
+    const entry = pending.touched.get(key)!;
+    entry.before = doc;
+    entry.state = doc.state;
   }
+  return staged;
 }
 
 function poisonRecord(
