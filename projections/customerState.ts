@@ -37,7 +37,7 @@ import {
 } from './customerTypes.js';
 import type { Projection, RowsByTable } from './projection.js';
 import { erasedCustomer, isErasedCustomer } from './erasedCustomer.js';
-import { mergeWallets, observeWallet, walletsOfDetails } from './wallets.js';
+import { mergeWallets, observeWallet, sameWallets, walletsOfDetails } from './wallets.js';
 
 export { comPilotTime } from './eventFacts.js';
 export type { Evidence } from './eventFacts.js';
@@ -127,7 +127,7 @@ function evolveInto(
       applyDetails(draft, bodyOf(event), evidence, fetchedAtOf(event));
       break;
     case NOT_FOUND_EVENT_TYPE:
-      applyFetch(draft, { ...evidence, at: fetchedAtOf(event) }, true);
+      applyFetch(draft, evidenceAt(evidence, fetchedAtOf(event)), true);
       break;
   }
   if (draft.lastEventPosition < event.position) draft.lastEventPosition = event.position;
@@ -222,18 +222,46 @@ function applyDetails(draft: Draft, body: JsonObject, evidence: Evidence, fetche
   if (claims !== undefined && offer(draft, 'claims', () => claimsTie(claims), evidence)) {
     Object.assign(draft, claims);
   }
+  // A snapshot usually repeats the lists the state has: the state keeps its own then (same
+  // content), and the merged wallets, which follow from the lists, stay as they are.
   if (Array.isArray(body.customerEmails)) {
     const emails = emailsOf(body.customerEmails as unknown[]);
-    if (offer(draft, 'emails', () => emails.join('\n'), evidence)) draft.emails = emails;
+    if (
+      offer(draft, 'emails', () => emails.join('\n'), evidence) &&
+      !sameStrings(draft.emails, emails)
+    ) {
+      draft.emails = emails;
+    }
   }
   if (Array.isArray(body.customerWallets)) {
     const wallets = walletsOfDetails(body.customerWallets as unknown[]);
-    if (offer(draft, 'wallets', () => JSON.stringify(wallets), evidence)) {
+    if (
+      offer(draft, 'wallets', () => JSON.stringify(wallets), evidence) &&
+      !sameWallets(draft.walletsFromDetails, wallets)
+    ) {
       draft.walletsFromDetails = wallets;
       draft.wallets = mergeWallets(wallets, draft.walletsObserved);
     }
   }
-  applyFetch(draft, { ...evidence, at: fetchedAt }, false);
+  applyFetch(draft, evidenceAt(evidence, fetchedAt), false);
+}
+
+/** The evidence at another time (`{ ...evidence, at }` without the spread). */
+function evidenceAt(evidence: Evidence, at: string): Evidence {
+  return {
+    at,
+    eventType: evidence.eventType,
+    eventId: evidence.eventId,
+    position: evidence.position,
+    svixId: evidence.svixId,
+    content: evidence.content,
+  };
+}
+
+function sameStrings(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function applyFetch(draft: Draft, evidence: Evidence, notFound: boolean): void {

@@ -25,6 +25,7 @@ import {
 import {
   mergeWallets,
   observeWallet,
+  sameWallets,
   walletKey,
   walletsOfDetails,
   type CustomerWallet,
@@ -71,7 +72,9 @@ export function evolveWallets(
     if (!newer) {
       return state;
     }
-    return { ...current, fromDetails: wallets, detailsEvidence: evidence };
+    // The same wallets again (the usual snapshot): keep the state's list.
+    const fromDetails = sameWallets(current.fromDetails, wallets) ? current.fromDetails : wallets;
+    return { ...current, fromDetails, detailsEvidence: evidence };
   }
   const address = text(payloadOf(event).address);
   if (address === null || address === '') return state;

@@ -31,8 +31,26 @@ const EVM_ADDRESS = /^0x[0-9a-fA-F]{40}$/;
  * address without a namespace is treated as EVM when it has the EVM form.
  */
 export function walletKey(address: string, namespace: string | null): string {
-  const evm = namespace === null ? EVM_ADDRESS.test(address) : EVM_NAMESPACES.has(namespace);
+  const evm = namespace === null || EVM_NAMESPACES.has(namespace);
   return evm && EVM_ADDRESS.test(address) ? address.toLowerCase() : address;
+}
+
+/** Two wallet lists with the same wallets in the same order. */
+export function sameWallets(a: readonly CustomerWallet[], b: readonly CustomerWallet[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (
+      x.address !== y.address ||
+      x.namespace !== y.namespace ||
+      x.verified !== y.verified ||
+      x.source !== y.source
+    ) {
+      return false;
+    }
+  }
+  return true;
 }
 
 /** `customerWallets` of a details snapshot: `[{ wallet, blockchainNamespace, verified }]`. */
