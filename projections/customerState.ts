@@ -18,6 +18,7 @@ import {
   fetchedAtOf,
   has,
   isoTime,
+  memoCustomerId,
   payloadOf,
   text,
   type Evidence,
@@ -61,6 +62,10 @@ const HANDLED = new Set([...CUSTOMER_EVENT_TYPES_HANDLED, ERASED_EVENT_TYPE]);
  * None for an erased event (its data is gone; the erasure record speaks for it).
  */
 export function customerIdOf(event: RecordedEvent): string | undefined {
+  return memoCustomerId(event, computeCustomerId);
+}
+
+function computeCustomerId(event: RecordedEvent): string | undefined {
   if (!HANDLED.has(event.type) || isErasedEvent(event)) return undefined;
   if (streamCategory(event.streamName) === 'customer') return streamEntityId(event.streamName);
   if (event.type === NOT_FOUND_EVENT_TYPE || event.type === ERASED_EVENT_TYPE) return undefined;

@@ -38,6 +38,9 @@ interface Derived {
   timed: boolean;
   evidence: Evidence | undefined;
   content: string | undefined;
+  /** The customer the event is about, once `customerKnown` (see {@link memoCustomerId}). */
+  customer: string | undefined;
+  customerKnown: boolean;
 }
 
 // The entry of the event last asked about. The projector applies an event to every projection
@@ -57,10 +60,28 @@ function derivedOf(event: RecordedEvent): Derived {
     timed: false,
     evidence: undefined,
     content: undefined,
+    customer: undefined,
+    customerKnown: false,
   };
   lastEvent = event;
   lastEntry = entry;
   return entry;
+}
+
+/**
+ * `customerOf(event)` computed at most once per event, like the body: three projections key
+ * their documents by it and read it again while they evolve them.
+ */
+export function memoCustomerId(
+  event: RecordedEvent,
+  customerOf: (event: RecordedEvent) => string | undefined,
+): string | undefined {
+  const entry = derivedOf(event);
+  if (!entry.customerKnown) {
+    entry.customer = customerOf(event);
+    entry.customerKnown = true;
+  }
+  return entry.customer;
 }
 
 /** The parsed JSON object the event carries; throws {@link UndecodableEventError} otherwise. */

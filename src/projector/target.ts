@@ -191,15 +191,14 @@ export function stageAll(
   events: readonly RecordedEvent[],
   options: StageOptions,
 ): boolean[] {
-  const stagings = entries.map(({ target, pending }): Staging => {
+  // Keys first, so every document the events need is read in a few statements.
+  const keys = keysOf(entries, events);
+  const stagings = entries.map(({ target, pending }, at): Staging => {
     if (pending.poison?.action === 'stopped') {
       return { target, pending, from: undefined, keys: [], staged: [], stopped: true };
     }
-    const from = pending.checkpoint;
-    // Keys first, so every document the events need is read in a few statements.
-    const keys = keysOf(target.projection, events, from);
-    const staged = loadMissing(target, pending, keys, events);
-    return { target, pending, from, keys, staged, stopped: false };
+    const staged = loadMissing(target, pending, keys[at]!, events);
+    return { target, pending, from: pending.checkpoint, keys: keys[at]!, staged, stopped: false };
   });
   for (let index = 0; index < events.length; index++) {
     const event = events[index]!;
@@ -306,23 +305,37 @@ export function flush(
 
 function nothing(): void {}
 
-/** Per event: its document key, undefined (not for this projection) or the error keyOf threw. */
+/**
+ * Per target and event: the event's document key, undefined (not for this projection, or
+ * already applied) or the error keyOf threw. Event by event, like the staging itself, so what
+ * several projections read their keys from is derived once per event.
+ */
 function keysOf(
-  projection: Projection,
+  entries: readonly { readonly target: Target; readonly pending: Pending }[],
   events: readonly RecordedEvent[],
-  from: Position | undefined,
-): (string | undefined | Error)[] {
-  const handles = new Set(projection.handles);
-  return events.map((event) => {
-    if ((from !== undefined && event.position <= from) || !handles.has(event.type)) {
-      return undefined;
+): (string | undefined | Error)[][] {
+  const keys = entries.map(() => new Array<string | undefined | Error>(events.length));
+  const handles = entries.map(({ target }) => new Set(target.projection.handles));
+  for (let index = 0; index < events.length; index++) {
+    const event = events[index]!;
+    for (let at = 0; at < entries.length; at++) {
+      const { target, pending } = entries[at]!;
+      const from = pending.checkpoint;
+      if (
+        (from !== undefined && event.position <= from) ||
+        !handles[at]!.has(event.type) ||
+        pending.poison?.action === 'stopped'
+      ) {
+        continue;
+      }
+      try {
+        keys[at]![index] = target.projection.keyOf(event);
+      } catch (error) {
+        keys[at]![index] = error instanceof Error ? error : new Error(String(error));
+      }
     }
-    try {
-      return projection.keyOf(event);
-    } catch (error) {
-      return error instanceof Error ? error : new Error(String(error));
-    }
-  });
+  }
+  return keys;
 }
 
 /** Stages the document of every key (reading the missing ones); returns them per event. */
