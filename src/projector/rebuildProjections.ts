@@ -75,12 +75,13 @@ export interface BuildOptions {
 
 /**
  * The most events a build reads at once. A page stays alive while every projection stages it;
- * one larger than V8's young generation (a few MiB, about 1,500 events of the bench log) lives
- * through a scavenge or two and is copied into the old generation, all of it garbage soon after.
- * Measured on the 200,000-event bench log: pages of 5,000 promoted 406 MB, pages of 1,000 249 MB
- * (250: 235 MB), and a bare scan of it cost 8.1 µs an event at 5,000, 5.2 at 1,000.
+ * one that outlives a scavenge of V8's young generation (every 1,500 events or so of the bench
+ * log) is copied, and after two into the old generation, all of it garbage soon after. On the
+ * 200,000-event bench log: pages of 5,000 promoted 406 MB, of 1,000 249 MB; a bare scan cost
+ * 8.1 µs an event with pages of 5,000, 5.2 with 1,000; the whole rebuild 33-36 µs an event with
+ * pages of 1,000, 31-33 with 500 (250: no better).
  */
-export const MAX_BULK_PAGE = 1000;
+export const MAX_BULK_PAGE = 500;
 
 /** REBUILD_MEMORY_MB's default. */
 export const DEFAULT_MEMORY_BUDGET_MB = 128;
