@@ -74,12 +74,24 @@ export function evolveWallets(
     }
     // The same wallets again (the usual snapshot): keep the state's list.
     const fromDetails = sameWallets(current.fromDetails, wallets) ? current.fromDetails : wallets;
-    return { ...current, fromDetails, detailsEvidence: evidence };
+    return walletState(current.customerId, fromDetails, evidence, current.observed);
   }
   const address = text(payloadOf(event).address);
   if (address === null || address === '') return state;
   const observed = observeWallet(current.observed, event, address, evidence);
-  return observed === current.observed && state !== undefined ? state : { ...current, observed };
+  return observed === current.observed && state !== undefined
+    ? state
+    : walletState(current.customerId, current.fromDetails, current.detailsEvidence, observed);
+}
+
+/** A state in its stored key order (cheaper than spreading the previous one). */
+function walletState(
+  customerId: string,
+  fromDetails: readonly CustomerWallet[],
+  detailsEvidence: Evidence | null,
+  observed: readonly ObservedWallet[],
+): WalletIndexState {
+  return { customerId, fromDetails, detailsEvidence, observed };
 }
 
 function walletRows(_key: string, state: WalletIndexState | undefined): RowsByTable {
