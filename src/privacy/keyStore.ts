@@ -205,6 +205,15 @@ export class KeyStore {
     });
   }
 
+  /** The subject's key if it is active (not being erased): what new values are sealed under. */
+  activeKey(subject: string): DataKey | undefined {
+    this.freshen();
+    const cached = this.cache.getLive(subject);
+    if (cached !== undefined) return cached;
+    const row = this.liveRow(subject);
+    return row?.state === 'active' && row.wrapped !== null ? this.remember(row) : undefined;
+  }
+
   /** The current key of `subject` if it has a usable one (never creates). */
   currentKey(subject: string): DataKey | undefined {
     this.freshen();
