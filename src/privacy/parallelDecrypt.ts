@@ -129,7 +129,8 @@ export class ParallelDecrypt {
     for (let j = 0; j < toOpen.length; j++) {
       const { index, key } = toOpen[j]!;
       const event = events[index]!;
-      at += event.data.copy(storedBytes, at);
+      storedBytes.set(event.data, at);
+      at += event.data.length;
       ends[j] = at;
       let slot = keySlots.get(key);
       if (slot === undefined) {
