@@ -47,16 +47,16 @@ export function encryptionMetadataOf(
 ): EncryptionMetadata | undefined {
   const value = metadata[ENCRYPTION_METADATA_KEY] as Record<string, unknown> | undefined;
   if (typeof value !== 'object' || value === null) return undefined;
-  const { alg, subject, keyId, plaintextSha256 } = value;
   if (
-    alg !== ENCRYPTION_ALG ||
-    typeof subject !== 'string' ||
-    typeof keyId !== 'string' ||
-    typeof plaintextSha256 !== 'string'
+    value.alg !== ENCRYPTION_ALG ||
+    typeof value.subject !== 'string' ||
+    typeof value.keyId !== 'string' ||
+    typeof value.plaintextSha256 !== 'string'
   ) {
     return undefined;
   }
-  return { alg, subject, keyId, plaintextSha256 };
+  // The metadata object itself, not a copy: this runs for every encrypted event read.
+  return value as unknown as EncryptionMetadata;
 }
 
 const EMPTY = Buffer.alloc(0);

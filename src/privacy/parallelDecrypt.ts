@@ -72,41 +72,47 @@ export class ParallelDecrypt {
       }
       return hit;
     };
-    const toOpen: { index: number; meta: EncryptionMetadata; key: Buffer }[] = [];
+    // The events to open, as parallel arrays (this runs for every event of a rebuild).
+    const indexes: number[] = [];
+    const metas: EncryptionMetadata[] = [];
+    const keys: Buffer[] = [];
+    let bytes = 0;
+    let nul = false;
     for (let i = 0; i < events.length; i++) {
-      const plan = planDecrypt(events[i]!, cachedLookup);
-      if (plan.kind === 'done') out[i] = plan.event;
-      else toOpen.push({ index: i, meta: plan.meta, key: plan.key });
-    }
-    if (
-      toOpen.length < PARALLEL_DECRYPT_MIN_EVENTS ||
-      this.failed ||
-      toOpen.some(({ index }) => events[index]!.streamName.includes('\0'))
-    ) {
-      for (const { index, meta, key } of toOpen) {
-        out[index] = openedAs(events[index]!, meta, tryOpen(key, events[index]!));
+      const event = events[i]!;
+      const plan = planDecrypt(event, cachedLookup);
+      if (plan.kind === 'done') {
+        out[i] = plan.event;
+        continue;
       }
-      return out;
+      indexes.push(i);
+      metas.push(plan.meta);
+      keys.push(plan.key);
+      bytes += event.data.length;
+      if (event.streamName.includes('\0')) nul = true;
     }
-    const reply = await this.send(events, toOpen);
+    const reply =
+      indexes.length < PARALLEL_DECRYPT_MIN_EVENTS || this.failed || nul
+        ? undefined
+        : await this.send(events, indexes, keys, bytes);
     if (reply === undefined) {
-      for (const { index, meta, key } of toOpen) {
-        out[index] = openedAs(events[index]!, meta, tryOpen(key, events[index]!));
+      for (let j = 0; j < indexes.length; j++) {
+        const event = events[indexes[j]!]!;
+        out[indexes[j]!] = openedAs(event, metas[j]!, tryOpen(keys[j]!, event));
       }
       return out;
     }
     this.pagesInThread += 1;
     const problems = new Map(reply.problems);
     let start = 0;
-    for (let j = 0; j < toOpen.length; j++) {
-      const { index, meta } = toOpen[j]!;
+    for (let j = 0; j < indexes.length; j++) {
       const end = reply.ends[j]!;
-      const problem = problems.get(j);
+      const problem = problems.size === 0 ? undefined : problems.get(j);
       const opened =
         problem === undefined
           ? Buffer.from(reply.plain, start, end - start)
           : new EnvelopeError(problem);
-      out[index] = openedAs(events[index]!, meta, opened);
+      out[indexes[j]!] = openedAs(events[indexes[j]!]!, metas[j]!, opened);
       start = end;
     }
     return out;
@@ -115,23 +121,23 @@ export class ParallelDecrypt {
   /** The thread's answer, or undefined when it cannot run (the page is then opened here). */
   private async send(
     events: readonly RecordedEvent[],
-    toOpen: readonly { index: number; key: Buffer }[],
+    indexes: readonly number[],
+    keys: readonly Buffer[],
+    bytes: number,
   ): Promise<DecryptReply | undefined> {
-    let total = 0;
-    for (const { index } of toOpen) total += events[index]!.data.length;
-    const stored = new ArrayBuffer(total);
-    const storedBytes = Buffer.from(stored);
-    const ends = new Uint32Array(toOpen.length);
-    const keyIndex = new Uint32Array(toOpen.length);
+    const stored = new ArrayBuffer(bytes);
+    const storedBytes = new Uint8Array(stored);
+    const ends = new Uint32Array(indexes.length);
+    const keyIndex = new Uint32Array(indexes.length);
     const keySlots = new Map<Buffer, number>();
     const bindings: string[] = [];
     let at = 0;
-    for (let j = 0; j < toOpen.length; j++) {
-      const { index, key } = toOpen[j]!;
-      const event = events[index]!;
+    for (let j = 0; j < indexes.length; j++) {
+      const event = events[indexes[j]!]!;
       storedBytes.set(event.data, at);
       at += event.data.length;
       ends[j] = at;
+      const key = keys[j]!;
       let slot = keySlots.get(key);
       if (slot === undefined) {
         slot = keySlots.size;
@@ -140,11 +146,18 @@ export class ParallelDecrypt {
       keyIndex[j] = slot;
       bindings.push(event.id, event.streamName);
     }
-    const keys = new ArrayBuffer(keySlots.size * 32);
-    const keyBytes = Buffer.from(keys);
-    for (const [key, slot] of keySlots) key.copy(keyBytes, slot * 32);
+    const keyBuffer = new ArrayBuffer(keySlots.size * 32);
+    const keyBytes = new Uint8Array(keyBuffer);
+    for (const [key, slot] of keySlots) keyBytes.set(key, slot * 32);
     const seq = ++this.seq;
-    const job: DecryptJob = { seq, stored, ends, keys, keyIndex, bindings: bindings.join('\0') };
+    const job: DecryptJob = {
+      seq,
+      stored,
+      ends,
+      keys: keyBuffer,
+      keyIndex,
+      bindings: bindings.join('\0'),
+    };
     try {
       const worker = this.start();
       const reply = new Promise<DecryptReply>((resolve, reject) => {
@@ -152,7 +165,7 @@ export class ParallelDecrypt {
       });
       // Held while a page is out: an idle decrypt thread never keeps the process alive.
       if (this.waiting.size === 1) worker.ref();
-      worker.postMessage(job, [stored, keys]);
+      worker.postMessage(job, [stored, keyBuffer]);
       return await reply;
     } catch {
       // The thread could not start or died: decrypt on this thread from now on.
