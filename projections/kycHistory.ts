@@ -212,7 +212,8 @@ function kycRows(key: string, doc: KycDocument | undefined): RowsByTable {
 
 export const kycHistoryProjection: Projection<KycDocument> = {
   name: 'kyc-history',
-  version: 2,
+  // 3: state observations and erased stubs are stored unsealed (unsealedRows).
+  version: 3,
   handles: HANDLED,
   tables: [
     {
@@ -225,6 +226,12 @@ export const kycHistoryProjection: Projection<KycDocument> = {
       ],
       primaryKey: ['observation_key'],
       subject: 'customer_id',
+      // A state observation holds ComPilot's status, onboarding level, risk score and automation
+      // reason with ids and dates: the same data as the customers table's plaintext query
+      // columns. Runs hold wallet addresses and per-object verdicts: sealed. An erased stub
+      // holds ids and dates only. Erasure purges the unsealed rows (purge markers), it does not
+      // rely on the key for them (docs/retention.md).
+      unsealedRows: { column: 'kind', values: ['state', 'erased'] },
       // The entries are ordered by kycEntries, which sorts the customer's observations itself.
       indexes: [['customer_id']],
     },

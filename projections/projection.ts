@@ -40,6 +40,13 @@ export interface TableSpec {
   readonly indexes?: readonly (readonly string[])[];
   /** The column naming the customer whose data key seals this table's sealed columns. */
   readonly subject?: string;
+  /**
+   * Rows whose `column` holds one of `values` carry no personal data in their sealed columns
+   * (no name, email, wallet or free text about the person): they are stored unsealed. Sealing
+   * costs a cipher per value, and a table written once per event (kyc_observations) would pay
+   * it for every event of a rebuild.
+   */
+  readonly unsealedRows?: { readonly column: string; readonly values: readonly string[] };
 }
 
 /** How the runner stores a projection's documents. */

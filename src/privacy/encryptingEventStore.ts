@@ -16,8 +16,9 @@ import type {
   SubscribeOptions,
   SubscriptionBatch,
 } from '../store/eventStore.js';
-import { decryptEvent, encryptEvent } from './encryptionMetadata.js';
-import type { KeyStore } from './keyStore.js';
+import { encryptEvent } from './encryptionMetadata.js';
+import type { KeyLookup, KeyStore } from './keyStore.js';
+import { ParallelDecrypt } from './parallelDecrypt.js';
 import { subjectOf } from './subjectRule.js';
 
 export class EncryptingEventStore implements EventStore {
@@ -49,20 +50,26 @@ export class EncryptingEventStore implements EventStore {
     return this.inner.appendToStream(streamName, stored, options);
   }
 
-  private readonly decrypt = (event: RecordedEvent): RecordedEvent =>
-    decryptEvent(event, (keyId) => this.keys.lookup(keyId));
+  private readonly lookup = (keyId: string): KeyLookup => this.keys.lookup(keyId);
+
+  // Large pages are opened in a thread of their own (parallelDecrypt.ts).
+  private readonly parallel = new ParallelDecrypt();
+
+  private decrypt(events: readonly RecordedEvent[]): Promise<RecordedEvent[]> {
+    return this.parallel.decrypt(events, this.lookup);
+  }
 
   async readStream(streamName: string, options?: ReadStreamOptions): Promise<RecordedEvent[]> {
-    return (await this.inner.readStream(streamName, options)).map(this.decrypt);
+    return this.decrypt(await this.inner.readStream(streamName, options));
   }
 
   async readAll(options?: ReadAllOptions): Promise<RecordedEvent[]> {
-    return (await this.inner.readAll(options)).map(this.decrypt);
+    return this.decrypt(await this.inner.readAll(options));
   }
 
   async *subscribe(options: SubscribeOptions): AsyncIterable<SubscriptionBatch> {
     for await (const batch of this.inner.subscribe(options)) {
-      yield { ...batch, events: batch.events.map(this.decrypt) };
+      yield { ...batch, events: await this.decrypt(batch.events) };
     }
   }
 
@@ -78,6 +85,7 @@ export class EncryptingEventStore implements EventStore {
     try {
       await this.inner.close();
     } finally {
+      await this.parallel.close();
       this.keys.close();
     }
   }

@@ -47,19 +47,88 @@ export function encryptionMetadataOf(
 ): EncryptionMetadata | undefined {
   const value = metadata[ENCRYPTION_METADATA_KEY] as Record<string, unknown> | undefined;
   if (typeof value !== 'object' || value === null) return undefined;
-  const { alg, subject, keyId, plaintextSha256 } = value;
   if (
-    alg !== ENCRYPTION_ALG ||
-    typeof subject !== 'string' ||
-    typeof keyId !== 'string' ||
-    typeof plaintextSha256 !== 'string'
+    value.alg !== ENCRYPTION_ALG ||
+    typeof value.subject !== 'string' ||
+    typeof value.keyId !== 'string' ||
+    typeof value.plaintextSha256 !== 'string'
   ) {
     return undefined;
   }
-  return { alg, subject, keyId, plaintextSha256 };
+  // The metadata object itself, not a copy: this runs for every encrypted event read.
+  return value as unknown as EncryptionMetadata;
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/** What reading an encrypted event needs to do (no cipher work for the first two). */
+export type DecryptPlan =
+  | { readonly kind: 'done'; readonly event: RecordedEvent }
+  | {
+      readonly kind: 'open';
+      readonly meta: EncryptionMetadata;
+      readonly key: Buffer;
+    };
+
+/**
+ * Everything about reading `event` except the cipher itself: plaintext events, malformed
+ * metadata and missing or destroyed keys are answered here; otherwise the key to open it with.
+ * Shared by the decryption on this thread and the one in a decrypt thread (parallelDecrypt.ts).
+ */
+export function planDecrypt(
+  event: RecordedEvent,
+  lookup: (keyId: string) => KeyLookup,
+): DecryptPlan {
+  if (!(ENCRYPTION_METADATA_KEY in event.metadata)) return { kind: 'done', event };
+  const meta = encryptionMetadataOf(event.metadata);
+  if (meta === undefined) {
+    return {
+      kind: 'done',
+      event: readAs(event, EMPTY, {
+        subject: '',
+        keyId: '',
+        state: 'undecryptable',
+        plaintextSha256: '',
+        storedData: event.data,
+        problem: 'the encryption metadata is malformed',
+      }),
+    };
+  }
+  const found = lookup(meta.keyId);
+  if (found.state === 'destroyed') {
+    return { kind: 'done', event: readAs(event, EMPTY, stateOf(meta, event, 'erased')) };
+  }
+  if (found.state === 'missing') {
+    const problem = `the key store has no data key ${meta.keyId} (is KEY_STORE_URL the store's key store?)`;
+    return {
+      kind: 'done',
+      event: readAs(event, EMPTY, stateOf(meta, event, 'undecryptable', problem)),
+    };
+  }
+  return { kind: 'open', meta, key: found.key.key };
+}
+
+/** The event read with its plaintext, or with the reason its ciphertext would not open. */
+export function openedAs(
+  event: RecordedEvent,
+  meta: EncryptionMetadata,
+  opened: Buffer | EnvelopeError,
+): RecordedEvent {
+  if (opened instanceof EnvelopeError) {
+    return readAs(event, EMPTY, stateOf(meta, event, 'undecryptable', opened.message));
+  }
+  return readAs(event, opened, stateOf(meta, event, 'decrypted'));
+}
+
+/** Opens the envelope; an authentication or format failure is returned, not thrown. */
+export function tryOpen(key: Buffer, event: RecordedEvent): Buffer | EnvelopeError {
+  try {
+    return openEnvelope(key, event.data, { eventId: event.id, streamName: event.streamName });
+  } catch (error) {
+    if (error instanceof EnvelopeError) return error;
+    throw error;
+  }
+}
 
 /**
  * The event as callers see it: plaintext in `data` when its key decrypts it, empty `data` and a
@@ -70,42 +139,9 @@ export function decryptEvent(
   event: RecordedEvent,
   lookup: (keyId: string) => KeyLookup,
 ): RecordedEvent {
-  if (!(ENCRYPTION_METADATA_KEY in event.metadata)) return event;
-  const meta = encryptionMetadataOf(event.metadata);
-  if (meta === undefined) {
-    return readAs(event, EMPTY, {
-      subject: '',
-      keyId: '',
-      state: 'undecryptable',
-      plaintextSha256: '',
-      storedData: event.data,
-      problem: 'the encryption metadata is malformed',
-    });
-  }
-  const found = lookup(meta.keyId);
-  if (found.state === 'destroyed') return readAs(event, EMPTY, stateOf(meta, event, 'erased'));
-  if (found.state === 'missing') {
-    return readAs(
-      event,
-      EMPTY,
-      stateOf(
-        meta,
-        event,
-        'undecryptable',
-        `the key store has no data key ${meta.keyId} (is KEY_STORE_URL the store's key store?)`,
-      ),
-    );
-  }
-  try {
-    const plaintext = openEnvelope(found.key.key, event.data, {
-      eventId: event.id,
-      streamName: event.streamName,
-    });
-    return readAs(event, plaintext, stateOf(meta, event, 'decrypted'));
-  } catch (error) {
-    if (!(error instanceof EnvelopeError)) throw error;
-    return readAs(event, EMPTY, stateOf(meta, event, 'undecryptable', error.message));
-  }
+  const plan = planDecrypt(event, lookup);
+  if (plan.kind === 'done') return plan.event;
+  return openedAs(event, plan.meta, tryOpen(plan.key, event));
 }
 
 function stateOf(

@@ -1,4 +1,4 @@
-/** Bounded LRU of unwrapped data keys, by key id, with each subject's live key found fast. */
+/** Bounded cache of unwrapped data keys, by key id, with each subject's live key found fast. */
 
 /** An unwrapped data key: the AES-256 key of one subject's generation. */
 export interface DataKey {
@@ -18,14 +18,10 @@ export class KeyCache {
 
   constructor(private readonly capacity: number) {}
 
+  // Eviction is by insertion order (FIFO), not by use: moving an entry to the back on every hit
+  // cost a rebuild two map operations per event, and the cache is sized for every customer.
   get(keyId: string): Entry | undefined {
-    const entry = this.byId.get(keyId);
-    if (entry !== undefined) {
-      // Map order is insertion order: re-inserting marks it most recently used.
-      this.byId.delete(keyId);
-      this.byId.set(keyId, entry);
-    }
-    return entry;
+    return this.byId.get(keyId);
   }
 
   /** The subject's key if cached and active (erasing keys take no new events). */

@@ -13,7 +13,7 @@
  *   gets a new key (a new generation); the old events stay erased.
  * - New keys are durable before the append that needs them is acknowledged; the keys requested
  *   in one tick are created in one transaction (one commit for many new customers).
- * - Unwrapped keys are cached (bounded LRU); a change by another process (PRAGMA data_version)
+ * - Unwrapped keys are cached (bounded, first in first out); a change by another process (PRAGMA data_version)
  *   clears the cache, so a key destroyed by `erase` stops decrypting in a running service.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -69,6 +69,13 @@ interface KeyRow {
   destroyed_at: string | null;
 }
 
+/**
+ * Unwrapped data keys kept in memory. A rebuild reads every customer's events interleaved, so a
+ * cache smaller than the number of customers misses on nearly every event (LRU or FIFO under a cyclic
+ * pattern): each miss is a query and an unwrap. 100,000 keys take ~25 MB.
+ */
+export const DEFAULT_KEY_CACHE_SIZE = 100_000;
+
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS data_keys (
   key_id        TEXT PRIMARY KEY,
@@ -90,6 +97,7 @@ export interface OpenKeyStoreOptions {
   readonly master: MasterKey;
   /** Read-only commands never create the file or keys. */
   readonly readOnly?: boolean;
+  /** @defaultValue {@link DEFAULT_KEY_CACHE_SIZE} */
   readonly cacheSize?: number;
   /** Only for rotation: the store's keys are still wrapped by the previous master key. */
   readonly skipMasterKeyCheck?: boolean;
@@ -100,6 +108,7 @@ export class KeyStore {
   private readonly cache: KeyCache;
   private dataVersion = 0;
   private dataVersionQuery: Database.Statement | undefined;
+  private byIdQuery: Database.Statement | undefined;
   private freshThisTurn = false;
   private pending = new Map<
     string,
@@ -130,7 +139,7 @@ export class KeyStore {
     } else {
       this.db.pragma('secure_delete = ON');
     }
-    this.cache = new KeyCache(options.cacheSize ?? 10_000);
+    this.cache = new KeyCache(options.cacheSize ?? DEFAULT_KEY_CACHE_SIZE);
     if (!options.skipMasterKeyCheck) this.checkMasterKey();
   }
 
@@ -194,6 +203,15 @@ export class KeyStore {
         setImmediate(() => this.flush());
       }
     });
+  }
+
+  /** The subject's key if it is active (not being erased): what new values are sealed under. */
+  activeKey(subject: string): DataKey | undefined {
+    this.freshen();
+    const cached = this.cache.getLive(subject);
+    if (cached !== undefined) return cached;
+    const row = this.liveRow(subject);
+    return row?.state === 'active' && row.wrapped !== null ? this.remember(row) : undefined;
   }
 
   /** The current key of `subject` if it has a usable one (never creates). */
@@ -261,8 +279,8 @@ export class KeyStore {
     this.freshen();
     const cached = this.cache.get(keyId);
     if (cached !== undefined) return { state: cached.state, key: cached.key };
-    const row = this.db.prepare('SELECT * FROM data_keys WHERE key_id = ?').get(keyId) as
-      KeyRow | undefined;
+    this.byIdQuery ??= this.db.prepare('SELECT * FROM data_keys WHERE key_id = ?');
+    const row = this.byIdQuery.get(keyId) as KeyRow | undefined;
     if (row === undefined) return { state: 'missing' };
     if (row.state === 'destroyed')
       return { state: 'destroyed', destroyedAt: row.destroyed_at ?? '' };

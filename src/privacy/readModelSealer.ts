@@ -36,6 +36,18 @@ function aad(subject: string, purpose: string): Buffer {
   return Buffer.from(JSON.stringify(['compilot-ledger/read-model/v1', subject, purpose]), 'utf8');
 }
 
+/** {@link aad} with the purpose's part built once (a rebuild seals tens of thousands of values). */
+const AAD_HEAD = '["compilot-ledger/read-model/v1",';
+const aadTails = new Map<string, string>();
+function sealingAad(subject: string, purpose: string): Buffer {
+  let tail = aadTails.get(purpose);
+  if (tail === undefined) {
+    tail = `,${JSON.stringify(purpose)}]`;
+    aadTails.set(purpose, tail);
+  }
+  return Buffer.from(AAD_HEAD + JSON.stringify(subject) + tail, 'utf8');
+}
+
 export class ReadModelSealError extends Error {
   constructor(message: string) {
     super(message);
@@ -51,19 +63,21 @@ export function createReadModelSealer<Erased>(
   const blindKey = deriveBlindIndexKey(master, 'read-model/blind-index/v1');
   return {
     seal(subject, purpose, plaintext) {
-      const key = keys.currentKey(subject);
       // Never under a key being erased: what is written then is the erasure's stub (ids and
       // dates), which must stay readable once the key is destroyed.
-      if (key === undefined || keys.lookup(key.keyId).state !== 'active') return plaintext;
+      const key = keys.activeKey(subject);
+      if (key === undefined) return plaintext;
       const iv = nextIv();
       const cipher = createCipheriv('aes-256-gcm', key.key, iv);
-      cipher.setAAD(aad(subject, purpose));
-      const body = Buffer.concat([
-        iv,
-        cipher.update(plaintext, 'utf8'),
-        cipher.final(),
-        cipher.getAuthTag(),
-      ]);
+      cipher.setAAD(sealingAad(subject, purpose));
+      // GCM is a stream mode: the ciphertext is as long as the UTF-8 plaintext and final()
+      // returns nothing, so one buffer holds IV, ciphertext and tag without a concat.
+      const text = Buffer.from(plaintext, 'utf8');
+      const body = Buffer.allocUnsafe(IV_BYTES + text.length + TAG_BYTES);
+      iv.copy(body, 0);
+      cipher.update(text).copy(body, IV_BYTES);
+      cipher.final();
+      cipher.getAuthTag().copy(body, IV_BYTES + text.length);
       return `${PREFIX}${key.keyId}:${body.toString('base64')}`;
     },
     open(subject, purpose, stored) {

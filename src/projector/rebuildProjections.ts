@@ -13,7 +13,7 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { Projection } from '../../projections/projection.js';
 import type { Logger } from '../lib/logger.js';
-import type { EventStore, Position } from '../store/eventStore.js';
+import type { EventStore, Position, RecordedEvent } from '../store/eventStore.js';
 import {
   createGeneration,
   sealingMatches,
@@ -207,6 +207,7 @@ export async function buildGenerations(
   const total = eventsBetween(start, head);
   let eventsRead = 0;
   let sinceFlush = 0;
+  let ahead: { after: Position; page: Promise<RecordedEvent[]> } | undefined;
 
   while (active.length > 0) {
     if (signal?.aborted) {
@@ -215,7 +216,20 @@ export async function buildGenerations(
       break;
     }
     const after = minimum(active.map(position));
-    const page = await store.readAll({ after, maxCount: batchSize });
+    const page =
+      ahead !== undefined && ahead.after === after
+        ? await ahead.page
+        : await store.readAll({ after, maxCount: batchSize });
+    ahead = undefined;
+    // Read the next page while this one is applied: a store that decrypts (or answers over the
+    // network) works meanwhile. The targets normally continue right after this page; if not
+    // (one finished, a gap), the read ahead is dropped.
+    if (page.length === batchSize) {
+      const next = page[page.length - 1]!.position;
+      ahead = { after: next, page: store.readAll({ after: next, maxCount: batchSize }) };
+      // Awaited when used; a failure of one that is dropped must not go unhandled.
+      ahead.page.catch(() => undefined);
+    }
     eventsRead += page.length;
     sinceFlush += page.length;
     const staging: { target: Target; pending: Pending }[] = [];

@@ -72,8 +72,9 @@ export function rowSealerFor(
   // Per list of names (the table's columns, its primary key): which positions to seal or blind.
   const plans = new Map<
     readonly string[],
-    { subject: number; sealed: [number, string][]; blind: [number, string][] }
+    { subject: number; unsealedBy: number; sealed: [number, string][]; blind: [number, string][] }
   >();
+  const unsealed = new Set(table.unsealedRows?.values ?? []);
   const planOf = (names: readonly string[]) => {
     let plan = plans.get(names);
     if (plan === undefined) {
@@ -81,6 +82,8 @@ export function rowSealerFor(
         names.flatMap((name, i) => (set.has(name) ? [[i, purposes.get(name)!]] : []));
       plan = {
         subject: subjectColumn === undefined ? -1 : names.indexOf(subjectColumn),
+        unsealedBy:
+          table.unsealedRows === undefined ? -1 : names.indexOf(table.unsealedRows.column),
         sealed: at(sealed),
         blind: at(blind),
       };
@@ -98,6 +101,7 @@ export function rowSealerFor(
     const subject = plan.subject < 0 ? undefined : values[plan.subject];
     // A row naming no customer (an alert without one) has no data key to seal under.
     if (typeof subject !== 'string' || subject === '') return values;
+    if (plan.unsealedBy >= 0 && unsealed.has(values[plan.unsealedBy] as string)) return values;
     for (const [i, purpose] of plan.sealed) {
       const value = values[i];
       if (typeof value === 'string') values[i] = sealer.seal(subject, purpose, value);

@@ -56,7 +56,10 @@ export function openedRow(
   return out;
 }
 
-/** How many values of sealed columns in `db`'s live tables are stored sealed, and how many not. */
+/**
+ * How many values of sealed columns in `db`'s live tables are stored sealed, and how many not,
+ * in the rows that must be sealed.
+ */
 export function sealedCounts(
   db: ReadModelDb,
   projections: readonly Projection[],
@@ -66,10 +69,16 @@ export function sealedCounts(
   let plain = 0;
   for (const projection of projections) {
     for (const table of projection.tables) {
+      // Rows the table declares free of personal data (unsealedRows) are not counted.
+      const exempt = table.unsealedRows;
+      const personal =
+        exempt === undefined
+          ? ''
+          : ` AND "${exempt.column}" NOT IN (${exempt.values.map((v) => `'${v}'`).join(', ')})`;
       for (const column of table.columns.filter((c) => c.sealed === true)) {
         const values = db
           .prepare(
-            `SELECT "${column.name}" FROM "${table.name}" WHERE "${column.name}" IS NOT NULL`,
+            `SELECT "${column.name}" FROM "${table.name}" WHERE "${column.name}" IS NOT NULL${personal}`,
           )
           .pluck()
           .all() as string[];

@@ -6,6 +6,7 @@ import { customerStream } from '../../src/events/streams.js';
 import { rebuildProjections } from '../../src/projector/rebuildProjections.js';
 import { startProjections } from '../../src/projector/runner.js';
 import { listGenerations } from '../../src/readmodel/generations.js';
+import { sealerOf } from '../../src/readmodel/sealedColumns.js';
 import {
   findCustomerIdsByEmail,
   findCustomerIdsByExternalId,
@@ -130,10 +131,17 @@ void t.test('a customer whose key is destroyed reads as erased, others as before
     customers: unknown[];
   };
   t.not(before.alert.externalCustomerId, null);
+  const isRun = (entry: { kind: string }) =>
+    entry.kind === 'scenario' || entry.kind === 'verification-flow';
+  t.ok(getKycHistory(sealed.db, 'cust-0').some(isRun), 'the journey has a scenario run');
   store.keys.beginErasure('cust-0');
   store.keys.destroy('cust-0');
   t.equal(getCustomer(sealed.db, 'cust-0'), undefined);
-  t.same(getKycHistory(sealed.db, 'cust-0'), []);
+  // State observations are unsealed (kyc_observations.unsealedRows): erasure's purge markers
+  // remove them, not the key. Runs carry wallet addresses and go with the key.
+  const history = getKycHistory(sealed.db, 'cust-0');
+  t.ok(history.length > 0, 'status changes stay until the purge markers are applied');
+  t.notOk(history.some(isRun), 'its scenario runs are unreadable');
   t.notOk(
     findWalletOwners(sealed.db, EVM).some((o) => o.customerId === 'cust-0'),
     'its wallets are not found',
@@ -161,6 +169,29 @@ void t.test(
     store.keys.destroy('cust-1');
     t.ok(getCustomer(sealed.db, 'cust-1'), 'still readable once the key is destroyed');
     t.match(getCustomer(sealed.db, 'cust-2'), { customerId: 'cust-2' });
+  },
+);
+
+void t.test(
+  'KYC state observations are stored unsealed and scenario runs sealed, as the table declares',
+  async (t) => {
+    const sealed = await build(t, true, t.testdir());
+    const rows = sealed.db.prepare('SELECT kind, doc FROM kyc_observations').all() as {
+      kind: string;
+      doc: string;
+    }[];
+    const sealer = sealerOf(sealed.db)!;
+    const states = rows.filter((row) => row.kind === 'state');
+    const runs = rows.filter((row) => row.kind !== 'state');
+    t.ok(states.length > 0 && runs.length > 0, `${states.length} states, ${runs.length} runs`);
+    t.ok(
+      states.every((row) => !sealer.isSealed(row.doc)),
+      'state observations unsealed',
+    );
+    t.ok(
+      runs.every((row) => sealer.isSealed(row.doc)),
+      'runs (wallet addresses) sealed',
+    );
   },
 );
 
