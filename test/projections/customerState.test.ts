@@ -5,6 +5,7 @@ import {
   decodeCustomer,
   encodeCustomer,
   evolveCustomer,
+  evolveOwnedCustomer,
   foldCustomer,
   type CustomerState,
 } from '../../projections/customerState.js';
@@ -242,6 +243,37 @@ void t.test('evolve leaves its input untouched and ignores other customers and t
   t.equal(comPilotTime(quarantined), undefined);
   t.end();
 });
+
+void t.test(
+  'evolving an owned state in place gives what evolve gives; poison changes nothing',
+  (t) => {
+    // Given a journey with a scenario, a repeated snapshot and a newer one without wallets
+    const { created, updated, details } = journey();
+    const scenario = recordedWebhook(fixture('send.scenario', { address: EVM }), 'msg_scenario', 4);
+    const newer = recordedDetails(
+      detailsBody({ updatedAt: '2025-04-01T00:00:00.000Z', customerWallets: [] }),
+      [],
+      6,
+    );
+    const events = [created, scenario, updated, details, details, newer];
+    // When the first event is applied by evolve and the others in place (as the projector does)
+    let owned = evolveCustomer(undefined, events[0]!)!;
+    for (const event of events.slice(1)) owned = evolveOwnedCustomer(owned, event)!;
+    // Then the state is the pure fold's, down to its stored form
+    const folded = foldCustomer(events)!;
+    t.same(owned, folded);
+    t.equal(encodeCustomer(owned), encodeCustomer(folded));
+    // And an undecodable event throws before it changes the owned state
+    const bad = recorded(
+      { ...webhookEvent({}, 'bad'), type: 'customer.updated', data: Buffer.from('not json') },
+      customerStream(CUSTOMER_ID),
+    );
+    const before = encodeCustomer(owned);
+    t.throws(() => evolveOwnedCustomer(owned, bad), UndecodableEventError);
+    t.equal(encodeCustomer(owned), before);
+    t.end();
+  },
+);
 
 void t.test('an event whose body is not JSON is poison', (t) => {
   const bad = recorded(
