@@ -2,8 +2,9 @@
  * The projection contract. A projection keeps one JSON document (its state) per key, e.g. per
  * customer, and derives read-model rows from it. `evolve` and `rows` are pure: no I/O, no clock,
  * no API calls, no mutation of their inputs, so replaying the log always rebuilds the same
- * read model. Storage, batching and checkpoints belong to the projector (src/projector/)
- * and the read model (src/readmodel/).
+ * read model (the optional `evolveOwned` updates a state its caller owns in place, with the same
+ * result). Storage, batching and checkpoints belong to the projector (src/projector/) and the
+ * read model (src/readmodel/).
  */
 import type { RecordedEvent } from '../src/store/eventStore.js';
 
