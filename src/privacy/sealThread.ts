@@ -13,7 +13,7 @@ const KEY_BYTES = 32;
 // One setup per sealer (parallelSeal.ts): each has its own port and counter.
 parentPort!.on('message', ({ port, signal }: SealThreadSetup) => {
   const counter = new Int32Array(signal);
-  (port).on('message', (chunk: SealChunk) => {
+  port.on('message', (chunk: SealChunk) => {
     const keys = new Uint8Array(chunk.keys);
     const sealed = chunk.plaintexts.map((plaintext, i) =>
       sealValue(
@@ -26,7 +26,7 @@ parentPort!.on('message', ({ port, signal }: SealThreadSetup) => {
     );
     keys.fill(0);
     const done: SealDone = { first: chunk.first, sealed };
-    (port).postMessage(done);
+    port.postMessage(done);
     Atomics.add(counter, 0, 1);
     Atomics.notify(counter, 0);
   });
