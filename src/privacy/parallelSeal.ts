@@ -34,7 +34,7 @@ export interface SealDone {
 }
 
 /** Values a flush seals in place before it hands the rest to the thread. */
-export const SEAL_IN_PLACE = 64;
+export const SEAL_IN_PLACE = 16;
 /** Values per message to the thread. */
 const CHUNK = 128;
 /** How long the writer waits for the thread before sealing what is left itself. */
