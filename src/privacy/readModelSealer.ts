@@ -14,15 +14,17 @@
  * Equality lookups use blind indexes: HMAC-SHA-256 under a key derived from the master key,
  * of the exact value (wallet keys are already normalised by the projection).
  */
-import { createCipheriv, createDecipheriv, createHmac } from 'node:crypto';
+import { createDecipheriv, createHmac } from 'node:crypto';
 import type { EventStore } from '../store/eventStore.js';
 import { EncryptingEventStore } from './encryptingEventStore.js';
 import type { KeyStore } from './keyStore.js';
-import { IV_BYTES, nextIv } from './ivPool.js';
+import { IV_BYTES } from './ivPool.js';
+import { ParallelSeal } from './parallelSeal.js';
+import { SEALED_PREFIX, SEALED_TAG_BYTES, sealValue, sealedValueAad } from './sealedValue.js';
 import { deriveBlindIndexKey, type MasterKey } from './masterKey.js';
 
-const PREFIX = 'cls1:';
-const TAG_BYTES = 16;
+const PREFIX = SEALED_PREFIX;
+const TAG_BYTES = SEALED_TAG_BYTES;
 
 /** What a value of a destroyed key opens to (the port's ERASED, passed in to avoid an import). */
 export interface ReadModelSealerOf<Erased> {
@@ -30,23 +32,11 @@ export interface ReadModelSealerOf<Erased> {
   open(subject: string, purpose: string, stored: string): string | Erased;
   blind(purpose: string, value: string): string;
   isSealed(stored: string): boolean;
+  /** Sealing beside the writing thread for flushes (the port's SealBatch). */
+  readonly batch?: ParallelSeal;
 }
 
-function aad(subject: string, purpose: string): Buffer {
-  return Buffer.from(JSON.stringify(['compilot-ledger/read-model/v1', subject, purpose]), 'utf8');
-}
-
-/** {@link aad} with the purpose's part built once (a rebuild seals tens of thousands of values). */
-const AAD_HEAD = '["compilot-ledger/read-model/v1",';
-const aadTails = new Map<string, string>();
-function sealingAad(subject: string, purpose: string): Buffer {
-  let tail = aadTails.get(purpose);
-  if (tail === undefined) {
-    tail = `,${JSON.stringify(purpose)}]`;
-    aadTails.set(purpose, tail);
-  }
-  return Buffer.from(AAD_HEAD + JSON.stringify(subject) + tail, 'utf8');
-}
+const aad = sealedValueAad;
 
 export class ReadModelSealError extends Error {
   constructor(message: string) {
@@ -62,23 +52,13 @@ export function createReadModelSealer<Erased>(
 ): ReadModelSealerOf<Erased> {
   const blindKey = deriveBlindIndexKey(master, 'read-model/blind-index/v1');
   return {
+    batch: new ParallelSeal(keys),
     seal(subject, purpose, plaintext) {
       // Never under a key being erased: what is written then is the erasure's stub (ids and
       // dates), which must stay readable once the key is destroyed.
       const key = keys.activeKey(subject);
       if (key === undefined) return plaintext;
-      const iv = nextIv();
-      const cipher = createCipheriv('aes-256-gcm', key.key, iv);
-      cipher.setAAD(sealingAad(subject, purpose));
-      // GCM is a stream mode: the ciphertext is as long as the UTF-8 plaintext and final()
-      // returns nothing, so one buffer holds IV, ciphertext and tag without a concat.
-      const text = Buffer.from(plaintext, 'utf8');
-      const body = Buffer.allocUnsafe(IV_BYTES + text.length + TAG_BYTES);
-      iv.copy(body, 0);
-      cipher.update(text).copy(body, IV_BYTES);
-      cipher.final();
-      cipher.getAuthTag().copy(body, IV_BYTES + text.length);
-      return `${PREFIX}${key.keyId}:${body.toString('base64')}`;
+      return sealValue(key.key, key.keyId, subject, purpose, plaintext);
     },
     open(subject, purpose, stored) {
       const colon = stored.indexOf(':', PREFIX.length);

@@ -269,10 +269,17 @@ export function flush(
   // The cache would evict all but the last `capacity` of them (keys are written in order).
   let skip = existing - target.cache.capacity;
   const updates: [string, Doc][] = [];
-  for (const key of keys) {
-    const { before, state } = pending.touched.get(key)!;
-    const doc = target.documents.write(key, before, state);
-    if (before.state !== undefined && skip-- <= 0) updates.push([key, doc]);
+  try {
+    for (const key of keys) {
+      const { before, state } = pending.touched.get(key)!;
+      const doc = target.documents.write(key, before, state);
+      if (before.state !== undefined && skip-- <= 0) updates.push([key, doc]);
+    }
+    // Statements waiting for sealed values (documents.ts) run now, inside the transaction.
+    target.documents.finish();
+  } catch (error) {
+    target.documents.discard();
+    throw error;
   }
   const { checkpoint, poison, applied, lastRecordedAt } = pending;
   if (checkpoint !== pending.base) {

@@ -14,6 +14,7 @@ import {
 import { physicalTable, stateTable, type Generation } from './generations.js';
 import { quoteIdent, type ReadModelDb } from './readModelStore.js';
 import { ERASED, columnPurpose, rowSealerFor, sealerOf, type RowSealer } from './sealedColumns.js';
+import { WriteQueue } from './writeQueue.js';
 
 /** A document as loaded or written: its state and (once computed) the rows derived from it. */
 export interface Doc {
@@ -26,8 +27,15 @@ export const EMPTY_DOC: Doc = { state: undefined, rows: {} };
 export interface DocumentStore {
   /** The stored documents among `keys` (absent keys are left out). */
   load(keys: readonly string[]): Map<string, Doc>;
-  /** Writes what changed from `before` to `state`; returns the new document. */
+  /**
+   * Writes what changed from `before` to `state`; returns the new document. Statements that
+   * store sealed values may run later, at `finish`.
+   */
   write(key: string, before: Doc, state: unknown): Doc;
+  /** Runs what `write` queued; call before the transaction commits. */
+  finish(): void;
+  /** Drops what `write` queued (the transaction failed). */
+  discard(): void;
 }
 
 interface TableSql {
@@ -115,9 +123,30 @@ export function createDocumentStore(
     ? undefined
     : db.prepare<[string]>(`DELETE FROM ${states} WHERE key = ?`);
 
-  const encodeState = (key: string, state: unknown): string => {
+  const queue = new WriteQueue(sealer?.batch);
+  // Runs (or queues) a row statement with its personal columns sealed.
+  const put = (
+    table: TableSql,
+    statement: Statement<unknown[]>,
+    names: readonly string[],
+    row: Row,
+  ) => {
+    const params = values(names, row);
+    if (table.seal === undefined) return queue.run(statement, params);
+    const tickets = queue.tickets();
+    table.seal(names, params, tickets);
+    queue.run(statement, params, tickets);
+  };
+  const putState = (key: string, state: unknown): void => {
     const text = storage.encode(state);
-    return sealState ? sealer.seal(key, statePurpose, text) : text;
+    if (!sealState) return queue.run(saveState!, [key, text]);
+    const batch = sealer.batch;
+    const ticket =
+      batch === undefined
+        ? sealer.seal(key, statePurpose, text)
+        : batch.submit(key, statePurpose, text);
+    if (typeof ticket === 'string') queue.run(saveState!, [key, ticket]);
+    else queue.run(saveState!, [key, null], [[1, ticket]]);
   };
 
   return {
@@ -146,17 +175,16 @@ export function createDocumentStore(
         // The document's only row, keyed by the document key, stays keyed so: upsert it,
         // without deriving (and encoding) the old row just to compare.
         const table = tables.get(rowTable!.name)!;
-        for (const row of rows[rowTable!.name] ?? [])
-          table.upsert.run(sealed(table, table.columns, row));
+        for (const row of rows[rowTable!.name] ?? []) put(table, table.upsert, table.columns, row);
         return { state, rows };
       }
       if (before === EMPTY_DOC) {
         // A document new to this generation (the bulk path's usual case): nothing to diff.
         for (const table of projection.tables) {
           const sql = tables.get(table.name)!;
-          for (const row of rows[table.name] ?? []) sql.upsert.run(sealed(sql, sql.columns, row));
+          for (const row of rows[table.name] ?? []) put(sql, sql.upsert, sql.columns, row);
         }
-        if (state !== undefined) saveState?.run(key, encodeState(key, state));
+        if (state !== undefined && saveState !== undefined) putState(key, state);
         return { state, rows };
       }
       // Rows of a loaded document are derived only now, when it changed.
@@ -164,20 +192,17 @@ export function createDocumentStore(
         before.rows ?? (before.state === undefined ? {} : projection.rows(key, before.state));
       for (const change of diffRows(projection.tables, old, rows)) {
         const table = tables.get(change.table)!;
-        if (change.op === 'upsert') table.upsert.run(sealed(table, table.columns, change.row));
-        else table.remove.run(sealed(table, table.primaryKey, change.row));
+        if (change.op === 'upsert') put(table, table.upsert, table.columns, change.row);
+        else put(table, table.remove, table.primaryKey, change.row);
       }
-      if (state === undefined) deleteState?.run(key);
-      else saveState?.run(key, encodeState(key, state));
+      if (state === undefined) {
+        if (deleteState !== undefined) queue.run(deleteState, [key]);
+      } else if (saveState !== undefined) putState(key, state);
       return { state, rows };
     },
+    finish: () => queue.finish(),
+    discard: () => queue.discard(),
   };
-}
-
-/** The statement parameters for `names` of `row`, personal ones sealed. */
-function sealed(table: TableSql, names: readonly string[], row: Row): unknown[] {
-  const params = values(names, row);
-  return table.seal === undefined ? params : table.seal(names, params);
 }
 
 function values(columns: readonly string[], row: Row): unknown[] {

@@ -26,7 +26,28 @@ export interface ReadModelSealer {
   blind(purpose: string, value: string): string;
   /** True when `stored` has the sealed form (plaintext values pass through `open` unchanged). */
   isSealed(stored: string): boolean;
+  /** Sealing beside the writing thread, for flushes; absent: every value is sealed in place. */
+  readonly batch?: SealBatch;
 }
+
+/**
+ * Sealing in bulk: a flush submits each value to seal and takes its sealed form when the
+ * statement that stores it runs, so the ciphers run while later rows are derived and written.
+ * Tickets are taken in the order they were submitted, each once, within one flush.
+ */
+export interface SealBatch {
+  /** A ticket for the sealed form of `plaintext`, or the value to store when it is not sealed. */
+  submit(subject: string, purpose: string, plaintext: string): number | string;
+  /** True when the ticket's value is sealed (never waits). */
+  ready(ticket: number): boolean;
+  /** The ticket's sealed value; waits for it if needed. */
+  take(ticket: number): string;
+  /** The flush committed or was abandoned: its tickets are void. */
+  end(): void;
+}
+
+/** Positions of the statement parameters still to be filled from seal tickets: [index, ticket]. */
+export type Tickets = [number, number][];
 
 /** What a sealed value whose data key was destroyed reads as. */
 export const ERASED: unique symbol = Symbol('erased');
@@ -51,9 +72,15 @@ export function columnPurpose(table: string, column: string): string {
  * How one table's rows are sealed on the way in: seals (in place) the statement parameters
  * `values`, which hold the columns `names` of a row in order (all columns for an upsert, the
  * primary key for a delete). Undefined when nothing in the table is personal. Works on the
- * parameter array, not on a copy of the row: it runs for every row a rebuild writes.
+ * parameter array, not on a copy of the row: it runs for every row a rebuild writes. Given
+ * `tickets` and a sealer with a batch, sealed positions are submitted to the batch instead,
+ * left null and listed in `tickets` for the caller to fill before the statement runs.
  */
-export type RowSealer = (names: readonly string[], values: unknown[]) => unknown[];
+export type RowSealer = (
+  names: readonly string[],
+  values: unknown[],
+  tickets?: Tickets,
+) => unknown[];
 
 export function rowSealerFor(
   table: TableSpec,
@@ -91,7 +118,8 @@ export function rowSealerFor(
     }
     return plan;
   };
-  return (names, values) => {
+  const batch = sealer.batch;
+  return (names, values, tickets) => {
     const plan = planOf(names);
     for (const [i, purpose] of plan.blind) {
       const value = values[i];
@@ -104,7 +132,17 @@ export function rowSealerFor(
     if (plan.unsealedBy >= 0 && unsealed.has(values[plan.unsealedBy] as string)) return values;
     for (const [i, purpose] of plan.sealed) {
       const value = values[i];
-      if (typeof value === 'string') values[i] = sealer.seal(subject, purpose, value);
+      if (typeof value !== 'string') continue;
+      if (tickets === undefined || batch === undefined) {
+        values[i] = sealer.seal(subject, purpose, value);
+        continue;
+      }
+      const ticket = batch.submit(subject, purpose, value);
+      if (typeof ticket === 'string') values[i] = ticket;
+      else {
+        values[i] = null;
+        tickets.push([i, ticket]);
+      }
     }
     return values;
   };

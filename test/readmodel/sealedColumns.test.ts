@@ -30,6 +30,7 @@ import {
   fixture,
 } from '../helpers/projectionEvents.js';
 import { silent } from '../helpers/projectionHarness.js';
+import type { ParallelSeal } from '../../src/privacy/parallelSeal.js';
 import { openEncryptedTestStore, sealedCounts, sealThrough } from '../helpers/sealedReadModel.js';
 
 const EMAIL = 'marie.dubois@example.com';
@@ -169,6 +170,43 @@ void t.test(
     store.keys.destroy('cust-1');
     t.ok(getCustomer(sealed.db, 'cust-1'), 'still readable once the key is destroyed');
     t.match(getCustomer(sealed.db, 'cust-2'), { customerId: 'cust-2' });
+  },
+);
+
+void t.test(
+  'a rebuild large enough to seal beside the writer answers every query as the plaintext one',
+  async (t) => {
+    const many = Array.from({ length: 150 }, (_, n) => n);
+    const base = t.testdir();
+    const built = async (encrypted: boolean) => {
+      const dir = join(base, encrypted ? 'sealed' : 'plain');
+      mkdirSync(dir, { recursive: true });
+      const store = encrypted
+        ? openEncryptedTestStore(dir)
+        : openSqliteEventStore({ path: join(dir, 'events.db') });
+      const plain = openReadModel(join(dir, 'readmodel.db'));
+      const db = encrypted ? sealThrough(plain, store) : plain;
+      t.teardown(async () => {
+        db.close();
+        await store.close();
+      });
+      for (const n of many) await appendJourney(store, n);
+      await rebuildProjections(projections, { store, db, logger: silent });
+      return db;
+    };
+    const plain = await built(false);
+    const sealed = await built(true);
+    const ids = many.map((n) => `cust-${n}`);
+    const everything = (db: ReadModelDb) => ({
+      customers: ids.map((id) => getCustomer(db, id)),
+      kyc: ids.map((id) => getKycHistory(db, id)),
+      alerts: listAlerts(db, { limit: 1000, includeDeleted: true }),
+    });
+    t.same(everything(sealed), everything(plain));
+    const batch = sealerOf(sealed)?.batch as ParallelSeal | undefined;
+    t.ok((batch?.sealedInThread ?? 0) > 0, `${batch?.sealedInThread} values sealed in the thread`);
+    const counts = sealedCounts(sealed, projections);
+    t.equal(counts.plain, 0, 'no personal column holds plaintext');
   },
 );
 

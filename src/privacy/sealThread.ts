@@ -1,0 +1,33 @@
+/**
+ * The seal thread (parallelSeal.ts): seals read-model values with the data keys the writing
+ * thread looked up, in the order they were submitted, and signals each finished chunk through
+ * a shared counter so the writer can wait for it without returning to the event loop (it waits
+ * inside a write transaction). It sees data keys, plaintext and sealed values only.
+ */
+import { parentPort } from 'node:worker_threads';
+import { sealValue } from './sealedValue.js';
+import type { SealChunk, SealDone, SealThreadSetup } from './parallelSeal.js';
+
+const KEY_BYTES = 32;
+
+// One setup per sealer (parallelSeal.ts): each has its own port and counter.
+parentPort!.on('message', ({ port, signal }: SealThreadSetup) => {
+  const counter = new Int32Array(signal);
+  port.on('message', (chunk: SealChunk) => {
+    const keys = new Uint8Array(chunk.keys);
+    const sealed = chunk.plaintexts.map((plaintext, i) =>
+      sealValue(
+        keys.subarray(i * KEY_BYTES, (i + 1) * KEY_BYTES),
+        chunk.keyIds[i]!,
+        chunk.subjects[i]!,
+        chunk.purposes[i]!,
+        plaintext,
+      ),
+    );
+    keys.fill(0);
+    const done: SealDone = { first: chunk.first, sealed };
+    port.postMessage(done);
+    Atomics.add(counter, 0, 1);
+    Atomics.notify(counter, 0);
+  });
+});
