@@ -27,6 +27,7 @@ import { createLogger } from '../src/lib/logger.js';
 import { openReadModel } from '../src/readmodel/readModelStore.js';
 import {
   DEFAULT_MEMORY_BUDGET_MB,
+  MAX_BULK_PAGE,
   rebuildProjections,
 } from '../src/projector/rebuildProjections.js';
 import {
@@ -80,7 +81,9 @@ const { values } = parseArgs({
   options: {
     events: { type: 'string' },
     customers: { type: 'string' },
-    batch: { type: 'string', default: '5000' },
+    // The page the bulk path reads (MAX_BULK_PAGE): the raw scan reads the same pages, which
+    // are also its fastest (5,000-event pages cost a bare scan ~8 µs an event against ~5).
+    batch: { type: 'string', default: String(MAX_BULK_PAGE) },
     'memory-mb': { type: 'string', default: String(DEFAULT_MEMORY_BUDGET_MB) },
     measure: { type: 'string' },
     keep: { type: 'boolean', default: false },
