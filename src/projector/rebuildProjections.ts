@@ -230,6 +230,10 @@ export async function buildGenerations(
       // Awaited when used; a failure of one that is dropped must not go unhandled.
       ahead.page.catch(() => undefined);
     }
+    // Let HTTP requests and the live runner in, even when the store answers synchronously; and
+    // let the read ahead get going before this page is applied: a store's asynchronous part
+    // (the decrypting decorator hands the page to its thread) runs only once we yield.
+    await yieldToEventLoop();
     eventsRead += page.length;
     sinceFlush += page.length;
     const staging: { target: Target; pending: Pending }[] = [];
@@ -269,8 +273,6 @@ export async function buildGenerations(
       );
     }
     if (caughtUp) switchCaughtUp(active, options, finish);
-    // Let HTTP requests and the live runner in, even when the store answers synchronously.
-    await yieldToEventLoop();
   }
   options.progress?.finish();
   return { results, eventsRead, seconds: (performance.now() - started) / 1000, spills };
