@@ -58,6 +58,8 @@ export class ParallelSeal {
   private readonly results = new Map<number, string>();
   /** Submitted to the thread and not yet sealed (kept to seal in place if the thread fails). */
   private readonly outstanding = new Map<number, Request>();
+  /** The outstanding tickets in submission order, for the writer to seal from the newest. */
+  private order: number[] = [];
   private chunk: { first: number; requests: Request[] } | undefined;
   private thread: { port: MessagePort; signal: Int32Array } | undefined;
   private failed = false;
@@ -79,6 +81,7 @@ export class ParallelSeal {
     }
     const request = { key: key.key, keyId: key.keyId, subject, purpose, plaintext };
     this.outstanding.set(ticket, request);
+    this.order.push(ticket);
     this.chunk ??= { first: ticket, requests: [] };
     this.chunk.requests.push(request);
     if (this.chunk.requests.length >= CHUNK) this.post();
@@ -109,6 +112,7 @@ export class ParallelSeal {
     if (this.results.size > 0 || this.outstanding.size > 0 || this.chunk !== undefined) {
       this.results.clear();
       this.outstanding.clear();
+      this.order = [];
       this.chunk = undefined;
     }
     this.base = this.next;
@@ -131,6 +135,13 @@ export class ParallelSeal {
         if (value !== undefined) return value;
         continue;
       }
+      // Rather than wait, seal the newest outstanding value here while the thread works from
+      // the oldest (a value both seal is taken from whichever is first: both are valid).
+      if (this.sealNewest()) {
+        const value = this.results.get(ticket);
+        if (value !== undefined) return value;
+        continue;
+      }
       if (Date.now() - started > STALL_MS) break;
       Atomics.wait(thread.signal, 0, seen, 100);
     }
@@ -140,7 +151,21 @@ export class ParallelSeal {
       this.results.set(t, sealValue(r.key, r.keyId, r.subject, r.purpose, r.plaintext));
     }
     this.outstanding.clear();
+    this.order = [];
     return this.results.get(ticket)!;
+  }
+
+  /** Seals the newest outstanding value in place; false when none is left. */
+  private sealNewest(): boolean {
+    while (this.order.length > 0) {
+      const ticket = this.order.pop()!;
+      const r = this.outstanding.get(ticket);
+      if (r === undefined) continue;
+      this.outstanding.delete(ticket);
+      this.results.set(ticket, sealValue(r.key, r.keyId, r.subject, r.purpose, r.plaintext));
+      return true;
+    }
+    return false;
   }
 
   /** Takes one finished chunk off the port; false when there is none. */
