@@ -7,6 +7,9 @@
 import type { Statement } from 'better-sqlite3';
 import type { SealBatch, Tickets } from './sealedColumns.js';
 
+/** Statements that may wait for sealed values before the queue waits for them. */
+const MAX_WAITING = 512;
+
 interface Queued {
   readonly statement: Statement<unknown[]>;
   readonly params: unknown[];
@@ -31,7 +34,9 @@ export class WriteQueue {
       return;
     }
     this.queued.push({ statement, params, tickets: waiting });
-    this.drain(false);
+    // Waiting statements hold their rows: past a bound, wait for (or help with) their seals
+    // rather than let a large flush's rows pile up into V8's old generation.
+    this.drain(this.queued.length - this.head > MAX_WAITING);
   }
 
   /** Runs every queued statement, waiting for their sealed values. */
