@@ -278,7 +278,8 @@ export class KeyStore {
   lookup(keyId: string): KeyLookup {
     this.freshen();
     const cached = this.cache.get(keyId);
-    if (cached !== undefined) return { state: cached.state, key: cached.key };
+    // The cache entry is itself a lookup answer: no object per call (a rebuild asks per event).
+    if (cached !== undefined) return cached;
     this.byIdQuery ??= this.db.prepare('SELECT * FROM data_keys WHERE key_id = ?');
     const row = this.byIdQuery.get(keyId) as KeyRow | undefined;
     if (row === undefined) return { state: 'missing' };

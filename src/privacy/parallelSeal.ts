@@ -63,6 +63,7 @@ export class ParallelSeal {
   private chunk: { first: number; requests: Request[] } | undefined;
   private thread: { port: MessagePort; signal: Int32Array } | undefined;
   private failed = false;
+  private chunksReceived = 0;
   /** Values the thread sealed (the others were sealed in place). */
   sealedInThread = 0;
 
@@ -170,9 +171,14 @@ export class ParallelSeal {
 
   /** Takes one finished chunk off the port; false when there is none. */
   private receive(): boolean {
-    if (this.thread === undefined) return false;
-    const received = receiveMessageOnPort(this.thread.port);
+    const thread = this.thread;
+    // The thread counts the chunks it posted: reading that shared counter is much cheaper than
+    // asking the port, which the writer would otherwise do for every row while it waits.
+    if (thread === undefined || Atomics.load(thread.signal, 0) === this.chunksReceived)
+      return false;
+    const received = receiveMessageOnPort(thread.port);
     if (received === undefined) return false;
+    this.chunksReceived += 1;
     const done = received.message as SealDone;
     for (let i = 0; i < done.sealed.length; i++) {
       const ticket = done.first + i;
