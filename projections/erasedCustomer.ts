@@ -21,8 +21,3 @@ export function erasedCustomer(customerId: string, record: RecordedEvent): Custo
 export function isErasedCustomer(state: CustomerState): boolean {
   return state.evidence.erased !== undefined;
 }
-
-/** When the customer was erased, or null. */
-export function erasedAtOf(state: CustomerState): string | null {
-  return state.evidence.erased?.at ?? null;
-}

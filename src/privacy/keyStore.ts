@@ -214,15 +214,6 @@ export class KeyStore {
     return row?.state === 'active' && row.wrapped !== null ? this.remember(row) : undefined;
   }
 
-  /** The current key of `subject` if it has a usable one (never creates). */
-  currentKey(subject: string): DataKey | undefined {
-    this.freshen();
-    const cached = this.cache.getLive(subject);
-    if (cached !== undefined) return cached;
-    const row = this.liveRow(subject);
-    return row === undefined || row.wrapped === null ? undefined : this.remember(row);
-  }
-
   private flush(): void {
     this.flushScheduled = false;
     const batch = this.pending;

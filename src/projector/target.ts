@@ -1,5 +1,5 @@
 /**
- * Applying events to one generation of one projection, in two steps. `stage` evolves documents
+ * Applying events to one generation of one projection, in two steps. `stageAll` evolves documents
  * in memory (reading the ones it needs), outside any write transaction; `flush` writes every
  * staged document once, in key order, with the new checkpoint, inside the caller's write
  * transaction, after checking the generation's checkpoint is still the one staging started
@@ -157,19 +157,6 @@ export interface StageOptions {
   readonly now: string;
 }
 
-/**
- * Evolves the staged documents with `events` (those after the staged checkpoint). Returns
- * false once a poison event stopped the projection (nothing after it is staged).
- */
-export function stage(
-  target: Target,
-  pending: Pending,
-  events: readonly RecordedEvent[],
-  options: StageOptions,
-): boolean {
-  return stageAll([{ target, pending }], events, options)[0]!;
-}
-
 interface Staging {
   readonly target: Target;
   readonly pending: Pending;
@@ -181,10 +168,11 @@ interface Staging {
 }
 
 /**
- * {@link stage} for several targets at once, event by event: each event goes to every target
- * before the next is read, so what the projections derive from it (its parsed body above all,
- * eventFacts.ts) is computed once and dies young instead of living through a whole page.
- * Each target sees exactly the calls `stage` would make; the targets are independent.
+ * Evolves the staged documents of several targets with `events` (those after each one's staged
+ * checkpoint), event by event: each event goes to every target before the next is read, so
+ * what the projections derive from it (its parsed body above all, eventFacts.ts) is computed
+ * once and dies young instead of living through a whole page. The targets are independent.
+ * Returns, per target, false once a poison event stopped it (nothing after it is staged).
  */
 export function stageAll(
   entries: readonly { readonly target: Target; readonly pending: Pending }[],
