@@ -110,12 +110,10 @@ export class ParallelSeal {
   /** The flush is over (or was abandoned): nothing it submitted is kept. */
   end(): void {
     this.inFlush = 0;
-    if (this.results.size > 0 || this.outstanding.size > 0 || this.chunk !== undefined) {
-      this.results.clear();
-      this.outstanding.clear();
-      this.order = [];
-      this.chunk = undefined;
-    }
+    this.results.clear();
+    this.outstanding.clear();
+    this.order = [];
+    this.chunk = undefined;
     this.base = this.next;
   }
 

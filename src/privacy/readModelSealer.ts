@@ -23,9 +23,6 @@ import { ParallelSeal } from './parallelSeal.js';
 import { SEALED_PREFIX, SEALED_TAG_BYTES, sealValue, sealedValueAad } from './sealedValue.js';
 import { deriveBlindIndexKey, type MasterKey } from './masterKey.js';
 
-const PREFIX = SEALED_PREFIX;
-const TAG_BYTES = SEALED_TAG_BYTES;
-
 /** What a value of a destroyed key opens to (the port's ERASED, passed in to avoid an import). */
 export interface ReadModelSealerOf<Erased> {
   seal(subject: string, purpose: string, plaintext: string): string;
@@ -35,8 +32,6 @@ export interface ReadModelSealerOf<Erased> {
   /** Sealing beside the writing thread for flushes (the port's SealBatch). */
   readonly batch?: ParallelSeal;
 }
-
-const aad = sealedValueAad;
 
 export class ReadModelSealError extends Error {
   constructor(message: string) {
@@ -61,8 +56,8 @@ export function createReadModelSealer<Erased>(
       return sealValue(key.key, key.keyId, subject, purpose, plaintext);
     },
     open(subject, purpose, stored) {
-      const colon = stored.indexOf(':', PREFIX.length);
-      const keyId = stored.slice(PREFIX.length, colon);
+      const colon = stored.indexOf(':', SEALED_PREFIX.length);
+      const keyId = stored.slice(SEALED_PREFIX.length, colon);
       const found = keys.lookup(keyId);
       if (found.state === 'destroyed') return erased;
       if (found.state === 'missing') {
@@ -72,11 +67,11 @@ export function createReadModelSealer<Erased>(
       }
       const body = Buffer.from(stored.slice(colon + 1), 'base64');
       const decipher = createDecipheriv('aes-256-gcm', found.key.key, body.subarray(0, IV_BYTES));
-      decipher.setAAD(aad(subject, purpose));
-      decipher.setAuthTag(body.subarray(body.length - TAG_BYTES));
+      decipher.setAAD(sealedValueAad(subject, purpose));
+      decipher.setAuthTag(body.subarray(body.length - SEALED_TAG_BYTES));
       try {
         return Buffer.concat([
-          decipher.update(body.subarray(IV_BYTES, body.length - TAG_BYTES)),
+          decipher.update(body.subarray(IV_BYTES, body.length - SEALED_TAG_BYTES)),
           decipher.final(),
         ]).toString('utf8');
       } catch {
@@ -92,7 +87,7 @@ export function createReadModelSealer<Erased>(
         .update(value, 'utf8')
         .digest('base64url');
     },
-    isSealed: (stored) => stored.startsWith(PREFIX),
+    isSealed: (stored) => stored.startsWith(SEALED_PREFIX),
   };
 }
 

@@ -12,14 +12,12 @@ import { IV_BYTES, nextIv } from './ivPool.js';
 export const SEALED_PREFIX = 'cls1:';
 export const SEALED_TAG_BYTES = 16;
 
-export function sealedValueAad(subject: string, purpose: string): Buffer {
-  return Buffer.from(JSON.stringify(['compilot-ledger/read-model/v1', subject, purpose]), 'utf8');
-}
-
-// The AAD with the purpose's part built once (a rebuild seals tens of thousands of values).
+// The AAD's purpose part is built once per purpose: a rebuild seals tens of thousands of values.
 const AAD_HEAD = '["compilot-ledger/read-model/v1",';
 const aadTails = new Map<string, string>();
-function sealingAad(subject: string, purpose: string): Buffer {
+
+/** The AAD: JSON `["compilot-ledger/read-model/v1", subject, purpose]` in UTF-8. */
+export function sealedValueAad(subject: string, purpose: string): Buffer {
   let tail = aadTails.get(purpose);
   if (tail === undefined) {
     tail = `,${JSON.stringify(purpose)}]`;
@@ -37,7 +35,7 @@ export function sealValue(
 ): string {
   const iv = nextIv();
   const cipher = createCipheriv('aes-256-gcm', key, iv);
-  cipher.setAAD(sealingAad(subject, purpose));
+  cipher.setAAD(sealedValueAad(subject, purpose));
   // GCM is a stream mode: the ciphertext is as long as the UTF-8 plaintext and final()
   // returns nothing, so one buffer holds IV, ciphertext and tag without a concat.
   const text = Buffer.from(plaintext, 'utf8');

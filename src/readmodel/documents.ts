@@ -13,7 +13,14 @@ import {
 } from '../../projections/projection.js';
 import { physicalTable, stateTable, type Generation } from './generations.js';
 import { quoteIdent, type ReadModelDb } from './readModelStore.js';
-import { ERASED, columnPurpose, rowSealerFor, sealerOf, type RowSealer } from './sealedColumns.js';
+import {
+  ERASED,
+  columnPurpose,
+  rowSealerFor,
+  sealParameter,
+  sealerOf,
+  type RowSealer,
+} from './sealedColumns.js';
 import { WriteQueue } from './writeQueue.js';
 
 /** A document as loaded or written: its state and (once computed) the rows derived from it. */
@@ -139,14 +146,10 @@ export function createDocumentStore(
   };
   const putState = (key: string, state: unknown): void => {
     const text = storage.encode(state);
-    if (!sealState) return queue.run(saveState!, [key, text]);
-    const batch = sealer.batch;
-    const ticket =
-      batch === undefined
-        ? sealer.seal(key, statePurpose, text)
-        : batch.submit(key, statePurpose, text);
-    if (typeof ticket === 'string') queue.run(saveState!, [key, ticket]);
-    else queue.run(saveState!, [key, null], [[1, ticket]]);
+    const params = [key, text];
+    const tickets = queue.tickets();
+    if (sealState) sealParameter(sealer, key, statePurpose, params, 1, tickets);
+    queue.run(saveState!, params, tickets);
   };
 
   return {

@@ -118,7 +118,6 @@ export function rowSealerFor(
     }
     return plan;
   };
-  const batch = sealer.batch;
   return (names, values, tickets) => {
     const plan = planOf(names);
     for (const [i, purpose] of plan.blind) {
@@ -130,22 +129,37 @@ export function rowSealerFor(
     // A row naming no customer (an alert without one) has no data key to seal under.
     if (typeof subject !== 'string' || subject === '') return values;
     if (plan.unsealedBy >= 0 && unsealed.has(values[plan.unsealedBy] as string)) return values;
-    for (const [i, purpose] of plan.sealed) {
-      const value = values[i];
-      if (typeof value !== 'string') continue;
-      if (tickets === undefined || batch === undefined) {
-        values[i] = sealer.seal(subject, purpose, value);
-        continue;
-      }
-      const ticket = batch.submit(subject, purpose, value);
-      if (typeof ticket === 'string') values[i] = ticket;
-      else {
-        values[i] = null;
-        tickets.push([i, ticket]);
-      }
-    }
+    for (const [i, purpose] of plan.sealed)
+      sealParameter(sealer, subject, purpose, values, i, tickets);
     return values;
   };
+}
+
+/**
+ * Seals the string statement parameter `values[index]` under `subject`'s key: in place, or,
+ * given `tickets` and a sealer with a batch, by submitting it, leaving null and listing the
+ * position in `tickets` for the caller to fill before the statement runs.
+ */
+export function sealParameter(
+  sealer: ReadModelSealer,
+  subject: string,
+  purpose: string,
+  values: unknown[],
+  index: number,
+  tickets: Tickets | undefined,
+): void {
+  const value = values[index];
+  if (typeof value !== 'string') return;
+  if (tickets === undefined || sealer.batch === undefined) {
+    values[index] = sealer.seal(subject, purpose, value);
+    return;
+  }
+  const ticket = sealer.batch.submit(subject, purpose, value);
+  if (typeof ticket === 'string') values[index] = ticket;
+  else {
+    values[index] = null;
+    tickets.push([index, ticket]);
+  }
 }
 
 /**
