@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import t, { type Test } from 'tap';
 import { CSV_COLUMNS } from '../../src/cli/export.js';
+import { eraseCustomer } from '../../src/retention/erasure.js';
+import { subjectKeysOf } from '../../src/retention/storeKeys.js';
 import {
   HOSTILE,
   HOSTILE_CUSTOMER_ID,
@@ -362,5 +364,35 @@ async function browserTests(): Promise<void> {
     t.notOk(await page.locator('header.site').isVisible(), 'navigation is not printed');
     t.notOk(await page.locator('form').first().isVisible(), 'nor are forms');
     await shot(page, 'customer-print');
+  });
+
+  // Last: it erases the hostile customer, whom earlier tests visit.
+  void t.test("an erased customer's page shows the erasure record, not the data", async (t) => {
+    await eraseCustomer(
+      {
+        store: viewer.service.store,
+        keys: subjectKeysOf(viewer.service.store)!,
+        alertIdsOf: () => [],
+        retentionDays: 1826,
+      },
+      {
+        customerId: HOSTILE_CUSTOMER_ID,
+        reason: 'consent withdrawn',
+        by: 'browser test',
+        override: 'the data subject asked for erasure',
+      },
+    );
+    await viewer.settle();
+    const page = await newPage(t);
+    await signIn(page);
+    await page.goto(`${base}/ui/customers/${HOSTILE_CUSTOMER_ID}`);
+    t.match(await page.locator('p.notice.erased').textContent(), /This customer was erased on/);
+    t.match(
+      await page.locator('p.summary').textContent(),
+      /erased: signatures no longer checkable/,
+    );
+    t.ok((await page.locator('p.erased').count()) > 1, 'each delivery says its data was erased');
+    t.notOk((await page.content()).includes('onerror'), 'the name it had is gone');
+    await shot(page, 'customer-erased');
   });
 }

@@ -88,7 +88,11 @@ export function StateTable(props: {
                 <Time value={state.evidence[row.evidence]?.at} />
               </td>
             ) : (
-              <EvidenceCells evidence={state.evidence[row.evidence]} proofs={proofs} />
+              <EvidenceCells
+                evidence={state.evidence[row.evidence]}
+                proofs={proofs}
+                erased={state.evidence.erased !== undefined}
+              />
             )}
           </tr>
         ))}
@@ -97,12 +101,17 @@ export function StateTable(props: {
   );
 }
 
-function EvidenceCells(props: { evidence: Evidence | undefined; proofs?: ProofsByEvent }) {
-  const { evidence, proofs } = props;
+function EvidenceCells(props: {
+  evidence: Evidence | undefined;
+  proofs?: ProofsByEvent;
+  /** The customer was erased: what set a field is gone with the data, not never known. */
+  erased: boolean;
+}) {
+  const { evidence, proofs, erased } = props;
   if (!evidence) {
     return (
       <>
-        <td class="none">not set by any event</td>
+        <td class="none">{erased ? 'erased with the personal data' : 'not set by any event'}</td>
         <td class="none">—</td>
       </>
     );
