@@ -12,6 +12,7 @@ import type { Position, RecordedEvent } from '../store/eventStore.js';
 import {
   createDocumentStore,
   EMPTY_DOC,
+  STORED_ROW_DOC,
   type Doc,
   type DocumentStore,
 } from '../readmodel/documents.js';
@@ -206,7 +207,14 @@ export function stageAll(
               ? projection.evolveOwned(state, event)
               : projection.evolve(state, event);
           // evolve returns its input or a new state (projection.ts): a new one is ours.
-          if (next !== state) entry.owned = next !== undefined;
+          if (next !== state) {
+            entry.owned = next !== undefined;
+            // Writing a row-only document needs nothing of the stored state (documents.ts): a
+            // rebuild re-reading spilled documents would otherwise hold each one twice.
+            if (target.documents.rowOnly && entry.before.state !== undefined) {
+              entry.before = STORED_ROW_DOC;
+            }
+          }
           entry.state = next;
           pending.applied += 1;
         }

@@ -31,7 +31,16 @@ export interface Doc {
 
 export const EMPTY_DOC: Doc = { state: undefined, rows: {} };
 
+/**
+ * Stands in for a stored document of a row-only store (its one row keyed by the document key)
+ * once the projector holds a newer state: rewriting or removing that row needs nothing of the
+ * old state, so a document read back during a rebuild need not be held twice until the flush.
+ */
+export const STORED_ROW_DOC: Doc = Object.freeze({ state: Symbol('stored row document') });
+
 export interface DocumentStore {
+  /** The documents live in their one row, keyed by the document key ({@link STORED_ROW_DOC}). */
+  readonly rowOnly: boolean;
   /** The stored documents among `keys` (absent keys are left out). */
   load(keys: readonly string[]): Map<string, Doc>;
   /**
@@ -153,6 +162,7 @@ export function createDocumentStore(
   };
 
   return {
+    rowOnly: ownRowOnly,
     load(keys) {
       const docs = new Map<string, Doc>();
       for (let start = 0; start < keys.length; start += LOAD_CHUNK) {
@@ -173,11 +183,16 @@ export function createDocumentStore(
     },
     write(key, before, state) {
       if (state === before.state) return before;
+      if (before === STORED_ROW_DOC && !ownRowOnly) {
+        throw new Error(`${projection.name}: a stored document's state is needed to rewrite it`);
+      }
       const rows = state === undefined ? {} : projection.rows(key, state);
-      if (ownRowOnly && before.state !== undefined && state !== undefined) {
-        // The document's only row, keyed by the document key, stays keyed so: upsert it,
-        // without deriving (and encoding) the old row just to compare.
+      if (ownRowOnly && before.state !== undefined) {
+        // The document's only row, keyed by the document key, stays keyed so: upsert it (or
+        // remove it by its key), without deriving (and encoding) the old row just to compare.
         const table = tables.get(rowTable!.name)!;
+        if (state === undefined)
+          put(table, table.remove, table.primaryKey, { [table.primaryKey[0]!]: key });
         for (const row of rows[rowTable!.name] ?? []) put(table, table.upsert, table.columns, row);
         return { state, rows };
       }
