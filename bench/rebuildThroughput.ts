@@ -59,6 +59,8 @@ interface Measured {
   readonly rebuildCpuSeconds: number;
   /** Times the staged documents outgrew the memory budget and were written out early. */
   readonly spills: number;
+  /** Full collections the build's heap guard asked for. */
+  readonly heapCollections: number;
   readonly rssAtQuartersMb: readonly number[];
   /** Heap in use right after a full GC: the live set, what must not grow with the log. */
   readonly liveHeapAtQuartersMb: readonly number[];
@@ -206,7 +208,7 @@ function report(m: Measured): void {
     `  scan + keyOf/evolve of every projection in memory, nothing written (the ceiling of one thread): ${rate(m.foldRate)} (${perEvent(m.foldCpuSeconds)})`,
   );
   console.log(
-    `  full rebuild, ${projections.length} projections, one thread: ${rate(m.rebuildRate)} (${m.rebuildSeconds.toFixed(1)} s, ${perEvent(m.rebuildCpuSeconds)}, peak RSS ${m.rebuildPeakRssMb.toFixed(0)} MB, ${m.spills} spills)`,
+    `  full rebuild, ${projections.length} projections, one thread: ${rate(m.rebuildRate)} (${m.rebuildSeconds.toFixed(1)} s, ${perEvent(m.rebuildCpuSeconds)}, peak RSS ${m.rebuildPeakRssMb.toFixed(0)} MB, ${m.spills} spills, ${m.heapCollections} full collections asked for)`,
   );
   console.log(
     `  rebuild / raw scan: ${((m.rebuildRate / m.scanRate) * 100).toFixed(1)} % (target >= 30 %, and >= 60,000 events/s); ` +
@@ -365,6 +367,7 @@ async function measure(path: string, pageSize: number): Promise<Omit<Measured, '
     rebuildPeakRssMb: mb(rebuildPeak),
     rebuildCpuSeconds,
     spills: result.spills,
+    heapCollections: result.heapCollections,
     rssAtQuartersMb: quarters,
     liveHeapAtQuartersMb: heaps,
     ...(encryption === undefined ? {} : { encryption }),

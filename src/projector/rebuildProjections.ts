@@ -28,6 +28,7 @@ import { eventsBetween, type Progress } from './progress.js';
 import type { ReadModelDb } from '../readmodel/readModelStore.js';
 import { flushAll } from './batch.js';
 import { createStagingBudget } from './stagingBudget.js';
+import { createHeapGuard, heapLimitMb } from './heapGuard.js';
 import {
   begin,
   createTarget,
@@ -66,6 +67,11 @@ export interface BuildOptions {
    * above this many MiB (stagingBudget.ts). @defaultValue 128
    */
   readonly memoryBudgetMb?: number;
+  /**
+   * Heap in use (MiB, garbage included) above which the build asks V8 for a full collection
+   * (heapGuard.ts). @defaultValue heapLimitMb(memoryBudgetMb): 4x the budget, at least 256
+   */
+  readonly heapLimitMb?: number;
   /** Flush every projection at least every this many events read. @defaultValue never */
   readonly flushEveryEvents?: number;
   readonly clock?: () => Date;
@@ -105,6 +111,8 @@ export interface RebuildResult {
   readonly seconds: number;
   /** Times the staged documents outgrew the memory budget and were written out early. */
   readonly spills: number;
+  /** Full collections the build asked for (heapGuard.ts). */
+  readonly heapCollections: number;
 }
 
 /**
@@ -150,7 +158,11 @@ export async function buildGenerations(
   const batchSize = Math.min(options.batchSize ?? 5000, MAX_BULK_PAGE);
   const maxDirty = options.maxDirtyDocuments ?? 1_000;
   const flushEvery = options.flushEveryEvents ?? Number.POSITIVE_INFINITY;
-  const budget = createStagingBudget(options.memoryBudgetMb ?? DEFAULT_MEMORY_BUDGET_MB);
+  const budgetMb = options.memoryBudgetMb ?? DEFAULT_MEMORY_BUDGET_MB;
+  const budget = createStagingBudget(budgetMb);
+  const heap = createHeapGuard(options.heapLimitMb ?? heapLimitMb(budgetMb), (limitMb) =>
+    logger.warn({ limitMb }, 'the staged documents use more heap than REBUILD_MEMORY_MB says'),
+  );
   let spills = 0;
   const clock = options.clock ?? (() => new Date());
   const onError = options.onError ?? 'stop';
@@ -266,6 +278,7 @@ export async function buildGenerations(
       flushPending();
       sinceFlush = 0;
     } else flushPending((staged) => staged.appended >= maxDirty);
+    heap.check();
     if (page.length > 0) {
       options.progress?.update(
         eventsRead,
@@ -275,7 +288,13 @@ export async function buildGenerations(
     if (caughtUp) switchCaughtUp(active, options, finish);
   }
   options.progress?.finish();
-  return { results, eventsRead, seconds: (performance.now() - started) / 1000, spills };
+  return {
+    results,
+    eventsRead,
+    seconds: (performance.now() - started) / 1000,
+    spills,
+    heapCollections: heap.collections,
+  };
 }
 
 /** The build has read to the head: index and switch each target that is not behind. */

@@ -132,6 +132,7 @@ export async function rebuildInThreads(options: RebuildInThreadsOptions): Promis
       eventsRead: Math.max(...results.map((r) => r.eventsRead)),
       seconds: (performance.now() - started) / 1000,
       spills: results.reduce((sum, r) => sum + r.spills, 0),
+      heapCollections: results.reduce((sum, r) => sum + r.heapCollections, 0),
     };
   } finally {
     options.signal?.removeEventListener('abort', abortAll);

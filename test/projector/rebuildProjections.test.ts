@@ -275,6 +275,29 @@ void t.test(
   },
 );
 
+void t.test(
+  'a rebuild whose heap passes its limit asks for full collections and ends with the same rows',
+  async (t) => {
+    // Given a log of 30 customer journeys
+    const h = createHarness(t);
+    for (let n = 0; n < 30; n++) await appendJourney(h.store, n);
+    const expected = await reference(h.store, h.dir);
+
+    // When it is rebuilt with a heap limit any heap is above, in pages of 20 events
+    const result = await rebuildProjections(all, {
+      store: h.store,
+      db: h.db,
+      logger: silent,
+      batchSize: 20,
+      heapLimitMb: 1,
+    });
+
+    // Then it collected, and the read model is the one a build without collections makes
+    t.ok(result.heapCollections >= 1, `${result.heapCollections} collections`);
+    t.same(dumpReadModel(h.db, all), expected.dump, 'equal to a build that never collected');
+  },
+);
+
 void t.test('every poison event a rebuild skips is recorded, not only the last', async (t) => {
   // Given two customer webhooks whose bodies are not JSON among good journeys
   const h = createHarness(t);
