@@ -15,6 +15,7 @@ import {
   compareStamps,
   compareTies,
   eventEvidence,
+  evidenceOf,
   fetchedAtOf,
   has,
   isoTime,
@@ -129,10 +130,10 @@ function evolveInto(
       applyRun(draft, event, payloadOf(event), evidence);
       break;
     case DETAILS_EVENT_TYPE:
-      applyDetails(draft, bodyOf(event), evidence, fetchedAtOf(event));
+      applyDetails(draft, bodyOf(event), evidence, evidenceOf(event, fetchedAtOf(event)));
       break;
     case NOT_FOUND_EVENT_TYPE:
-      applyFetch(draft, evidenceAt(evidence, fetchedAtOf(event)), true);
+      applyFetch(draft, evidenceOf(event, fetchedAtOf(event)), true);
       break;
   }
   if (draft.lastEventPosition < event.position) draft.lastEventPosition = event.position;
@@ -216,7 +217,8 @@ function applyRun(draft: Draft, event: RecordedEvent, payload: JsonObject, ev: E
   }
 }
 
-function applyDetails(draft: Draft, body: JsonObject, evidence: Evidence, fetchedAt: string): void {
+/** `fetched`: the event's evidence at its fetch time (what the fetch fields record). */
+function applyDetails(draft: Draft, body: JsonObject, evidence: Evidence, fetched: Evidence): void {
   for (const field of SCALARS) {
     if (field !== 'reason' && has(body, field)) {
       offerScalar(draft, field, text(body[field]), evidence);
@@ -248,19 +250,7 @@ function applyDetails(draft: Draft, body: JsonObject, evidence: Evidence, fetche
       draft.wallets = mergeWallets(wallets, draft.walletsObserved);
     }
   }
-  applyFetch(draft, evidenceAt(evidence, fetchedAt), false);
-}
-
-/** The evidence at another time (`{ ...evidence, at }` without the spread). */
-function evidenceAt(evidence: Evidence, at: string): Evidence {
-  return {
-    at,
-    eventType: evidence.eventType,
-    eventId: evidence.eventId,
-    position: evidence.position,
-    svixId: evidence.svixId,
-    content: evidence.content,
-  };
+  applyFetch(draft, fetched, false);
 }
 
 function sameStrings(a: readonly string[], b: readonly string[]): boolean {
