@@ -1,5 +1,6 @@
 /** The customer's state in plain language, each field with the event that set it. */
 import type { CustomerState, Evidence, EvidenceField } from '../../../projections/customerState.js';
+import { isErasedCustomer } from '../../../projections/erasedCustomer.js';
 import type { ComponentChildren } from 'preact';
 import type { SignatureProof } from '../../audit/signatureProof.js';
 import { SignatureBadge } from './evidence.js';
@@ -91,7 +92,7 @@ export function StateTable(props: {
               <EvidenceCells
                 evidence={state.evidence[row.evidence]}
                 proofs={proofs}
-                erased={state.evidence.erased !== undefined}
+                erased={isErasedCustomer(state)}
               />
             )}
           </tr>
