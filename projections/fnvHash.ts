@@ -2,22 +2,24 @@
  * Short, stable content keys for tie-breaks and content hashes. A module of its own so that
  * event facts and fact ordering can both use it without importing each other.
  */
+// In one expression per byte, with the length read once and the state kept an int32: the
+// two-statement loop ran at 1.3-4.3 ns a byte depending on how V8 compiled it, this one at 1.3,
+// and it runs over every event's bytes in a rebuild. Same values (xor and imul act on int32).
+const OFFSET_BASIS = 0x811c9dc5 | 0;
+const PRIME = 0x01000193;
+
 /** 32-bit FNV-1a as 8 hex digits: a short, stable content key for tie-breaks. */
 export function hash(value: string): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < value.length; i++) {
-    h ^= value.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
+  let h = OFFSET_BASIS;
+  const length = value.length;
+  for (let i = 0; i < length; i++) h = Math.imul(h ^ value.charCodeAt(i), PRIME);
   return (h >>> 0).toString(16).padStart(8, '0');
 }
 
 /** {@link hash} over bytes. */
 export function hashBytes(bytes: Uint8Array): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < bytes.length; i++) {
-    h ^= bytes[i]!;
-    h = Math.imul(h, 0x01000193);
-  }
+  let h = OFFSET_BASIS;
+  const length = bytes.length;
+  for (let i = 0; i < length; i++) h = Math.imul(h ^ bytes[i]!, PRIME);
   return (h >>> 0).toString(16).padStart(8, '0');
 }
