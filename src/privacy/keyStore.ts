@@ -109,6 +109,7 @@ export class KeyStore {
   private dataVersion = 0;
   private dataVersionQuery: Database.Statement | undefined;
   private byIdQuery: Database.Statement | undefined;
+  private liveRowQuery: Database.Statement | undefined;
   private freshThisTurn = false;
   private pending = new Map<
     string,
@@ -401,9 +402,11 @@ export class KeyStore {
   }
 
   private liveRow(subject: string): KeyRow | undefined {
-    return this.db
-      .prepare(`SELECT * FROM data_keys WHERE subject = ? AND state <> 'destroyed'`)
-      .get(subject) as KeyRow | undefined;
+    // Prepared once: a rebuild that seals asks once per customer (activeKey's cache misses).
+    this.liveRowQuery ??= this.db.prepare(
+      `SELECT * FROM data_keys WHERE subject = ? AND state <> 'destroyed'`,
+    );
+    return this.liveRowQuery.get(subject) as KeyRow | undefined;
   }
 
   private rowById(keyId: string): KeyRow {
