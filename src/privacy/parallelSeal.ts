@@ -10,6 +10,7 @@
 import { receiveMessageOnPort, type MessagePort, type Worker } from 'node:worker_threads';
 import { MessageChannel } from 'node:worker_threads';
 import { startWorker } from '../lib/startWorker.js';
+import type { DataKey } from './keyCache.js';
 import type { KeyStore } from './keyStore.js';
 import { sealValue } from './sealedValue.js';
 
@@ -66,6 +67,8 @@ export class ParallelSeal {
   private chunksReceived = 0;
   /** Values the thread sealed (the others were sealed in place). */
   sealedInThread = 0;
+  private lastSubject: string | undefined;
+  private lastKey: DataKey | undefined;
 
   constructor(private readonly keys: KeyStore) {}
 
@@ -73,7 +76,7 @@ export class ParallelSeal {
   submit(subject: string, purpose: string, plaintext: string): number | string {
     // Never under a key being erased: what is written then is the erasure's stub (ids and
     // dates), which must stay readable once the key is destroyed.
-    const key = this.keys.activeKey(subject);
+    const key = this.activeKey(subject);
     if (key === undefined) return plaintext;
     const ticket = this.next++;
     if (this.inFlush++ < SEAL_IN_PLACE || this.failed) {
@@ -107,8 +110,24 @@ export class ParallelSeal {
     return value;
   }
 
+  /**
+   * The key store's answer, remembered for the subject asked last: a document's rows seal their
+   * values one after another under one customer's key. Within a flush (synchronous, one turn of
+   * the event loop) the key store would give the same answer: it reads PRAGMA data_version once
+   * per turn.
+   */
+  private activeKey(subject: string): DataKey | undefined {
+    if (subject !== this.lastSubject) {
+      this.lastSubject = subject;
+      this.lastKey = this.keys.activeKey(subject);
+    }
+    return this.lastKey;
+  }
+
   /** The flush is over (or was abandoned): nothing it submitted is kept. */
   end(): void {
+    this.lastSubject = undefined;
+    this.lastKey = undefined;
     this.inFlush = 0;
     this.results.clear();
     this.outstanding.clear();
