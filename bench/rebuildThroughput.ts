@@ -61,6 +61,9 @@ interface Measured {
   readonly spills: number;
   /** Full collections the build's heap guard asked for. */
   readonly heapCollections: number;
+  /** Seconds writing staged documents (RebuildResult.writeSeconds), and at the head. */
+  readonly writeSeconds: number;
+  readonly finalWriteSeconds: number;
   readonly rssAtQuartersMb: readonly number[];
   /** Heap in use right after a full GC: the live set, what must not grow with the log. */
   readonly liveHeapAtQuartersMb: readonly number[];
@@ -208,7 +211,7 @@ function report(m: Measured): void {
     `  scan + keyOf/evolve of every projection in memory, nothing written (the ceiling of one thread): ${rate(m.foldRate)} (${perEvent(m.foldCpuSeconds)})`,
   );
   console.log(
-    `  full rebuild, ${projections.length} projections, one thread: ${rate(m.rebuildRate)} (${m.rebuildSeconds.toFixed(1)} s, ${perEvent(m.rebuildCpuSeconds)}, peak RSS ${m.rebuildPeakRssMb.toFixed(0)} MB, ${m.spills} spills, ${m.heapCollections} full collections asked for)`,
+    `  full rebuild, ${projections.length} projections, one thread: ${rate(m.rebuildRate)} (${m.rebuildSeconds.toFixed(1)} s, ${perEvent(m.rebuildCpuSeconds)}, peak RSS ${m.rebuildPeakRssMb.toFixed(0)} MB, ${m.spills} spills, ${m.heapCollections} full collections asked for; writing ${m.writeSeconds.toFixed(1)} s, of it ${m.finalWriteSeconds.toFixed(1)} s at the head)`,
   );
   console.log(
     `  rebuild / raw scan: ${((m.rebuildRate / m.scanRate) * 100).toFixed(1)} % (target >= 30 %, and >= 60,000 events/s); ` +
@@ -368,6 +371,8 @@ async function measure(path: string, pageSize: number): Promise<Omit<Measured, '
     rebuildCpuSeconds,
     spills: result.spills,
     heapCollections: result.heapCollections,
+    writeSeconds: result.writeSeconds,
+    finalWriteSeconds: result.finalWriteSeconds,
     rssAtQuartersMb: quarters,
     liveHeapAtQuartersMb: heaps,
     ...(encryption === undefined ? {} : { encryption }),

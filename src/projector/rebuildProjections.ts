@@ -113,6 +113,13 @@ export interface RebuildResult {
   readonly spills: number;
   /** Full collections the build asked for (heapGuard.ts). */
   readonly heapCollections: number;
+  /**
+   * Seconds spent writing staged documents (every flush, spills included), and of them in the
+   * write at the head, where every document still staged is written (and, with encryption at
+   * rest, sealed). Both are part of `seconds`.
+   */
+  readonly writeSeconds: number;
+  readonly finalWriteSeconds: number;
 }
 
 /**
@@ -189,7 +196,19 @@ export async function buildGenerations(
   const position = (target: Target) => pending.get(target)?.checkpoint ?? target.checkpoint;
   // Only the targets asked for (all by default): one projection with many small documents
   // filling up must not force the others to rewrite their documents early.
-  const flushPending = (only?: (staged: Pending) => boolean): void => {
+  let writeSeconds = 0;
+  let finalWriteSeconds = 0;
+  const flushPending = (only?: (staged: Pending) => boolean, final = false): void => {
+    const began = performance.now();
+    try {
+      writePending(only);
+    } finally {
+      const spent = (performance.now() - began) / 1000;
+      writeSeconds += spent;
+      if (final) finalWriteSeconds += spent;
+    }
+  };
+  const writePending = (only?: (staged: Pending) => boolean): void => {
     const entries = active.flatMap((target) => {
       const staged = pending.get(target);
       return staged && (only === undefined || only(staged)) ? [{ target, pending: staged }] : [];
@@ -267,7 +286,7 @@ export async function buildGenerations(
     const stopped = stageAll(staging, page, { onError, now }).includes(false);
     const caughtUp = page.length < batchSize;
     if (caughtUp || stopped || sinceFlush >= flushEvery) {
-      flushPending();
+      flushPending(undefined, caughtUp);
       sinceFlush = 0;
     } else if (budget.exceeded(pending)) {
       logger.debug(
@@ -294,6 +313,8 @@ export async function buildGenerations(
     seconds: (performance.now() - started) / 1000,
     spills,
     heapCollections: heap.collections,
+    writeSeconds,
+    finalWriteSeconds,
   };
 }
 

@@ -133,6 +133,9 @@ export async function rebuildInThreads(options: RebuildInThreadsOptions): Promis
       seconds: (performance.now() - started) / 1000,
       spills: results.reduce((sum, r) => sum + r.spills, 0),
       heapCollections: results.reduce((sum, r) => sum + r.heapCollections, 0),
+      // Each thread's time in its own writes, waits for the write lock included.
+      writeSeconds: results.reduce((sum, r) => sum + r.writeSeconds, 0),
+      finalWriteSeconds: results.reduce((sum, r) => sum + r.finalWriteSeconds, 0),
     };
   } finally {
     options.signal?.removeEventListener('abort', abortAll);

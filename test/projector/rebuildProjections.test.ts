@@ -237,6 +237,9 @@ void t.test(
 
     // Then it wrote its documents out early, more than once, and read them back as needed
     t.ok(result.spills > 1, `${result.spills} spills`);
+    t.ok(result.finalWriteSeconds > 0, 'the write at the head is timed');
+    t.ok(result.writeSeconds > result.finalWriteSeconds, 'the spills are timed too');
+    t.ok(result.writeSeconds <= result.seconds, 'writing is part of the rebuild');
     t.same(dumpReadModel(h.db, all), expected.dump, 'equal to a build that never spilled');
     t.equal(countedEvents(h.db).total, expected.eventsRead, 'no event applied twice');
   },
