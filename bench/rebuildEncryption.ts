@@ -218,8 +218,8 @@ export function reportEncryptionCost(cost: EncryptionCost): void {
       `    main thread (the decrypt and seal threads work beside it): plaintext ${us(best(cost.plainMainCpuSeconds))}, encrypted ${us(best(cost.encryptedMainCpuSeconds))}, x${mainRatio.toFixed(3)}`,
     );
   }
-  // The write at the head seals every document still staged: the part of the gap that grows
-  // with the number of customers rather than of events.
+  // The write at the head seals every document still staged: a part of the gap that comes with
+  // each customer's documents rather than with each event.
   console.log(
     `    write at the head (every staged document written, and sealed when encrypted): plaintext ${best(cost.plainFinalWriteSeconds).toFixed(1)} s, encrypted ${best(cost.encryptedFinalWriteSeconds).toFixed(1)} s (best of each)`,
   );
