@@ -5,6 +5,7 @@
  */
 import type { Position, RecordedEvent } from '../store/eventStore.js';
 import type { ReadModelDb } from '../readmodel/readModelStore.js';
+import type { BulkWriter } from '../readmodel/bulkWriter.js';
 import {
   begin,
   flush,
@@ -51,14 +52,17 @@ export function applyBatch(
   });
 }
 
-/** Flushes staged documents of several targets in one write transaction. */
+/**
+ * Flushes staged documents of several targets in one write transaction; with a `writer` (a
+ * rebuild's writer thread, bulkWriter.ts), hands each target's flush to it instead.
+ */
 export function flushAll(
   db: ReadModelDb,
   entries: readonly { readonly target: Target; readonly pending: Pending }[],
+  writer?: BulkWriter,
 ): Map<Pending, FlushOutcome> {
-  const flushes = db
-    .transaction(() => entries.map(({ target, pending }) => flush(target, pending)))
-    .immediate();
+  const write = () => entries.map(({ target, pending }) => flush(target, pending, writer));
+  const flushes = writer === undefined ? db.transaction(write).immediate() : write();
   const outcomes = new Map<Pending, FlushOutcome>();
   flushes.forEach((flushed, index) => {
     flushed.commit();

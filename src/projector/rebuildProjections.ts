@@ -17,16 +17,15 @@ import type { EventStore, Position, RecordedEvent } from '../store/eventStore.js
 import {
   createGeneration,
   sealingMatches,
-  createIndexes,
   dropGeneration,
   findByState,
-  findGeneration,
-  switchGeneration,
   type Generation,
 } from '../readmodel/generations.js';
 import { eventsBetween, type Progress } from './progress.js';
 import type { ReadModelDb } from '../readmodel/readModelStore.js';
 import { flushAll } from './batch.js';
+import { switchCaughtUp } from './switchCaughtUp.js';
+import { BulkWriter } from '../readmodel/bulkWriter.js';
 import { createStagingBudget } from './stagingBudget.js';
 import { createHeapGuard, heapLimitMb } from './heapGuard.js';
 import {
@@ -75,6 +74,12 @@ export interface BuildOptions {
   /** Flush every projection at least every this many events read. @defaultValue never */
   readonly flushEveryEvents?: number;
   readonly clock?: () => Date;
+  /**
+   * Hand the writes to a writer thread with its own connection (bulkWriter.ts), so staging goes
+   * on while they commit; false writes on this thread. An in-memory read model always does.
+   * @defaultValue true
+   */
+  readonly writerThread?: boolean;
   /** Told after each switch (the live runner re-reads its generations). */
   readonly onSwitched?: (projection: string, generation: number) => void;
 }
@@ -161,6 +166,20 @@ export async function buildGenerations(
   generations: readonly Generation[],
   options: BuildOptions,
 ): Promise<RebuildResult> {
+  const writer = options.writerThread === false ? undefined : BulkWriter.open(options.db);
+  try {
+    return await build(projections, generations, options, writer);
+  } finally {
+    await writer?.close();
+  }
+}
+
+async function build(
+  projections: readonly Projection[],
+  generations: readonly Generation[],
+  options: BuildOptions,
+  writer: BulkWriter | undefined,
+): Promise<RebuildResult> {
   const { store, db, logger, signal } = options;
   const batchSize = Math.min(options.batchSize ?? 5000, MAX_BULK_PAGE);
   const maxDirty = options.maxDirtyDocuments ?? 1_000;
@@ -175,9 +194,11 @@ export async function buildGenerations(
   const onError = options.onError ?? 'stop';
   const started = performance.now();
   const results: BuildResult[] = [];
-  let active: Target[] = generations.map((generation, index) =>
-    createTarget(db, projections[index]!, generation, options.cacheSize ?? 5_000),
-  );
+  let active: Target[] = generations.map((generation, index) => {
+    const target = createTarget(db, projections[index]!, generation, options.cacheSize ?? 5_000);
+    target.documents.direct(writer);
+    return target;
+  });
   // Documents staged in memory since the last flush, per target.
   const pending = new Map<Target, Pending>();
   const finish = (target: Target, outcome: BuildOutcome): void => {
@@ -225,7 +246,7 @@ export async function buildGenerations(
     // back to its previous checkpoint, which commits with its documents. What a bulk build can
     // save is WAL volume, by writing each document once per build or spill.
     for (const { target, pending: staged } of entries) {
-      const outcome = flushAll(db, [{ target, pending: staged }]).get(staged);
+      const outcome = flushAll(db, [{ target, pending: staged }], writer).get(staged);
       if (outcome === 'gone') finish(target, 'superseded');
       else if (target.poisoned !== undefined) {
         logger.error({ poison: target.poisoned }, 'rebuild stopped at a poison event');
@@ -240,9 +261,23 @@ export async function buildGenerations(
   let sinceFlush = 0;
   let ahead: { after: Position; page: Promise<RecordedEvent[]> } | undefined;
 
+  // A flush the writer thread refused: another process dropped or wrote the generation.
+  const refused = (): void => {
+    for (const failure of writer?.takeFenceFailures() ?? []) {
+      const target = active.find(
+        (t) => t.projection.name === failure.projection && t.generation === failure.generation,
+      );
+      if (target === undefined) continue;
+      logger.warn({ ...failure }, 'the building generation changed under the rebuild: stopped');
+      finish(target, 'superseded');
+    }
+  };
   while (active.length > 0) {
+    refused();
     if (signal?.aborted) {
       flushPending();
+      writer?.beforeRead();
+      refused();
       for (const target of [...active]) finish(target, 'aborted');
       break;
     }
@@ -271,7 +306,7 @@ export async function buildGenerations(
     for (const target of [...active]) {
       let staged = pending.get(target);
       if (staged === undefined) {
-        const begun = begin(target, after);
+        const begun = begin(target, after, writer !== undefined);
         if (begun.kind === 'gone') {
           finish(target, 'superseded');
           continue;
@@ -304,8 +339,15 @@ export async function buildGenerations(
         total === undefined ? undefined : Math.max(total, eventsRead),
       );
     }
-    if (caughtUp) switchCaughtUp(active, options, finish);
+    if (caughtUp) {
+      // The switch reads and indexes what the writer thread wrote.
+      writer?.beforeRead();
+      refused();
+      switchCaughtUp(active, { ...options, now: clock().toISOString() }, finish);
+    }
   }
+  // Whatever a projection that stopped early handed over is written before the build returns.
+  writer?.beforeRead();
   options.progress?.finish();
   return {
     results,
@@ -316,43 +358,6 @@ export async function buildGenerations(
     writeSeconds,
     finalWriteSeconds,
   };
-}
-
-/** The build has read to the head: index and switch each target that is not behind. */
-function switchCaughtUp(
-  active: readonly Target[],
-  options: BuildOptions,
-  finish: (target: Target, outcome: BuildOutcome) => void,
-): void {
-  const { db, logger } = options;
-  const now = (options.clock ?? (() => new Date()))().toISOString();
-  for (const target of [...active]) {
-    const generation = findGeneration(db, target.projection.name, target.generation);
-    if (generation === undefined) {
-      finish(target, 'superseded');
-      continue;
-    }
-    // Indexes in their own transaction, so the switch itself holds the write lock briefly.
-    db.transaction(() => createIndexes(db, target.projection, generation)).immediate();
-    const outcome = switchGeneration(db, target.projection, target.generation, now);
-    if (outcome === 'behind') continue;
-    if (outcome === 'gone') {
-      finish(target, 'superseded');
-      continue;
-    }
-    logger.info(
-      {
-        projection: target.projection.name,
-        version: target.projection.version,
-        generation: target.generation,
-        checkpoint: target.checkpoint,
-        eventsApplied: target.eventsApplied,
-      },
-      'rebuilt projection switched in',
-    );
-    finish(target, 'switched');
-    options.onSwitched?.(target.projection.name, target.generation);
-  }
 }
 
 /** The smallest position, undefined (the start of the log) if any is undefined. */
