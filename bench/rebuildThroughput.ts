@@ -74,9 +74,6 @@ interface Measured {
   readonly foldRate: number;
   readonly foldCpuSeconds: number;
   readonly readModelMb: number;
-  /** The same rebuild with its writes on the reading thread (writerThread: false). */
-  readonly ownThreadRate: number;
-  readonly ownThreadCpuSeconds: number;
   /** The same rebuild spread over one thread per core (at most one per projection). */
   readonly threads: number;
   readonly threadedRate: number;
@@ -133,7 +130,7 @@ async function main(): Promise<void> {
     for (const size of sizes) {
       const path = join(dir, `log-${size.events}`);
       const described = `${size.events.toLocaleString('en-US')} events over ${size.customers.toLocaleString('en-US')} customers`;
-      for (const old of ['readmodel.db', 'readmodel-own.db', 'readmodel-threads.db']) {
+      for (const old of ['readmodel.db', 'readmodel-threads.db']) {
         for (const suffix of ['', '-wal', '-shm'])
           rmSync(join(path, old + suffix), { force: true });
       }
@@ -222,9 +219,6 @@ function report(m: Measured): void {
   );
   console.log(
     `  default thread count: ${defaultRebuildThreads()}${defaultRebuildThreads() === 1 ? ' (the one-thread rebuild above)' : ''}`,
-  );
-  console.log(
-    `  the same with its writes on the reading thread (writerThread: false, the design before the writer thread): ${rate(m.ownThreadRate)} (${perEvent(m.ownThreadCpuSeconds)}); the writer thread gives x${(m.rebuildRate / m.ownThreadRate).toFixed(2)}`,
   );
   if (m.threads > 0)
     console.log(
@@ -333,21 +327,6 @@ async function measure(path: string, pageSize: number): Promise<Omit<Measured, '
   db.close();
   // After the rebuild, so its memory does not count in the rebuild's peak RSS.
   const folded = await fold(store, pageSize);
-  // The design before the writer thread, in the same run: writes on the reading thread.
-  const ownDb = openReadModel(join(path, 'readmodel-own.db'));
-  const ownStart = performance.now();
-  const ownCpu = process.cpuUsage();
-  const own = await rebuildProjections(projections, {
-    store,
-    db: ownDb,
-    logger: createLogger('silent'),
-    batchSize: pageSize,
-    memoryBudgetMb,
-    writerThread: false,
-  });
-  const ownSeconds = (performance.now() - ownStart) / 1000;
-  const ownCpuSeconds = cpuSeconds(process.cpuUsage(ownCpu));
-  ownDb.close();
   // Same process, so this peak also holds what the first rebuild left: an upper bound.
   peak = 0;
   const threads = values['no-threads'] ? 0 : parallelRebuildThreads(projections.length);
@@ -374,8 +353,6 @@ async function measure(path: string, pageSize: number): Promise<Omit<Measured, '
       ? await measureEncryptionCost(path, pageSize, memoryBudgetMb, encryptionRounds)
       : undefined;
   return {
-    ownThreadRate: own.eventsRead / ownSeconds,
-    ownThreadCpuSeconds: ownCpuSeconds,
     threads,
     threadedRate: threaded.eventsRead / threaded.seconds,
     threadedPeakRssMb: mb(peak),

@@ -8,22 +8,16 @@
  */
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { Worker, type Transferable } from 'node:worker_threads';
+import { Worker } from 'node:worker_threads';
 
 /**
  * `entry` is the thread module's URL with a `.js` extension, resolved against the caller's
  * `import.meta.url`; `callerUrl` tells whether the caller itself runs from source.
  */
-export function startWorker(
-  entry: URL,
-  callerUrl: string,
-  workerData: unknown,
-  transferList: readonly Transferable[] = [],
-): Worker {
-  const transfer = [...transferList] as Transferable[];
-  if (!callerUrl.endsWith('.ts')) return new Worker(entry, { workerData, transferList: transfer });
+export function startWorker(entry: URL, callerUrl: string, workerData: unknown): Worker {
+  if (!callerUrl.endsWith('.ts')) return new Worker(entry, { workerData });
   const source = new URL(entry.href.replace(/\.js$/, '.ts'));
   const tsx = JSON.stringify(createRequire(callerUrl).resolve('tsx/cjs/api'));
   const bootstrap = `require(${tsx}).register(); require(${JSON.stringify(fileURLToPath(source))});`;
-  return new Worker(bootstrap, { eval: true, workerData, execArgv: [], transferList: transfer });
+  return new Worker(bootstrap, { eval: true, workerData, execArgv: [] });
 }

@@ -5,7 +5,6 @@
  */
 import type { Position, RecordedEvent } from '../store/eventStore.js';
 import type { ReadModelDb } from '../readmodel/readModelStore.js';
-import type { BulkWriter } from '../readmodel/bulkWriter.js';
 import {
   begin,
   flush,
@@ -52,17 +51,14 @@ export function applyBatch(
   });
 }
 
-/**
- * Flushes staged documents of several targets in one write transaction; with a `writer` (a
- * rebuild's writer thread, bulkWriter.ts), hands each target's flush to it instead.
- */
+/** Flushes staged documents of several targets in one write transaction. */
 export function flushAll(
   db: ReadModelDb,
   entries: readonly { readonly target: Target; readonly pending: Pending }[],
-  writer?: BulkWriter,
 ): Map<Pending, FlushOutcome> {
-  const write = () => entries.map(({ target, pending }) => flush(target, pending, writer));
-  const flushes = writer === undefined ? db.transaction(write).immediate() : write();
+  const flushes = db
+    .transaction(() => entries.map(({ target, pending }) => flush(target, pending)))
+    .immediate();
   const outcomes = new Map<Pending, FlushOutcome>();
   flushes.forEach((flushed, index) => {
     flushed.commit();

@@ -25,7 +25,6 @@ import { eventsBetween, type Progress } from './progress.js';
 import type { ReadModelDb } from '../readmodel/readModelStore.js';
 import { flushAll } from './batch.js';
 import { switchCaughtUp } from './switchCaughtUp.js';
-import { BulkWriter } from '../readmodel/bulkWriter.js';
 import { createStagingBudget } from './stagingBudget.js';
 import { createHeapGuard, heapLimitMb } from './heapGuard.js';
 import {
@@ -74,12 +73,6 @@ export interface BuildOptions {
   /** Flush every projection at least every this many events read. @defaultValue never */
   readonly flushEveryEvents?: number;
   readonly clock?: () => Date;
-  /**
-   * Hand the writes to a writer thread with its own connection (bulkWriter.ts), so staging goes
-   * on while they commit; false writes on this thread. An in-memory read model always does.
-   * @defaultValue true
-   */
-  readonly writerThread?: boolean;
   /** Told after each switch (the live runner re-reads its generations). */
   readonly onSwitched?: (projection: string, generation: number) => void;
 }
@@ -166,20 +159,6 @@ export async function buildGenerations(
   generations: readonly Generation[],
   options: BuildOptions,
 ): Promise<RebuildResult> {
-  const writer = options.writerThread === false ? undefined : BulkWriter.open(options.db);
-  try {
-    return await build(projections, generations, options, writer);
-  } finally {
-    await writer?.close();
-  }
-}
-
-async function build(
-  projections: readonly Projection[],
-  generations: readonly Generation[],
-  options: BuildOptions,
-  writer: BulkWriter | undefined,
-): Promise<RebuildResult> {
   const { store, db, logger, signal } = options;
   const batchSize = Math.min(options.batchSize ?? 5000, MAX_BULK_PAGE);
   const maxDirty = options.maxDirtyDocuments ?? 1_000;
@@ -194,11 +173,9 @@ async function build(
   const onError = options.onError ?? 'stop';
   const started = performance.now();
   const results: BuildResult[] = [];
-  let active: Target[] = generations.map((generation, index) => {
-    const target = createTarget(db, projections[index]!, generation, options.cacheSize ?? 5_000);
-    target.documents.direct(writer);
-    return target;
-  });
+  let active: Target[] = generations.map((generation, index) =>
+    createTarget(db, projections[index]!, generation, options.cacheSize ?? 5_000),
+  );
   // Documents staged in memory since the last flush, per target.
   const pending = new Map<Target, Pending>();
   const finish = (target: Target, outcome: BuildOutcome): void => {
@@ -246,7 +223,7 @@ async function build(
     // back to its previous checkpoint, which commits with its documents. What a bulk build can
     // save is WAL volume, by writing each document once per build or spill.
     for (const { target, pending: staged } of entries) {
-      const outcome = flushAll(db, [{ target, pending: staged }], writer).get(staged);
+      const outcome = flushAll(db, [{ target, pending: staged }]).get(staged);
       if (outcome === 'gone') finish(target, 'superseded');
       else if (target.poisoned !== undefined) {
         logger.error({ poison: target.poisoned }, 'rebuild stopped at a poison event');
@@ -261,23 +238,9 @@ async function build(
   let sinceFlush = 0;
   let ahead: { after: Position; page: Promise<RecordedEvent[]> } | undefined;
 
-  // A flush the writer thread refused: another process dropped or wrote the generation.
-  const refused = (): void => {
-    for (const failure of writer?.takeFenceFailures() ?? []) {
-      const target = active.find(
-        (t) => t.projection.name === failure.projection && t.generation === failure.generation,
-      );
-      if (target === undefined) continue;
-      logger.warn({ ...failure }, 'the building generation changed under the rebuild: stopped');
-      finish(target, 'superseded');
-    }
-  };
   while (active.length > 0) {
-    refused();
     if (signal?.aborted) {
       flushPending();
-      writer?.beforeRead();
-      refused();
       for (const target of [...active]) finish(target, 'aborted');
       break;
     }
@@ -306,7 +269,7 @@ async function build(
     for (const target of [...active]) {
       let staged = pending.get(target);
       if (staged === undefined) {
-        const begun = begin(target, after, writer !== undefined);
+        const begun = begin(target, after);
         if (begun.kind === 'gone') {
           finish(target, 'superseded');
           continue;
@@ -339,15 +302,8 @@ async function build(
         total === undefined ? undefined : Math.max(total, eventsRead),
       );
     }
-    if (caughtUp) {
-      // The switch reads and indexes what the writer thread wrote.
-      writer?.beforeRead();
-      refused();
-      switchCaughtUp(active, { ...options, now: clock().toISOString() }, finish);
-    }
+    if (caughtUp) switchCaughtUp(active, { ...options, now: clock().toISOString() }, finish);
   }
-  // Whatever a projection that stopped early handed over is written before the build returns.
-  writer?.beforeRead();
   options.progress?.finish();
   return {
     results,

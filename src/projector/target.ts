@@ -18,7 +18,6 @@ import {
 } from '../readmodel/documents.js';
 import type { Generation, GenerationState } from '../readmodel/generations.js';
 import type { ReadModelDb } from '../readmodel/readModelStore.js';
-import type { BulkWriter } from '../readmodel/bulkWriter.js';
 import { createStateCache, type StateCache } from './stateCache.js';
 
 export type OnError = 'stop' | 'skip';
@@ -50,10 +49,9 @@ export interface Target {
       [string, number],
       { state: GenerationState; checkpoint: string | null }
     >;
-    // Untyped: they also run through a writer thread (flush), which takes any statement.
-    readonly checkpoint: Statement<unknown[]>;
+    readonly checkpoint: Statement<[string | null, number, string, number]>;
     readonly poison: Statement<unknown[]>;
-    readonly resolvePoison: Statement<unknown[]>;
+    readonly resolvePoison: Statement<[string, number, string]>;
   };
 }
 
@@ -129,15 +127,11 @@ export type BeginOutcome =
   /** The generation was dropped or switched by someone else: re-sync. */
   | { readonly kind: 'gone' };
 
-/**
- * Starts staging events that come after `after` (exclusive). `fenced`: the flushes go through a
- * writer thread, whose commits may still be in flight, and which checks the checkpoint itself
- * (bulkWriter.ts): the one in memory is the one to stage from.
- */
-export function begin(target: Target, after: Position | undefined, fenced = false): BeginOutcome {
+/** Starts staging events that come after `after` (exclusive). */
+export function begin(target: Target, after: Position | undefined): BeginOutcome {
   const row = target.sql.generation.get(target.projection.name, target.generation);
   if (row === undefined || row.state !== target.mode) return { kind: 'gone' };
-  const stored = fenced ? target.checkpoint : (row.checkpoint ?? undefined);
+  const stored = row.checkpoint ?? undefined;
   if (stored !== target.checkpoint) {
     // Someone else advanced (or rewound) this generation: our cached documents may be stale.
     target.cache.clear();
@@ -245,39 +239,23 @@ export type FlushOutcome = 'flushed' | 'gone' | 'conflict';
  * Writes the staged documents (in key order) and the checkpoint; must run inside a write
  * transaction. 'conflict' when the generation moved since `begin`: nothing is written, and
  * the caller stages again from the stored checkpoint. Returns a `commit` to run after COMMIT.
- * With a `writer` (the target's documents directed to it), the statements go to the writer
- * thread as one flush, fenced there; 'flushed' then means handed over (bulkWriter.ts).
  */
 export function flush(
   target: Target,
   pending: Pending,
-  writer?: BulkWriter,
 ): { readonly outcome: FlushOutcome; commit(): void } {
   const { projection, sql } = target;
-  if (writer === undefined) {
-    const row = sql.generation.get(projection.name, target.generation);
-    if (row === undefined || row.state !== target.mode) return { outcome: 'gone', commit: nothing };
-    if ((row.checkpoint ?? undefined) !== pending.base) {
-      return {
-        outcome: 'conflict',
-        commit() {
-          target.cache.clear();
-          target.checkpoint = row.checkpoint ?? undefined;
-        },
-      };
-    }
-  } else {
-    writer.begin({
-      projection: projection.name,
-      generation: target.generation,
-      state: target.mode,
-      base: pending.base ?? null,
-    });
+  const row = sql.generation.get(projection.name, target.generation);
+  if (row === undefined || row.state !== target.mode) return { outcome: 'gone', commit: nothing };
+  if ((row.checkpoint ?? undefined) !== pending.base) {
+    return {
+      outcome: 'conflict',
+      commit() {
+        target.cache.clear();
+        target.checkpoint = row.checkpoint ?? undefined;
+      },
+    };
   }
-  const run = (statement: Statement<unknown[]>, params: unknown[]): void => {
-    if (writer === undefined) statement.run(...params);
-    else writer.run(statement, params);
-  };
   const keys = [...pending.touched.keys()].sort();
   // Only documents touched again are kept for the cache (many, one per observation, never
   // are), and no more than it holds: a bulk flush writes every staged document of a build, and
@@ -297,16 +275,15 @@ export function flush(
     target.documents.finish();
   } catch (error) {
     target.documents.discard();
-    writer?.abort();
     throw error;
   }
   const { checkpoint, poison, applied, lastRecordedAt } = pending;
   if (checkpoint !== pending.base) {
-    run(sql.checkpoint, [checkpoint ?? null, applied, projection.name, target.generation]);
-    run(sql.resolvePoison, [projection.name, target.generation, checkpoint!]);
+    sql.checkpoint.run(checkpoint ?? null, applied, projection.name, target.generation);
+    sql.resolvePoison.run(projection.name, target.generation, checkpoint!);
   }
   for (const p of pending.poisons) {
-    run(sql.poison, [
+    sql.poison.run(
       p.projection,
       p.generation,
       p.position,
@@ -315,9 +292,8 @@ export function flush(
       p.error,
       p.action,
       p.recordedAt,
-    ]);
+    );
   }
-  writer?.end();
   return {
     outcome: 'flushed',
     commit() {

@@ -21,7 +21,7 @@ import {
   sealerOf,
   type RowSealer,
 } from './sealedColumns.js';
-import { WriteQueue, type StatementSink } from './writeQueue.js';
+import { WriteQueue } from './writeQueue.js';
 
 /** A document as loaded or written: its state and (once computed) the rows derived from it. */
 export interface Doc {
@@ -52,11 +52,6 @@ export interface DocumentStore {
   finish(): void;
   /** Drops what `write` queued (the transaction failed). */
   discard(): void;
-  /**
-   * Hands every statement to `sink` instead of running it on this connection (a rebuild's
-   * writer thread); undefined runs them here again. Loads then wait for the sink first.
-   */
-  direct(sink: StatementSink | undefined): void;
 }
 
 interface TableSql {
@@ -169,7 +164,6 @@ export function createDocumentStore(
   return {
     rowOnly: ownRowOnly,
     load(keys) {
-      queue.sink?.beforeRead();
       const docs = new Map<string, Doc>();
       for (let start = 0; start < keys.length; start += LOAD_CHUNK) {
         const chunk = keys.slice(start, start + LOAD_CHUNK);
@@ -226,9 +220,6 @@ export function createDocumentStore(
     },
     finish: () => queue.finish(),
     discard: () => queue.discard(),
-    direct(sink) {
-      queue.sink = sink;
-    },
   };
 }
 

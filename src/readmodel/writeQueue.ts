@@ -7,16 +7,6 @@
 import type { Statement } from 'better-sqlite3';
 import type { SealBatch, Tickets } from './sealedColumns.js';
 
-/**
- * Where statements go instead of running on this connection: a rebuild hands them to the
- * read-model writer thread (bulkWriter.ts). `beforeRead` is called before the document store
- * reads, so it sees every statement handed over.
- */
-export interface StatementSink {
-  run(statement: Statement<unknown[]>, params: unknown[]): void;
-  beforeRead(): void;
-}
-
 /** Statements that may wait for sealed values before the queue waits for them. */
 const MAX_WAITING = 512;
 
@@ -30,9 +20,6 @@ export class WriteQueue {
   private queued: Queued[] = [];
   private head = 0;
 
-  /** Set while a rebuild writes through a writer thread; undefined runs statements here. */
-  sink: StatementSink | undefined;
-
   constructor(private readonly batch: SealBatch | undefined) {}
 
   /** Tickets to pass to a row sealer; undefined seals in place. */
@@ -43,7 +30,7 @@ export class WriteQueue {
   run(statement: Statement<unknown[]>, params: unknown[], tickets?: Tickets): void {
     const waiting = tickets !== undefined && tickets.length > 0 ? tickets : undefined;
     if (waiting === undefined && this.head === this.queued.length) {
-      this.execute(statement, params);
+      statement.run(...params);
       return;
     }
     this.queued.push({ statement, params, tickets: waiting });
@@ -75,15 +62,10 @@ export class WriteQueue {
         for (const [index, ticket] of next.tickets) next.params[index] = batch.take(ticket);
       }
       this.head += 1;
-      this.execute(next.statement, next.params);
+      next.statement.run(...next.params);
     }
     this.queued = [];
     this.head = 0;
-  }
-
-  private execute(statement: Statement<unknown[]>, params: unknown[]): void {
-    if (this.sink === undefined) statement.run(...params);
-    else this.sink.run(statement, params);
   }
 
   private reset(): void {

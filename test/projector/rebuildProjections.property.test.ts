@@ -4,7 +4,7 @@
  * ComPilot facts delivered out of order and more than once, with poison events (bodies that
  * are not JSON) under both PROJECTION_ON_ERROR settings. So do a rebuild forced to spill at
  * every page by a tiny memory budget, and a rebuild interrupted after its first page and
- * resumed; each with its writes on a writer thread or on its own. Compared: every row of each projection's generation (the live one, or the one a
+ * resumed. Compared: every row of each projection's generation (the live one, or the one a
  * poison event stopped), its checkpoint, and the poison records. Half the cases run with
  * encryption at rest (events encrypted, read-model columns sealed with random IVs): their rows
  * are compared with the sealed columns opened, and every sealed column is checked to be sealed.
@@ -57,8 +57,6 @@ const caseArb = fc.record({
   encrypted: fc.boolean(),
   // Documents cached between batches: a small cache makes flushes keep only its last few.
   cacheSize: fc.constantFrom(1, 3, 5000),
-  // Rebuilds write through the writer thread (the default) or on their own thread.
-  writerThread: fc.boolean(),
 });
 
 /** A delivery whose body is not JSON: every projection handling its type refuses it. */
@@ -115,7 +113,6 @@ void t.test('bulk rebuilds equal the live runner on random logs', async (t) => {
   await fc.assert(
     fc.asyncProperty(caseArb, async (input) => {
       const { scenario, poison, onError, liveBatch, rebuildBatch, cacheSize, encrypted } = input;
-      const { writerThread } = input;
       run += 1;
       const dir = join(t.testdir(), `run-${run}`);
       mkdirSync(dir, { recursive: true });
@@ -174,14 +171,7 @@ void t.test('bulk rebuilds equal the live runner on random logs', async (t) => {
           sealedRuns += counts.sealed > 0 ? 1 : 0;
         }
 
-        const options = {
-          store,
-          logger: silent,
-          batchSize: rebuildBatch,
-          onError,
-          cacheSize,
-          writerThread,
-        };
+        const options = { store, logger: silent, batchSize: rebuildBatch, onError, cacheSize };
         await rebuildProjections(projections, { ...options, db: bulkDb });
         assert.deepStrictEqual(dump(bulkDb), expected, 'bulk rebuild equals the live runner');
 
