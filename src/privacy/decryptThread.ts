@@ -25,7 +25,7 @@ port.on('message', (job: DecryptJob) => {
   let written = 0;
   for (let i = 0; i < count; i++) {
     const end = job.ends[i]!;
-    const k = job.keyIndex[i]! * KEY_BYTES;
+    const k = i * KEY_BYTES;
     try {
       const opened = openEnvelope(keys.subarray(k, k + KEY_BYTES), stored.subarray(start, end), {
         eventId: bindings[2 * i]!,

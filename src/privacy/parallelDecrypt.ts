@@ -20,9 +20,8 @@ export interface DecryptJob {
   /** The envelopes of the page, back to back; `ends[i]` is where event i's ends. */
   readonly stored: ArrayBuffer;
   readonly ends: Uint32Array;
-  /** 32-byte data keys back to back; `keyIndex[i]` is event i's. */
+  /** 32-byte data keys back to back, one per event, in the events' order. */
   readonly keys: ArrayBuffer;
-  readonly keyIndex: Uint32Array;
   /**
    * Each event's id and stream name (what its AAD binds), NUL-separated in one string: one
    * string crosses threads as one copy, an array of 10,000 as 10,000 objects.
@@ -124,7 +123,6 @@ export class ParallelDecrypt {
     const ends = new Uint32Array(indexes.length);
     // Each event's key in its own slot: a page rarely names a key twice (~480 keys in 500
     // events of the bench log), so sharing slots saved no bytes and cost a map lookup per event.
-    const keyIndex = new Uint32Array(indexes.length);
     const keyBuffer = new ArrayBuffer(indexes.length * 32);
     const keyBytes = new Uint8Array(keyBuffer);
     const bindings: string[] = [];
@@ -135,7 +133,6 @@ export class ParallelDecrypt {
       at += event.data.length;
       ends[j] = at;
       keyBytes.set(keys[j]!, j * 32);
-      keyIndex[j] = j;
       bindings.push(event.id, event.streamName);
     }
     const seq = ++this.seq;
@@ -144,7 +141,6 @@ export class ParallelDecrypt {
       stored,
       ends,
       keys: keyBuffer,
-      keyIndex,
       bindings: bindings.join('\0'),
     };
     try {
