@@ -2,23 +2,10 @@
 import type Database from 'better-sqlite3';
 import type { RecordedEvent } from '../eventStore.js';
 import type { PreparedEvent } from '../rules.js';
-import { formatSequencePosition } from '../embedded/sequencePosition.js';
 import type { ChainFields } from '../../ledger/chain.js';
 import { fillMissingHeadLinks } from './headLinks.js';
-
-/** Rows come back as arrays (`.raw()`): much cheaper than keyed objects on large reads. */
-type EventRow = readonly [
-  position: number,
-  stream: string,
-  revision: number,
-  id: string,
-  type: string,
-  data: Buffer,
-  metadata: string,
-  recordedAt: string,
-  link: string | null,
-  dataSha256: string | null,
-];
+import { toRecorded, type EventRow } from './eventRows.js';
+import { preparePageReads } from './pageReads.js';
 
 export interface StoredEventRef {
   readonly position: number;
@@ -145,7 +132,9 @@ export function prepareStatements(db: Database.Database): Statements {
     },
     setStreamHead: (stream, revision, headLink) =>
       void setStreamHead.run(stream, revision, headLink),
-    readAll: (afterSequence, maxCount) => readAll.all(afterSequence, maxCount).map(toRecorded),
+    readAll: preparePageReads(db, (afterSequence, maxCount) =>
+      readAll.all(afterSequence, maxCount).map(toRecorded),
+    ),
     readStream(stream, direction, fromRevision, maxCount) {
       const limit = maxCount ?? NO_LIMIT;
       // Clamped so a revision past SQLite's 64-bit range reads as "past the end", not an error.
@@ -160,22 +149,5 @@ export function prepareStatements(db: Database.Database): Statements {
     },
     headSequence: () => head.get() ?? undefined,
     dataVersion: () => dataVersion.get()!,
-  };
-}
-
-function toRecorded(row: EventRow): RecordedEvent {
-  const [position, streamName, revision, id, type, data, metadata, recordedAt, link, dataSha256] =
-    row;
-  const chain = link === null || dataSha256 === null ? {} : { link, dataSha256 };
-  return {
-    streamName,
-    revision: BigInt(revision),
-    position: formatSequencePosition(position),
-    id,
-    type,
-    data,
-    metadata: JSON.parse(metadata) as Record<string, unknown>,
-    recordedAt: new Date(recordedAt),
-    ...chain,
   };
 }
