@@ -5,7 +5,7 @@
  * by one). Here the page's rows come without their bytes, the bytes of the same rows come as one
  * BLOB (`group_concat` over them in position order), and each event gets a copy of its slice
  * from Node's buffer pool: the same bytes in a buffer of its own, as before, for about a third
- * of the cost. `bench:store` and `bench:rebuild` measure it (README, Performance).
+ * of the cost. `bench:store` and `bench:rebuild` measure it (docs/performance.md).
  */
 import type Database from 'better-sqlite3';
 import type { RecordedEvent } from '../eventStore.js';
