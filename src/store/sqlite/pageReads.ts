@@ -9,7 +9,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { RecordedEvent } from '../eventStore.js';
-import { toRecorded, type EventRow } from './eventRows.js';
+import { recordedWith, type SizedEventRow } from './eventRows.js';
 
 /** A page whose bytes add up to more than this is read row by row (bounds the one BLOB). */
 export const MAX_PAGE_BYTES = 16 * 1024 * 1024;
@@ -27,7 +27,7 @@ export function preparePageReads(
   maxPageBytes = MAX_PAGE_BYTES,
 ): ReadPage {
   const rows = db
-    .prepare<[number, number], EventRow>(
+    .prepare<[number, number], SizedEventRow>(
       `SELECT ${COLUMNS_WITHOUT_DATA} FROM events WHERE position > ? ORDER BY position LIMIT ?`,
     )
     .raw();
@@ -41,26 +41,22 @@ export function preparePageReads(
     .pluck();
   // One read transaction for both statements: the bytes are those of the rows just read.
   const read = db.transaction((afterSequence: number, maxCount: number) => {
-    const page = rows.all(afterSequence, maxCount) as unknown as MutableRow[];
+    const page = rows.all(afterSequence, maxCount);
     if (page.length === 0) return [];
     let total = 0;
-    for (const row of page) total += row[5] as number;
+    for (const row of page) total += row[5];
     if (total > maxPageBytes) return undefined;
-    const blob =
-      total === 0 ? Buffer.alloc(0) : bytes.get(afterSequence, page.at(-1)![0] as number);
+    const blob = total === 0 ? Buffer.alloc(0) : bytes.get(afterSequence, page.at(-1)![0]);
     if (blob === null || blob === undefined || blob.length !== total) return undefined;
     let at = 0;
-    for (const row of page) {
-      const length = row[5] as number;
-      row[5] = Buffer.from(blob.subarray(at, at + length));
-      at += length;
-    }
-    return page.map((row) => toRecorded(row as unknown as EventRow));
+    return page.map((row) => {
+      const data = Buffer.from(blob.subarray(at, at + row[5]));
+      at += row[5];
+      return recordedWith(row, data);
+    });
   });
   return (afterSequence, maxCount) => {
     if (maxCount < MIN_PAGE_EVENTS) return rowByRow(afterSequence, maxCount);
     return read(afterSequence, maxCount) ?? rowByRow(afterSequence, maxCount);
   };
 }
-
-type MutableRow = unknown[];
