@@ -8,13 +8,13 @@ import type { ReadModelDb } from '../readmodel/readModelStore.js';
 import {
   begin,
   flush,
-  stageAll,
   type FlushOutcome,
   type OnError,
   type Pending,
   type PoisonRecord,
   type Target,
 } from './target.js';
+import { stageAll } from './stageEvents.js';
 
 export interface BatchOptions {
   /** Where the events start (exclusive), to detect a checkpoint behind it. */

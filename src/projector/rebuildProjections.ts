@@ -30,12 +30,12 @@ import { createHeapGuard, heapLimitMb } from './heapGuard.js';
 import {
   begin,
   createTarget,
-  stageAll,
   type OnError,
   type Pending,
   type PoisonRecord,
   type Target,
 } from './target.js';
+import { stageAll } from './stageEvents.js';
 
 export interface BuildOptions {
   readonly store: EventStore;
