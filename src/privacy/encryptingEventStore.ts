@@ -17,7 +17,8 @@ import type {
   SubscriptionBatch,
 } from '../store/eventStore.js';
 import { encryptEvent } from './encryptionMetadata.js';
-import type { KeyLookup, KeyStore } from './keyStore.js';
+import type { KeyLookup } from './keyRecords.js';
+import type { KeyStore } from './keyStore.js';
 import { ParallelDecrypt } from './parallelDecrypt.js';
 import { subjectOf } from './subjectRule.js';
 

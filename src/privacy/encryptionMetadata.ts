@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import type { EventEncryption, NewEvent, RecordedEvent } from '../store/eventStore.js';
 import { InvalidAppendError } from '../store/eventStore.js';
 import { EnvelopeError, openEnvelope, sealEnvelope } from './envelope.js';
-import type { DataKey, KeyLookup } from './keyStore.js';
+import type { DataKey, KeyLookup } from './keyRecords.js';
 
 export const ENCRYPTION_METADATA_KEY = 'encryption';
 export const ENCRYPTION_ALG = 'A256GCM';

@@ -20,54 +20,19 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { preparePrivateDatabaseFile } from '../lib/privateFile.js';
-import { StoreUnavailableError } from '../store/eventStore.js';
 import { KeyCache, type DataKey } from './keyCache.js';
+import {
+  KEY_STORE_SCHEMA,
+  KeyStoreError,
+  SubjectErasingError,
+  keyInfo,
+  wrapFailure,
+  type KeyLookup,
+  type KeyRow,
+  type SubjectKeyInfo,
+} from './keyRecords.js';
+import { rewrapKeys, type RewrapResult } from './keyRotation.js';
 import { unwrapDataKey, wrapDataKey, type MasterKey } from './masterKey.js';
-
-export type KeyState = 'active' | 'erasing' | 'destroyed';
-
-export type { DataKey };
-
-/** What the store knows of a key id: usable, a tombstone, or nothing at all. */
-export type KeyLookup =
-  | { readonly state: 'active' | 'erasing'; readonly key: DataKey }
-  | { readonly state: 'destroyed'; readonly destroyedAt: string }
-  | { readonly state: 'missing' };
-
-export interface SubjectKeyInfo {
-  readonly subject: string;
-  readonly keyId: string;
-  readonly state: KeyState;
-  readonly createdAt: string;
-  readonly erasingSince?: string;
-  readonly destroyedAt?: string;
-}
-
-/** An append for a subject whose erasure is under way: retry after it ends (ingress: 503). */
-export class SubjectErasingError extends StoreUnavailableError {
-  constructor(readonly subject: string) {
-    super('the customer named by this event is being erased; retry later');
-    this.name = 'SubjectErasingError';
-  }
-}
-
-export class KeyStoreError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'KeyStoreError';
-  }
-}
-
-interface KeyRow {
-  key_id: string;
-  subject: string;
-  state: KeyState;
-  wrapped: Buffer | null;
-  master_key_id: string | null;
-  created_at: string;
-  erasing_since: string | null;
-  destroyed_at: string | null;
-}
 
 /**
  * Unwrapped data keys kept in memory. A rebuild reads every customer's events interleaved, so a
@@ -75,22 +40,6 @@ interface KeyRow {
  * pattern): each miss is a query and an unwrap. 100,000 keys take ~25 MB.
  */
 export const DEFAULT_KEY_CACHE_SIZE = 100_000;
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS data_keys (
-  key_id        TEXT PRIMARY KEY,
-  subject       TEXT NOT NULL,
-  state         TEXT NOT NULL CHECK (state IN ('active', 'erasing', 'destroyed')),
-  wrapped       BLOB,
-  master_key_id TEXT,
-  created_at    TEXT NOT NULL,
-  erasing_since TEXT,
-  destroyed_at  TEXT,
-  CHECK ((state = 'destroyed') = (wrapped IS NULL AND master_key_id IS NULL))
-);
-CREATE UNIQUE INDEX IF NOT EXISTS data_keys_live ON data_keys (subject) WHERE state <> 'destroyed';
-CREATE INDEX IF NOT EXISTS data_keys_subject ON data_keys (subject);
-`;
 
 export interface OpenKeyStoreOptions {
   readonly path: string;
@@ -136,7 +85,7 @@ export class KeyStore {
       this.db.pragma('secure_delete = ON');
       this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = FULL');
-      this.db.exec(SCHEMA);
+      this.db.exec(KEY_STORE_SCHEMA);
     } else {
       this.db.pragma('secure_delete = ON');
     }
@@ -285,13 +234,13 @@ export class KeyStore {
     const row = this.db
       .prepare('SELECT * FROM data_keys WHERE subject = ? ORDER BY rowid DESC LIMIT 1')
       .get(subject) as KeyRow | undefined;
-    return row === undefined ? undefined : info(row);
+    return row === undefined ? undefined : keyInfo(row);
   }
 
   /** Every key (each subject's generations, oldest first); for erasure and retention. */
   *subjects(): IterableIterator<SubjectKeyInfo> {
     for (const row of this.db.prepare('SELECT * FROM data_keys ORDER BY rowid').iterate()) {
-      yield info(row as KeyRow);
+      yield keyInfo(row as KeyRow);
     }
   }
 
@@ -305,7 +254,7 @@ export class KeyStore {
         .run(new Date().toISOString(), row.key_id);
       this.cache.delete(row.key_id);
     }
-    return info(this.rowById(row.key_id));
+    return keyInfo(this.rowById(row.key_id));
   }
 
   /** Erasure abandoned before destruction: the key takes new events again. */
@@ -315,7 +264,7 @@ export class KeyStore {
     this.db
       .prepare(`UPDATE data_keys SET state = 'active', erasing_since = NULL WHERE key_id = ?`)
       .run(row.key_id);
-    return info(this.rowById(row.key_id));
+    return keyInfo(this.rowById(row.key_id));
   }
 
   /**
@@ -340,7 +289,7 @@ export class KeyStore {
       .run(new Date().toISOString(), row.key_id);
     this.cache.delete(row.key_id);
     this.purgeResidue();
-    return info(this.rowById(row.key_id));
+    return keyInfo(this.rowById(row.key_id));
   }
 
   /**
@@ -357,44 +306,11 @@ export class KeyStore {
    * Re-wraps every data key from `previous` to this store's master key in one transaction
    * (all or nothing). Keys already under the new key are left alone, so a repeat is harmless.
    */
-  rotate(previous: MasterKey): { readonly rewrapped: number; readonly alreadyCurrent: number } {
-    const rows = this.db
-      .prepare(`SELECT * FROM data_keys WHERE state <> 'destroyed'`)
-      .all() as KeyRow[];
-    let rewrapped = 0;
-    let alreadyCurrent = 0;
-    const unknown = rows.filter(
-      (r) => r.master_key_id !== previous.id && r.master_key_id !== this.options.master.id,
-    );
-    if (unknown.length > 0) {
-      throw new KeyStoreError(
-        `LEDGER_ENCRYPTION_KEY_PREVIOUS (key id ${previous.id}) did not wrap ${unknown.length} ` +
-          `data key(s) (wrapped by key id ${unknown[0]?.master_key_id ?? '?'})`,
-      );
-    }
-    this.db
-      .transaction(() => {
-        const update = this.db.prepare(
-          'UPDATE data_keys SET wrapped = ?, master_key_id = ? WHERE key_id = ?',
-        );
-        for (const row of rows) {
-          if (row.master_key_id === this.options.master.id || row.wrapped === null) {
-            alreadyCurrent += 1;
-            continue;
-          }
-          const key = unwrapDataKey(previous, row.wrapped, row.subject, row.key_id);
-          update.run(
-            wrapDataKey(this.options.master, key, row.subject, row.key_id),
-            this.options.master.id,
-            row.key_id,
-          );
-          rewrapped += 1;
-        }
-      })
-      .immediate();
+  rotate(previous: MasterKey): RewrapResult {
+    const result = rewrapKeys(this.db, previous, this.options.master);
     this.cache.clear();
     this.purgeResidue();
-    return { rewrapped, alreadyCurrent };
+    return result;
   }
 
   close(): void {
@@ -431,25 +347,6 @@ export class KeyStore {
     this.cache.set(key, row.state === 'erasing' ? 'erasing' : 'active');
     return key;
   }
-}
-
-function info(row: KeyRow): SubjectKeyInfo {
-  return {
-    subject: row.subject,
-    keyId: row.key_id,
-    state: row.state,
-    createdAt: row.created_at,
-    ...(row.erasing_since === null ? {} : { erasingSince: row.erasing_since }),
-    ...(row.destroyed_at === null ? {} : { destroyedAt: row.destroyed_at }),
-  };
-}
-
-function wrapFailure(error: unknown): Error {
-  return error instanceof Error
-    ? new StoreUnavailableError(`the key store cannot create a data key: ${error.message}`, {
-        cause: error,
-      })
-    : new StoreUnavailableError('the key store cannot create a data key');
 }
 
 export function openKeyStore(options: OpenKeyStoreOptions): KeyStore {

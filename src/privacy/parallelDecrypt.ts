@@ -13,7 +13,7 @@ import { startWorker } from '../lib/startWorker.js';
 import type { RecordedEvent } from '../store/eventStore.js';
 import { EnvelopeError } from './envelope.js';
 import { openedAs, planDecrypt, tryOpen, type EncryptionMetadata } from './encryptionMetadata.js';
-import type { KeyLookup } from './keyStore.js';
+import type { KeyLookup } from './keyRecords.js';
 
 export interface DecryptJob {
   readonly seq: number;

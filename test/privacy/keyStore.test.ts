@@ -2,7 +2,8 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import t from 'tap';
-import { openKeyStore, SubjectErasingError } from '../../src/privacy/keyStore.js';
+import { SubjectErasingError } from '../../src/privacy/keyRecords.js';
+import { openKeyStore } from '../../src/privacy/keyStore.js';
 import { masterKeyOf, unwrapDataKey } from '../../src/privacy/masterKey.js';
 
 const master = masterKeyOf(Buffer.alloc(32, 1));

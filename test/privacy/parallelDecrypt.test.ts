@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import t from 'tap';
 import { decryptEvent, encryptEvent } from '../../src/privacy/encryptionMetadata.js';
-import type { DataKey, KeyLookup } from '../../src/privacy/keyStore.js';
+import type { DataKey, KeyLookup } from '../../src/privacy/keyRecords.js';
 import { PARALLEL_DECRYPT_MIN_EVENTS, ParallelDecrypt } from '../../src/privacy/parallelDecrypt.js';
 import type { RecordedEvent } from '../../src/store/eventStore.js';
 
