@@ -31,7 +31,9 @@ export interface SealChunk {
 
 export interface SealDone {
   readonly first: number;
-  readonly sealed: readonly string[];
+  /** The chunk's sealed values back to back (transferred); `ends[i]` is where value i ends. */
+  readonly sealed: ArrayBuffer;
+  readonly ends: Uint32Array;
 }
 
 /** Values a flush seals in place before it hands the rest to the thread. */
@@ -56,7 +58,7 @@ export class ParallelSeal {
   /** Tickets below this belong to a flush that was discarded: their results are dropped. */
   private base = 0;
   private inFlush = 0;
-  private readonly results = new Map<number, string>();
+  private readonly results = new Map<number, Uint8Array>();
   /** Submitted to the thread and not yet sealed (kept to seal in place if the thread fails). */
   private readonly outstanding = new Map<number, Request>();
   /** The outstanding tickets in submission order, for the writer to seal from the newest. */
@@ -100,7 +102,7 @@ export class ParallelSeal {
   }
 
   /** The ticket's sealed value, waiting for the thread if needed. */
-  take(ticket: number): string {
+  take(ticket: number): Uint8Array {
     let value = this.results.get(ticket);
     if (value === undefined) {
       if (this.chunk !== undefined && ticket >= this.chunk.first) this.post();
@@ -143,7 +145,7 @@ export class ParallelSeal {
     this.failed = true;
   }
 
-  private await(ticket: number): string {
+  private await(ticket: number): Uint8Array {
     const thread = this.thread;
     const started = Date.now();
     while (thread !== undefined && !this.failed) {
@@ -197,10 +199,15 @@ export class ParallelSeal {
     if (received === undefined) return false;
     this.chunksReceived += 1;
     const done = received.message as SealDone;
-    for (let i = 0; i < done.sealed.length; i++) {
+    // Views into the one transferred buffer: a statement binding one copies its bytes.
+    let start = 0;
+    for (let i = 0; i < done.ends.length; i++) {
       const ticket = done.first + i;
-      if (ticket < this.base || !this.outstanding.delete(ticket)) continue;
-      this.results.set(ticket, done.sealed[i]!);
+      const end = done.ends[i]!;
+      if (ticket >= this.base && this.outstanding.delete(ticket)) {
+        this.results.set(ticket, new Uint8Array(done.sealed, start, end - start));
+      }
+      start = end;
     }
     return true;
   }

@@ -4,8 +4,9 @@
  * row belongs to, the same key that encrypts that customer's events, so destroying the key
  * (erasure) makes the read model's copies unreadable too.
  *
- *   stored = "cls1:" ‖ key id ‖ ":" ‖ base64(IV (12 random bytes) ‖ ciphertext ‖ tag (16 bytes))
+ *   stored = "CLS" 0x02 ‖ key id ‖ IV (12 random bytes) ‖ ciphertext ‖ tag (16 bytes)
  *
+ * as a BLOB (sealedValue.ts; the earlier text form `cls1:...` is still opened).
  * The AAD binds the value to its customer and its table and column. The key id names the data
  * key, so a value of a destroyed key reads as erased while a newer key of the same customer
  * (a later generation) opens newer values. A customer without an active key (events stored in
@@ -20,15 +21,22 @@ import { EncryptingEventStore } from './encryptingEventStore.js';
 import type { KeyStore } from './keyStore.js';
 import { IV_BYTES } from './ivPool.js';
 import { ParallelSeal } from './parallelSeal.js';
-import { SEALED_PREFIX, SEALED_TAG_BYTES, sealValue, sealedValueAad } from './sealedValue.js';
+import {
+  SEALED_TAG_BYTES,
+  isSealedValue,
+  parseSealed,
+  sealValue,
+  sealedValueAad,
+  type StoredValue,
+} from './sealedValue.js';
 import { deriveBlindIndexKey, type MasterKey } from './masterKey.js';
 
 /** What a value of a destroyed key opens to (the port's ERASED, passed in to avoid an import). */
 export interface ReadModelSealerOf<Erased> {
-  seal(subject: string, purpose: string, plaintext: string): string;
-  open(subject: string, purpose: string, stored: string): string | Erased;
+  seal(subject: string, purpose: string, plaintext: string): StoredValue;
+  open(subject: string, purpose: string, stored: StoredValue): string | Erased;
   blind(purpose: string, value: string): string;
-  isSealed(stored: string): boolean;
+  isSealed(stored: StoredValue): boolean;
   /** Sealing beside the writing thread for flushes (the port's SealBatch). */
   readonly batch?: ParallelSeal;
 }
@@ -56,8 +64,13 @@ export function createReadModelSealer<Erased>(
       return sealValue(key.key, key.keyId, subject, purpose, plaintext);
     },
     open(subject, purpose, stored) {
-      const colon = stored.indexOf(':', SEALED_PREFIX.length);
-      const keyId = stored.slice(SEALED_PREFIX.length, colon);
+      const parsed = parseSealed(stored);
+      if (parsed === undefined) {
+        throw new ReadModelSealError(
+          `a read-model value of ${purpose} is not a well-formed sealed value`,
+        );
+      }
+      const { keyId, body } = parsed;
       const found = keys.lookup(keyId);
       if (found.state === 'destroyed') return erased;
       if (found.state === 'missing') {
@@ -65,7 +78,6 @@ export function createReadModelSealer<Erased>(
           `a read-model value of ${purpose} is sealed under data key ${keyId}, which the key store does not hold (wrong KEY_STORE_URL?)`,
         );
       }
-      const body = Buffer.from(stored.slice(colon + 1), 'base64');
       const decipher = createDecipheriv('aes-256-gcm', found.key.key, body.subarray(0, IV_BYTES));
       decipher.setAAD(sealedValueAad(subject, purpose));
       decipher.setAuthTag(body.subarray(body.length - SEALED_TAG_BYTES));
@@ -87,7 +99,7 @@ export function createReadModelSealer<Erased>(
         .update(value, 'utf8')
         .digest('base64url');
     },
-    isSealed: (stored) => stored.startsWith(SEALED_PREFIX),
+    isSealed: isSealedValue,
   };
 }
 

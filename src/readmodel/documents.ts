@@ -19,6 +19,7 @@ import {
   rowSealerFor,
   sealParameter,
   sealerOf,
+  type StoredValue,
   type RowSealer,
 } from './sealedColumns.js';
 import { WriteQueue } from './writeQueue.js';
@@ -125,7 +126,7 @@ export function createDocumentStore(
     ? columnPurpose(inRow.table, inRow.column)
     : columnPurpose(`${projection.name}__state`, 'state');
   const sealState = sealer !== undefined && !inRow && storage.sealedByKey === true;
-  const loadMany = db.prepare<unknown[], { k: string; v: string; s: string | null }>(
+  const loadMany = db.prepare<unknown[], { k: string; v: StoredValue; s: string | null }>(
     `SELECT ${keyColumn} AS k, ${valueColumn} AS v, ${subjectColumn} AS s FROM ${from}
      WHERE ${keyColumn} IN (${Array.from({ length: LOAD_CHUNK }, () => '?').join(', ')})`,
   );
@@ -176,7 +177,11 @@ export function createDocumentStore(
               : v;
           // A document whose data key is destroyed is unreadable: the projection starts it anew
           // (the erasure purges such rows; see docs/retention.md).
-          if (text !== ERASED) docs.set(k, { state: storage.decode(text) });
+          if (text === ERASED) continue;
+          if (typeof text !== 'string') {
+            throw new Error(`${projection.name}: a sealed document was read without its key store`);
+          }
+          docs.set(k, { state: storage.decode(text) });
         }
       }
       return docs;

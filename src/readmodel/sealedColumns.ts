@@ -13,19 +13,25 @@
  */
 import type { TableSpec } from '../../projections/projection.js';
 
+/**
+ * What a personal column stores: the sealer's binary form (a BLOB), its earlier text form, or
+ * plaintext (no sealer, no key). Queries read it as SQLite returns it and open it here.
+ */
+export type StoredValue = string | Uint8Array;
+
 export interface ReadModelSealer {
   /**
    * `plaintext` sealed under the subject's current data key, bound to `purpose` (the table and
    * column) so a value copied to another row or column fails to open. Returns `plaintext` itself
    * when the subject has no usable key (see docs/retention.md: nothing to protect then).
    */
-  seal(subject: string, purpose: string, plaintext: string): string;
+  seal(subject: string, purpose: string, plaintext: string): StoredValue;
   /** The plaintext of a sealed value, or {@link ERASED} when its key is destroyed. */
-  open(subject: string, purpose: string, stored: string): string | typeof ERASED;
+  open(subject: string, purpose: string, stored: StoredValue): string | typeof ERASED;
   /** Keyed blind index (HMAC under a key derived from the master key) of an exact value. */
   blind(purpose: string, value: string): string;
   /** True when `stored` has the sealed form (plaintext values pass through `open` unchanged). */
-  isSealed(stored: string): boolean;
+  isSealed(stored: StoredValue): boolean;
   /** Sealing beside the writing thread, for flushes; absent: every value is sealed in place. */
   readonly batch?: SealBatch;
 }
@@ -41,7 +47,7 @@ export interface SealBatch {
   /** True when the ticket's value is sealed (never waits). */
   ready(ticket: number): boolean;
   /** The ticket's sealed value; waits for it if needed. */
-  take(ticket: number): string;
+  take(ticket: number): Uint8Array;
   /** The flush committed or was abandoned: its tickets are void. */
   end(): void;
 }
@@ -171,26 +177,32 @@ export function openColumn(
   table: string,
   column: string,
   subject: string | null,
-  stored: string,
+  stored: StoredValue,
 ): string | typeof ERASED;
 export function openColumn(
   db: object,
   table: string,
   column: string,
   subject: string | null,
-  stored: string | null,
+  stored: StoredValue | null,
 ): string | null | typeof ERASED;
 export function openColumn(
   db: object,
   table: string,
   column: string,
   subject: string | null,
-  stored: string | null,
+  stored: StoredValue | null,
 ): string | null | typeof ERASED {
+  if (stored === null) return null;
   const sealer = sealers.get(db);
-  if (stored === null || sealer === undefined || subject === null) return stored;
-  if (!sealer.isSealed(stored)) return stored;
-  return sealer.open(subject, columnPurpose(table, column), stored);
+  if (sealer !== undefined && subject !== null && sealer.isSealed(stored)) {
+    return sealer.open(subject, columnPurpose(table, column), stored);
+  }
+  if (typeof stored === 'string') return stored;
+  // A sealed value read without its sealer (or a subject) cannot be shown as text.
+  throw new Error(
+    `a sealed value of ${columnPurpose(table, column)} was read without its key store`,
+  );
 }
 
 /** The stored form of an equality key of a blind column (the value itself without a sealer). */

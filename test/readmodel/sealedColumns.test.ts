@@ -165,8 +165,9 @@ void t.test(
     const doc = sealed.db
       .prepare("SELECT doc FROM customers WHERE customer_id = 'cust-1'")
       .pluck()
-      .get() as string;
-    t.notMatch(doc, /^cls1:/, 'not sealed under the key being erased');
+      .get() as string | Buffer;
+    t.type(doc, 'string', 'not sealed under the key being erased');
+    t.notOk(sealerOf(sealed.db)!.isSealed(doc));
     store.keys.destroy('cust-1');
     t.ok(getCustomer(sealed.db, 'cust-1'), 'still readable once the key is destroyed');
     t.match(getCustomer(sealed.db, 'cust-2'), { customerId: 'cust-2' });

@@ -8,11 +8,11 @@ import { WriteQueue } from '../../src/readmodel/writeQueue.js';
  * the value, and says a ticket is ready only once the test released it.
  */
 function scriptedBatch() {
-  const values: string[] = [];
+  const values: Uint8Array[] = [];
   let released = -1;
   let ended = 0;
   const batch: SealBatch = {
-    submit: (_subject, _purpose, plaintext) => values.push(`sealed(${plaintext})`) - 1,
+    submit: (_subject, _purpose, plaintext) => values.push(Buffer.from(`sealed(${plaintext})`)) - 1,
     ready: (ticket) => ticket <= released,
     take: (ticket) => values[ticket]!,
     end: () => {
@@ -30,7 +30,13 @@ function table() {
   const db = new Database(':memory:');
   db.exec('CREATE TABLE t (seq INTEGER PRIMARY KEY AUTOINCREMENT, value TEXT)');
   const insert = db.prepare<unknown[]>('INSERT INTO t (value) VALUES (?)');
-  const rows = () => db.prepare('SELECT value FROM t ORDER BY seq').pluck().all();
+  // Sealed values are stored as BLOBs: read back as text to compare.
+  const rows = () =>
+    db
+      .prepare('SELECT value FROM t ORDER BY seq')
+      .pluck()
+      .all()
+      .map((value) => (Buffer.isBuffer(value) ? value.toString() : value));
   return { insert, rows };
 }
 
