@@ -32,3 +32,15 @@ void t.test(
     t.throws(() => unwrapDataKey(master, wrapped, 'c-1', 'k-2'), 'not under another key id');
   },
 );
+
+void t.test(
+  'an unwrapped data key owns its memory, so a cached key keeps no pool slab of other bytes alive',
+  async (t) => {
+    const master = masterKeyOf(Buffer.alloc(32, 5));
+    const wrapped = wrapDataKey(master, Buffer.alloc(32, 9), 'c-1', 'k-1');
+    const key = unwrapDataKey(master, wrapped, 'c-1', 'k-1');
+    // A slice of Node's shared pool would sit in an 8 KiB ArrayBuffer.
+    t.equal(key.buffer.byteLength, 32);
+    t.equal(key.byteOffset, 0);
+  },
+);
