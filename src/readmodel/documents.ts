@@ -17,6 +17,7 @@ import {
   ERASED,
   columnPurpose,
   rowSealerFor,
+  openStored,
   sealParameter,
   sealerOf,
   type StoredValue,
@@ -171,17 +172,10 @@ export function createDocumentStore(
         while (chunk.length < LOAD_CHUNK) chunk.push(chunk[0]!);
         for (const { k, v, s } of loadMany.all(...chunk)) {
           const subject = sealState ? k : s;
-          const text =
-            sealer !== undefined && subject !== null && sealer.isSealed(v)
-              ? sealer.open(subject, statePurpose, v)
-              : v;
+          const text = openStored(sealer, subject, statePurpose, v);
           // A document whose data key is destroyed is unreadable: the projection starts it anew
           // (the erasure purges such rows; see docs/retention.md).
-          if (text === ERASED) continue;
-          if (typeof text !== 'string') {
-            throw new Error(`${projection.name}: a sealed document was read without its key store`);
-          }
-          docs.set(k, { state: storage.decode(text) });
+          if (text !== ERASED) docs.set(k, { state: storage.decode(text) });
         }
       }
       return docs;

@@ -194,15 +194,25 @@ export function openColumn(
   stored: StoredValue | null,
 ): string | null | typeof ERASED {
   if (stored === null) return null;
-  const sealer = sealers.get(db);
+  return openStored(sealers.get(db), subject, columnPurpose(table, column), stored);
+}
+
+/**
+ * The plaintext of a stored value under `purpose` (a column, or a state table's documents):
+ * opened when sealed, as it is when plaintext, {@link ERASED} when its key is gone. A sealed
+ * value read without a sealer (or a subject) cannot be shown as text: an error, never bytes.
+ */
+export function openStored(
+  sealer: ReadModelSealer | undefined,
+  subject: string | null,
+  purpose: string,
+  stored: StoredValue,
+): string | typeof ERASED {
   if (sealer !== undefined && subject !== null && sealer.isSealed(stored)) {
-    return sealer.open(subject, columnPurpose(table, column), stored);
+    return sealer.open(subject, purpose, stored);
   }
   if (typeof stored === 'string') return stored;
-  // A sealed value read without its sealer (or a subject) cannot be shown as text.
-  throw new Error(
-    `a sealed value of ${columnPurpose(table, column)} was read without its key store`,
-  );
+  throw new Error(`a sealed value of ${purpose} was read without its key store`);
 }
 
 /** The stored form of an equality key of a blind column (the value itself without a sealer). */
