@@ -86,8 +86,8 @@ export function openReadModel(path: string, options: OpenReadModelOptions = {}):
     // TMPDIR, else /var/tmp or /tmp; deleted as soon as they are opened). The indexes a rebuild
     // creates at the end sort every row of its tables: in memory, that added ~250 MB to the
     // peak RSS of a 5,000,000-event encrypted rebuild (docs/performance.md). The files hold
-    // index keys only, in the form the read model stores them (ids, times, statuses, blind
-    // indexes and sealed values): nothing the read model's own file does not hold.
+    // index keys and rows in the form the read model stores them (ids, times, statuses, blind
+    // indexes, sealed values): nothing the read model's own file does not hold.
     db.pragma('temp_store = FILE');
     // Deleted and overwritten rows are zeroed on disk: an erased customer's personal data must
     // not survive in free pages of the read model (docs/retention.md).
