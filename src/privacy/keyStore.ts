@@ -221,8 +221,7 @@ export class KeyStore {
     const cached = this.cache.get(keyId);
     // The cache entry is itself a lookup answer: no object per call (a rebuild asks per event).
     if (cached !== undefined) return cached;
-    this.byIdQuery ??= this.db.prepare('SELECT * FROM data_keys WHERE key_id = ?');
-    const row = this.byIdQuery.get(keyId) as KeyRow | undefined;
+    const row = this.findById(keyId);
     if (row === undefined) return { state: 'missing' };
     if (row.state === 'destroyed')
       return { state: 'destroyed', destroyedAt: row.destroyed_at ?? '' };
@@ -325,8 +324,15 @@ export class KeyStore {
     return this.liveRowQuery.get(subject) as KeyRow | undefined;
   }
 
+  /** One prepared statement for every lookup by key id (a rebuild misses once per customer). */
+  private findById(keyId: string): KeyRow | undefined {
+    this.byIdQuery ??= this.db.prepare('SELECT * FROM data_keys WHERE key_id = ?');
+    return this.byIdQuery.get(keyId) as KeyRow | undefined;
+  }
+
+  /** The row of a key id just read or written by this store (so it exists). */
   private rowById(keyId: string): KeyRow {
-    return this.db.prepare('SELECT * FROM data_keys WHERE key_id = ?').get(keyId) as KeyRow;
+    return this.findById(keyId)!;
   }
 
   private remember(row: KeyRow): DataKey {
