@@ -67,7 +67,7 @@ export interface BuildOptions {
   readonly memoryBudgetMb?: number;
   /**
    * Heap in use (MiB, garbage included) above which the build asks V8 for a full collection
-   * (heapGuard.ts). @defaultValue heapLimitMb(memoryBudgetMb): 4x the budget, at least 256
+   * (heapGuard.ts). @defaultValue heapLimitMb(memoryBudgetMb): 3x the budget, at least 256
    */
   readonly heapLimitMb?: number;
   /** Flush every projection at least every this many events read. @defaultValue never */

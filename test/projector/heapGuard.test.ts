@@ -1,17 +1,37 @@
 import t from 'tap';
-import { createHeapGuard, heapLimitMb } from '../../src/projector/heapGuard.js';
+import {
+  createHeapGuard,
+  HEAP_GROWING_PERCENT,
+  heapLimitMb,
+} from '../../src/projector/heapGuard.js';
 
-void t.test('the heap limit is four times the memory budget, and never under 256 MiB', (t) => {
-  t.equal(heapLimitMb(128), 512);
-  t.equal(heapLimitMb(1000), 4000);
+void t.test('the heap limit is three times the memory budget, and never under 256 MiB', (t) => {
+  t.equal(heapLimitMb(128), 384);
+  t.equal(heapLimitMb(1000), 3000);
   t.equal(heapLimitMb(16), 256);
   t.end();
 });
 
-void t.test('a heap below the limit is left to V8', (t) => {
-  const guard = createHeapGuard(1_000_000);
+void t.test('a heap below the limit is left to V8, its growth included', (t) => {
+  const flags: string[] = [];
+  const guard = createHeapGuard(1_000_000, undefined, (f) => flags.push(f));
   guard.check();
   t.equal(guard.collections, 0);
+  t.same(flags, [], 'V8 keeps sizing the heap of a build that stays small');
+  t.end();
+});
+
+void t.test('once a build has needed a collection, V8 grows its heap by half at most', (t) => {
+  const flags: string[] = [];
+  const guard = createHeapGuard(1, undefined, (f) => flags.push(f));
+  guard.check();
+  t.equal(guard.collections, 1);
+  t.same(flags, [`--heap-growing-percent=${HEAP_GROWING_PERCENT}`]);
+  t.equal(HEAP_GROWING_PERCENT, 50);
+  const again = createHeapGuard(1, undefined, (f) => flags.push(f));
+  again.check();
+  again.check();
+  t.equal(flags.length, 2, 'each build sets it at its first collection');
   t.end();
 });
 
