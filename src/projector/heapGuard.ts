@@ -19,8 +19,8 @@
  * large build, also fixes V8's factor at 1 + {@link HEAP_GROWING_PERCENT} % (V8's
  * `--heap-growing-percent`, set at run time as well): 959 MB, at the same rate. Builds that
  * never reach the limit keep V8's own sizing; fixing the factor from their start cost the
- * 1,000,000-event build 10-15 % of its rate (docs/performance.md). The flag is the process's
- * and stays once set, which a service whose own heap is small does not feel.
+ * 1,000,000-event build 10-15 % of its rate (docs/performance.md). The flag is the process's:
+ * it is set back when the build ends, so that what the process does next is not slowed.
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -37,6 +37,8 @@ export interface HeapGuard {
   readonly collections: number;
   /** The limit in bytes (raised when the live set itself is near it). */
   readonly limitBytes: number;
+  /** The build is over: V8 sizes the heap itself again. */
+  release(): void;
 }
 
 /** The heap may grow to its live set plus this share between full collections, during builds. */
@@ -70,6 +72,12 @@ export function createHeapGuard(
     },
     get limitBytes() {
       return limit;
+    },
+    release() {
+      // 0 is V8's default: its own factor. The flag is the process's, so a build that ends
+      // while another thread's build still runs hands that one V8's sizing back early: it
+      // then takes more memory, never fails.
+      if (collections > 0) setFlags('--heap-growing-percent=0');
     },
   };
 }

@@ -238,71 +238,76 @@ export async function buildGenerations(
   let sinceFlush = 0;
   let ahead: { after: Position; page: Promise<RecordedEvent[]> } | undefined;
 
-  while (active.length > 0) {
-    if (signal?.aborted) {
-      flushPending();
-      for (const target of [...active]) finish(target, 'aborted');
-      break;
-    }
-    const after = minimum(active.map(position));
-    const page =
-      ahead !== undefined && ahead.after === after
-        ? await ahead.page
-        : await store.readAll({ after, maxCount: batchSize });
-    ahead = undefined;
-    // Read the next page while this one is applied: a store that decrypts (or answers over the
-    // network) works meanwhile. The targets normally continue right after this page; if not
-    // (one finished, a gap), the read ahead is dropped.
-    if (page.length === batchSize) {
-      const next = page[page.length - 1]!.position;
-      ahead = { after: next, page: store.readAll({ after: next, maxCount: batchSize }) };
-      // Awaited when used; a failure of one that is dropped must not go unhandled.
-      ahead.page.catch(() => undefined);
-    }
-    // Let HTTP requests and the live runner in, even when the store answers synchronously; and
-    // let the read ahead get going before this page is applied: a store's asynchronous part
-    // (the decrypting decorator hands the page to its thread) runs only once we yield.
-    await yieldToEventLoop();
-    eventsRead += page.length;
-    sinceFlush += page.length;
-    const staging: { target: Target; pending: Pending }[] = [];
-    for (const target of [...active]) {
-      let staged = pending.get(target);
-      if (staged === undefined) {
-        const begun = begin(target, after);
-        if (begun.kind === 'gone') {
-          finish(target, 'superseded');
-          continue;
-        }
-        if (begun.kind === 'gap') continue;
-        staged = begun.pending;
-        pending.set(target, staged);
+  try {
+    while (active.length > 0) {
+      if (signal?.aborted) {
+        flushPending();
+        for (const target of [...active]) finish(target, 'aborted');
+        break;
       }
-      staging.push({ target, pending: staged });
+      const after = minimum(active.map(position));
+      const page =
+        ahead !== undefined && ahead.after === after
+          ? await ahead.page
+          : await store.readAll({ after, maxCount: batchSize });
+      ahead = undefined;
+      // Read the next page while this one is applied: a store that decrypts (or answers over the
+      // network) works meanwhile. The targets normally continue right after this page; if not
+      // (one finished, a gap), the read ahead is dropped.
+      if (page.length === batchSize) {
+        const next = page[page.length - 1]!.position;
+        ahead = { after: next, page: store.readAll({ after: next, maxCount: batchSize }) };
+        // Awaited when used; a failure of one that is dropped must not go unhandled.
+        ahead.page.catch(() => undefined);
+      }
+      // Let HTTP requests and the live runner in, even when the store answers synchronously; and
+      // let the read ahead get going before this page is applied: a store's asynchronous part
+      // (the decrypting decorator hands the page to its thread) runs only once we yield.
+      await yieldToEventLoop();
+      eventsRead += page.length;
+      sinceFlush += page.length;
+      const staging: { target: Target; pending: Pending }[] = [];
+      for (const target of [...active]) {
+        let staged = pending.get(target);
+        if (staged === undefined) {
+          const begun = begin(target, after);
+          if (begun.kind === 'gone') {
+            finish(target, 'superseded');
+            continue;
+          }
+          if (begun.kind === 'gap') continue;
+          staged = begun.pending;
+          pending.set(target, staged);
+        }
+        staging.push({ target, pending: staged });
+      }
+      const now = clock().toISOString();
+      const stopped = stageAll(staging, page, { onError, now }).includes(false);
+      const caughtUp = page.length < batchSize;
+      if (caughtUp || stopped || sinceFlush >= flushEvery) {
+        flushPending(undefined, caughtUp);
+        sinceFlush = 0;
+      } else if (budget.exceeded(pending)) {
+        logger.debug(
+          { estimatedMb: Math.round(budget.estimatedBytes / 2 ** 20), eventsRead },
+          'staged documents above the rebuild memory budget: writing them out',
+        );
+        spills += 1;
+        flushPending();
+        sinceFlush = 0;
+      } else flushPending((staged) => staged.appended >= maxDirty);
+      heap.check();
+      if (page.length > 0) {
+        options.progress?.update(
+          eventsRead,
+          total === undefined ? undefined : Math.max(total, eventsRead),
+        );
+      }
+      if (caughtUp) switchCaughtUp(active, { ...options, now: clock().toISOString() }, finish);
     }
-    const now = clock().toISOString();
-    const stopped = stageAll(staging, page, { onError, now }).includes(false);
-    const caughtUp = page.length < batchSize;
-    if (caughtUp || stopped || sinceFlush >= flushEvery) {
-      flushPending(undefined, caughtUp);
-      sinceFlush = 0;
-    } else if (budget.exceeded(pending)) {
-      logger.debug(
-        { estimatedMb: Math.round(budget.estimatedBytes / 2 ** 20), eventsRead },
-        'staged documents above the rebuild memory budget: writing them out',
-      );
-      spills += 1;
-      flushPending();
-      sinceFlush = 0;
-    } else flushPending((staged) => staged.appended >= maxDirty);
-    heap.check();
-    if (page.length > 0) {
-      options.progress?.update(
-        eventsRead,
-        total === undefined ? undefined : Math.max(total, eventsRead),
-      );
-    }
-    if (caughtUp) switchCaughtUp(active, { ...options, now: clock().toISOString() }, finish);
+  } finally {
+    // V8 sizes the heap itself again once the build is over (heapGuard.ts).
+    heap.release();
   }
   options.progress?.finish();
   return {
