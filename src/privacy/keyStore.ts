@@ -21,6 +21,7 @@ import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { preparePrivateDatabaseFile } from '../lib/privateFile.js';
 import { KeyCache, type DataKey } from './keyCache.js';
+import { KeyReadAhead } from './keyReadAhead.js';
 import {
   KEY_STORE_SCHEMA,
   KeyStoreError,
@@ -55,6 +56,7 @@ export interface OpenKeyStoreOptions {
 export class KeyStore {
   private readonly db: Database.Database;
   private readonly cache: KeyCache;
+  private readonly readAhead: KeyReadAhead;
   private dataVersion = 0;
   private dataVersionQuery: Database.Statement | undefined;
   private byIdQuery: Database.Statement | undefined;
@@ -89,7 +91,9 @@ export class KeyStore {
     } else {
       this.db.pragma('secure_delete = ON');
     }
-    this.cache = new KeyCache(options.cacheSize ?? DEFAULT_KEY_CACHE_SIZE);
+    const cacheSize = options.cacheSize ?? DEFAULT_KEY_CACHE_SIZE;
+    this.cache = new KeyCache(cacheSize);
+    this.readAhead = new KeyReadAhead(this.db, cacheSize);
     if (!options.skipMasterKeyCheck) this.checkMasterKey();
   }
 
@@ -130,6 +134,7 @@ export class KeyStore {
     if (version !== this.dataVersion) {
       this.dataVersion = version;
       this.cache.clear();
+      this.readAhead.clear();
     }
   }
 
@@ -221,7 +226,11 @@ export class KeyStore {
     const cached = this.cache.get(keyId);
     // The cache entry is itself a lookup answer: no object per call (a rebuild asks per event).
     if (cached !== undefined) return cached;
-    const row = this.findById(keyId);
+    let row = this.readAhead.take(keyId);
+    if (row === undefined) {
+      this.readAhead.missed();
+      row = this.findById(keyId);
+    }
     if (row === undefined) return { state: 'missing' };
     if (row.state === 'destroyed')
       return { state: 'destroyed', destroyedAt: row.destroyed_at ?? '' };
@@ -252,6 +261,7 @@ export class KeyStore {
         .prepare(`UPDATE data_keys SET state = 'erasing', erasing_since = ? WHERE key_id = ?`)
         .run(new Date().toISOString(), row.key_id);
       this.cache.delete(row.key_id);
+      this.readAhead.clear();
     }
     return keyInfo(this.rowById(row.key_id));
   }
@@ -263,6 +273,7 @@ export class KeyStore {
     this.db
       .prepare(`UPDATE data_keys SET state = 'active', erasing_since = NULL WHERE key_id = ?`)
       .run(row.key_id);
+    this.readAhead.clear();
     return keyInfo(this.rowById(row.key_id));
   }
 
@@ -287,6 +298,7 @@ export class KeyStore {
       )
       .run(new Date().toISOString(), row.key_id);
     this.cache.delete(row.key_id);
+    this.readAhead.clear();
     this.purgeResidue();
     return keyInfo(this.rowById(row.key_id));
   }
@@ -308,6 +320,7 @@ export class KeyStore {
   rotate(previous: MasterKey): RewrapResult {
     const result = rewrapKeys(this.db, previous, this.options.master);
     this.cache.clear();
+    this.readAhead.clear();
     this.purgeResidue();
     return result;
   }

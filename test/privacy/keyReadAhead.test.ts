@@ -1,0 +1,103 @@
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import t from 'tap';
+import { KeyReadAhead, READ_AHEAD_AFTER } from '../../src/privacy/keyReadAhead.js';
+import { openKeyStore, type KeyStore } from '../../src/privacy/keyStore.js';
+import { masterKeyOf } from '../../src/privacy/masterKey.js';
+
+const master = masterKeyOf(Buffer.alloc(32, 1));
+
+/** A key store with `count` subjects' keys; returns their key ids in creation order. */
+async function storeWithKeys(path: string, count: number): Promise<string[]> {
+  const keys = openKeyStore({ path, master });
+  const created = await Promise.all(
+    Array.from({ length: count }, (_, i) => keys.keyForAppend(`c-${i}`)),
+  );
+  keys.close();
+  return created.map((key) => key.keyId);
+}
+
+/** Looks up every id but `spared`, enough to start the read-ahead. */
+function missMany(keys: KeyStore, ids: readonly string[], spared: string): void {
+  for (const id of ids) if (id !== spared) keys.lookup(id);
+}
+
+void t.test('the rows are read in one scan only after enough misses', async (t) => {
+  const path = join(t.testdir({}), 'keys.db');
+  const ids = await storeWithKeys(path, 3);
+  const db = new Database(path, { readonly: true });
+  t.teardown(() => db.close());
+  const ahead = new KeyReadAhead(db, 10);
+  for (let i = 1; i < READ_AHEAD_AFTER; i++) ahead.missed();
+  t.equal(ahead.take(ids[0]!), undefined, 'nothing is read before the threshold');
+  ahead.missed();
+  t.equal(ahead.take(ids[0]!)?.key_id, ids[0], 'then every row is there');
+  t.equal(ahead.take(ids[0]!), undefined, "a live key's row is handed out once");
+  t.equal(ahead.take(ids[1]!)?.subject, 'c-1');
+  ahead.clear();
+  t.equal(ahead.take(ids[2]!), undefined, 'a clear drops what was read');
+});
+
+void t.test('a store with more keys than the cache holds is not read ahead', async (t) => {
+  const path = join(t.testdir({}), 'keys.db');
+  const ids = await storeWithKeys(path, 3);
+  const db = new Database(path, { readonly: true });
+  t.teardown(() => db.close());
+  const ahead = new KeyReadAhead(db, 2);
+  for (let i = 0; i < READ_AHEAD_AFTER; i++) ahead.missed();
+  t.equal(ahead.take(ids[0]!), undefined);
+});
+
+void t.test('a read-ahead reader answers every key as lookups by id would', async (t) => {
+  const path = join(t.testdir({}), 'keys.db');
+  const ids = await storeWithKeys(path, READ_AHEAD_AFTER + 20);
+  const reader = openKeyStore({ path, master, readOnly: true });
+  // A cache of one key: every later lookup goes to the rows read ahead or to the database.
+  const byId = openKeyStore({ path, master, readOnly: true });
+  t.teardown(() => {
+    reader.close();
+    byId.close();
+  });
+  for (const id of ids) {
+    const ahead = reader.lookup(id);
+    const direct = byId.lookup(id);
+    t.equal(ahead.state, 'active');
+    if (ahead.state !== 'active' || direct.state !== 'active') continue;
+    t.same(ahead.key, direct.key, `key ${id}`);
+  }
+});
+
+void t.test(
+  'a key destroyed by another process after the read-ahead reads as destroyed',
+  async (t) => {
+    const path = join(t.testdir({}), 'keys.db');
+    const ids = await storeWithKeys(path, READ_AHEAD_AFTER + 10);
+    const spared = ids.at(-1)!;
+    const service = openKeyStore({ path, master });
+    const cli = openKeyStore({ path, master });
+    t.teardown(() => {
+      service.close();
+      cli.close();
+    });
+    missMany(service, ids, spared);
+    cli.beginErasure(`c-${ids.length - 1}`);
+    cli.destroy(`c-${ids.length - 1}`);
+    await new Promise((resolve) => setImmediate(resolve));
+    t.equal(service.lookup(spared).state, 'destroyed', 'not the active row read before');
+  },
+);
+
+void t.test("this store's own erasure steps are seen after the read-ahead", async (t) => {
+  const path = join(t.testdir({}), 'keys.db');
+  const ids = await storeWithKeys(path, READ_AHEAD_AFTER + 10);
+  const spared = ids.at(-1)!;
+  const subject = `c-${ids.length - 1}`;
+  const keys = openKeyStore({ path, master });
+  t.teardown(() => keys.close());
+  missMany(keys, ids, spared);
+  keys.beginErasure(subject);
+  t.equal(keys.lookup(spared).state, 'erasing', 'begun: erasing, not the active row read before');
+  keys.destroy(subject);
+  t.equal(keys.lookup(spared).state, 'destroyed');
+  t.equal(keys.lookup(spared).state, 'destroyed', 'and again');
+});
