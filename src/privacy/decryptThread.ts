@@ -4,8 +4,13 @@
  * them. It sees ciphertext, data keys and plaintext only: no key store, no event store.
  */
 import { parentPort } from 'node:worker_threads';
+import { lowerHelperPriority } from '../lib/helperPriority.js';
 import { EnvelopeError, openEnvelope } from './envelope.js';
 import type { DecryptJob, DecryptReply } from './parallelDecrypt.js';
+
+// Below the thread it helps, so that it never slows that thread's garbage collection
+// (helperPriority.ts).
+lowerHelperPriority();
 
 const port = parentPort!;
 const KEY_BYTES = 32;

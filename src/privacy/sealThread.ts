@@ -5,8 +5,13 @@
  * inside a write transaction). It sees data keys, plaintext and sealed values only.
  */
 import { parentPort } from 'node:worker_threads';
+import { lowerHelperPriority } from '../lib/helperPriority.js';
 import { sealValue } from './sealedValue.js';
 import type { SealChunk, SealDone, SealThreadSetup } from './parallelSeal.js';
+
+// Below the thread it helps, so that it never slows that thread's garbage collection
+// (helperPriority.ts).
+lowerHelperPriority();
 
 const KEY_BYTES = 32;
 
