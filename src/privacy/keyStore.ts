@@ -125,6 +125,7 @@ export class KeyStore {
   private freshen(): void {
     if (this.freshThisTurn) return;
     this.freshThisTurn = true;
+    this.readAhead.newTurn();
     setImmediate(() => {
       this.freshThisTurn = false;
     });

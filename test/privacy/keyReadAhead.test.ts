@@ -38,6 +38,19 @@ void t.test('the rows are read in one scan only after enough misses', async (t) 
   t.equal(ahead.take(ids[2]!), undefined, 'a clear drops what was read');
 });
 
+void t.test('misses spread over turns of the event loop never start the scan', async (t) => {
+  const path = join(t.testdir({}), 'keys.db');
+  const ids = await storeWithKeys(path, 3);
+  const db = new Database(path, { readonly: true });
+  t.teardown(() => db.close());
+  const ahead = new KeyReadAhead(db, 10);
+  for (let turn = 0; turn < 4; turn++) {
+    for (let i = 1; i < READ_AHEAD_AFTER; i++) ahead.missed();
+    ahead.newTurn();
+  }
+  t.equal(ahead.take(ids[0]!), undefined);
+});
+
 void t.test('a store with more keys than the cache holds is not read ahead', async (t) => {
   const path = join(t.testdir({}), 'keys.db');
   const ids = await storeWithKeys(path, 3);
