@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { KeyReadAhead, READ_AHEAD_AFTER } from '../../src/privacy/keyReadAhead.js';
 import { openKeyStore, type KeyStore } from '../../src/privacy/keyStore.js';
 import { masterKeyOf } from '../../src/privacy/masterKey.js';
@@ -17,17 +17,25 @@ async function storeWithKeys(path: string, count: number): Promise<string[]> {
   return created.map((key) => key.keyId);
 }
 
+/** A read-ahead over a fresh store of three subjects' keys, for a cache of `capacity`. */
+async function readAheadOf(
+  t: Test,
+  capacity: number,
+): Promise<{ ids: string[]; ahead: KeyReadAhead }> {
+  const path = join(t.testdir({}), 'keys.db');
+  const ids = await storeWithKeys(path, 3);
+  const db = new Database(path, { readonly: true });
+  t.teardown(() => db.close());
+  return { ids, ahead: new KeyReadAhead(db, capacity) };
+}
+
 /** Looks up every id but `spared`, enough to start the read-ahead. */
 function missMany(keys: KeyStore, ids: readonly string[], spared: string): void {
   for (const id of ids) if (id !== spared) keys.lookup(id);
 }
 
 void t.test('the rows are read in one scan only after enough misses', async (t) => {
-  const path = join(t.testdir({}), 'keys.db');
-  const ids = await storeWithKeys(path, 3);
-  const db = new Database(path, { readonly: true });
-  t.teardown(() => db.close());
-  const ahead = new KeyReadAhead(db, 10);
+  const { ids, ahead } = await readAheadOf(t, 10);
   for (let i = 1; i < READ_AHEAD_AFTER; i++) ahead.missed();
   t.equal(ahead.take(ids[0]!), undefined, 'nothing is read before the threshold');
   ahead.missed();
@@ -39,11 +47,7 @@ void t.test('the rows are read in one scan only after enough misses', async (t) 
 });
 
 void t.test('misses spread over turns of the event loop never start the scan', async (t) => {
-  const path = join(t.testdir({}), 'keys.db');
-  const ids = await storeWithKeys(path, 3);
-  const db = new Database(path, { readonly: true });
-  t.teardown(() => db.close());
-  const ahead = new KeyReadAhead(db, 10);
+  const { ids, ahead } = await readAheadOf(t, 10);
   for (let turn = 0; turn < 4; turn++) {
     for (let i = 1; i < READ_AHEAD_AFTER; i++) ahead.missed();
     ahead.newTurn();
@@ -52,11 +56,7 @@ void t.test('misses spread over turns of the event loop never start the scan', a
 });
 
 void t.test('a store with more keys than the cache holds is not read ahead', async (t) => {
-  const path = join(t.testdir({}), 'keys.db');
-  const ids = await storeWithKeys(path, 3);
-  const db = new Database(path, { readonly: true });
-  t.teardown(() => db.close());
-  const ahead = new KeyReadAhead(db, 2);
+  const { ids, ahead } = await readAheadOf(t, 2);
   for (let i = 0; i < READ_AHEAD_AFTER; i++) ahead.missed();
   t.equal(ahead.take(ids[0]!), undefined);
 });
@@ -65,8 +65,8 @@ void t.test('a read-ahead reader answers every key as lookups by id would', asyn
   const path = join(t.testdir({}), 'keys.db');
   const ids = await storeWithKeys(path, READ_AHEAD_AFTER + 20);
   const reader = openKeyStore({ path, master, readOnly: true });
-  // A cache of one key: every later lookup goes to the rows read ahead or to the database.
-  const byId = openKeyStore({ path, master, readOnly: true });
+  // A cache of one key: more keys than it holds, so never read ahead; a query per lookup.
+  const byId = openKeyStore({ path, master, readOnly: true, cacheSize: 1 });
   t.teardown(() => {
     reader.close();
     byId.close();
