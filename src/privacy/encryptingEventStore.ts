@@ -19,7 +19,7 @@ import type {
 import { encryptEvent } from './encryptionMetadata.js';
 import type { KeyLookup } from './keyRecords.js';
 import type { KeyStore } from './keyStore.js';
-import { ParallelDecrypt } from './parallelDecrypt.js';
+import { PARALLEL_DECRYPT_MIN_EVENTS, ParallelDecrypt } from './parallelDecrypt.js';
 import { subjectOf } from './subjectRule.js';
 
 export class EncryptingEventStore implements EventStore {
@@ -52,12 +52,15 @@ export class EncryptingEventStore implements EventStore {
   }
 
   private readonly lookup = (keyId: string): KeyLookup => this.keys.lookup(keyId);
+  // Large pages are bulk reads: their misses may read the whole key store ahead.
+  private readonly bulkLookup = (keyId: string): KeyLookup => this.keys.lookup(keyId, true);
 
   // Large pages are opened in a thread of their own (parallelDecrypt.ts).
   private readonly parallel = new ParallelDecrypt();
 
   private decrypt(events: readonly RecordedEvent[]): Promise<RecordedEvent[]> {
-    return this.parallel.decrypt(events, this.lookup);
+    const bulk = events.length >= PARALLEL_DECRYPT_MIN_EVENTS;
+    return this.parallel.decrypt(events, bulk ? this.bulkLookup : this.lookup);
   }
 
   async readStream(streamName: string, options?: ReadStreamOptions): Promise<RecordedEvent[]> {

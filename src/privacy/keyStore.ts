@@ -93,8 +93,17 @@ export class KeyStore {
     }
     const cacheSize = options.cacheSize ?? DEFAULT_KEY_CACHE_SIZE;
     this.cache = new KeyCache(cacheSize);
-    this.readAhead = new KeyReadAhead(this.db, cacheSize);
+    this.readAhead = new KeyReadAhead(
+      this.db,
+      cacheSize,
+      (keyId) => this.cache.get(keyId) !== undefined,
+    );
     if (!options.skipMasterKeyCheck) this.checkMasterKey();
+  }
+
+  /** Key rows read ahead and not yet used (keyReadAhead.ts). */
+  get keysReadAhead(): number {
+    return this.readAhead.size;
   }
 
   get masterKeyId(): string {
@@ -125,7 +134,6 @@ export class KeyStore {
   private freshen(): void {
     if (this.freshThisTurn) return;
     this.freshThisTurn = true;
-    this.readAhead.newTurn();
     setImmediate(() => {
       this.freshThisTurn = false;
     });
@@ -221,16 +229,21 @@ export class KeyStore {
     }
   }
 
-  /** Looks a key up by the id an event's metadata names (read paths). */
-  lookup(keyId: string): KeyLookup {
+  /**
+   * Looks a key up by the id an event's metadata names (read paths). `bulk`: the read is a large
+   * page (a rebuild, verify, an export), whose misses may start a read-ahead (keyReadAhead.ts).
+   */
+  lookup(keyId: string, bulk = false): KeyLookup {
     this.freshen();
+    this.readAhead.lookupStarted();
     const cached = this.cache.get(keyId);
     // The cache entry is itself a lookup answer: no object per call (a rebuild asks per event).
     if (cached !== undefined) return cached;
     let row = this.readAhead.take(keyId);
     if (row === undefined) {
-      this.readAhead.missed();
-      row = this.findById(keyId);
+      // The miss that starts a read-ahead finds its own row in it.
+      if (bulk) this.readAhead.missed();
+      row = this.readAhead.take(keyId) ?? this.findById(keyId);
     }
     if (row === undefined) return { state: 'missing' };
     if (row.state === 'destroyed')
