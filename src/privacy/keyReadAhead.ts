@@ -33,7 +33,7 @@ export class KeyReadAhead {
   private scanned = false;
   private takenThisTurn = false;
   private idleTurns = 0;
-  private inTurn = false;
+  private lastTurn: number | undefined;
 
   constructor(
     private readonly db: Database.Database,
@@ -69,13 +69,13 @@ export class KeyReadAhead {
     this.takenThisTurn = true;
   }
 
-  /** Called by every lookup (cache hits included): the first of a turn starts a new one. */
-  lookupStarted(): void {
-    if (this.inTurn) return;
-    this.inTurn = true;
-    setImmediate(() => {
-      this.inTurn = false;
-    });
+  /**
+   * Called by every lookup (cache hits included) with the key store's turn of the event loop:
+   * the first lookup of a turn starts a new one.
+   */
+  lookupIn(turn: number): void {
+    if (turn === this.lastTurn) return;
+    this.lastTurn = turn;
     this.newTurn();
   }
 

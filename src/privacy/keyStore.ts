@@ -62,6 +62,8 @@ export class KeyStore {
   private byIdQuery: Database.Statement | undefined;
   private liveRowQuery: Database.Statement | undefined;
   private freshThisTurn = false;
+  /** Turns of the event loop that asked the store something (the read-ahead counts them). */
+  private turn = 0;
   private pending = new Map<
     string,
     { resolve: (k: DataKey) => void; reject: (e: unknown) => void }[]
@@ -136,6 +138,7 @@ export class KeyStore {
     this.freshThisTurn = true;
     setImmediate(() => {
       this.freshThisTurn = false;
+      this.turn += 1;
     });
     // A prepared statement: this runs for every append and read of an encrypted event.
     this.dataVersionQuery ??= this.db.prepare('PRAGMA data_version').pluck();
@@ -235,16 +238,14 @@ export class KeyStore {
    */
   lookup(keyId: string, bulk = false): KeyLookup {
     this.freshen();
-    this.readAhead.lookupStarted();
+    this.readAhead.lookupIn(this.turn);
     const cached = this.cache.get(keyId);
     // The cache entry is itself a lookup answer: no object per call (a rebuild asks per event).
     if (cached !== undefined) return cached;
-    let row = this.readAhead.take(keyId);
-    if (row === undefined) {
-      // The miss that starts a read-ahead finds its own row in it.
-      if (bulk) this.readAhead.missed();
-      row = this.readAhead.take(keyId) ?? this.findById(keyId);
-    }
+    // Before any read-ahead there are no rows to take; the miss that starts one finds its own
+    // row in it.
+    if (bulk) this.readAhead.missed();
+    const row = this.readAhead.take(keyId) ?? this.findById(keyId);
     if (row === undefined) return { state: 'missing' };
     if (row.state === 'destroyed')
       return { state: 'destroyed', destroyedAt: row.destroyed_at ?? '' };

@@ -1,9 +1,7 @@
-import { createRequire } from 'node:module';
 import { getPriority } from 'node:os';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import t from 'tap';
 import { currentThreadId, HELPER_NICE } from '../../src/lib/helperPriority.js';
+import { startWorker } from '../../src/lib/startWorker.js';
 
 const skip = process.platform !== 'linux' && 'Linux only';
 
@@ -14,18 +12,11 @@ interface Answer {
 
 /** Runs lowerHelperPriority in a fresh thread (first set to `preset`, if given). */
 async function inThread(preset?: number): Promise<Answer> {
-  const tsx = JSON.stringify(createRequire(import.meta.url).resolve('tsx/cjs/api'));
-  const source = JSON.stringify(
-    fileURLToPath(new URL('../../src/lib/helperPriority.ts', import.meta.url)),
-  );
-  const worker = new Worker(
-    `require(${tsx}).register();
-     const { setPriority } = require('node:os');
-     const { parentPort, workerData } = require('node:worker_threads');
-     const { lowerHelperPriority, currentThreadId } = require(${source});
-     if (workerData !== undefined) setPriority(currentThreadId(), workerData);
-     parentPort.postMessage({ nice: lowerHelperPriority(), thread: currentThreadId() });`,
-    { eval: true, workerData: preset },
+  // Started as the service starts its helper threads (from source here, through tsx).
+  const worker = startWorker(
+    new URL('../helpers/helperPriorityThread.js', import.meta.url),
+    import.meta.url,
+    preset,
   );
   const answer = await new Promise<Answer>((resolve, reject) => {
     worker.once('message', resolve);

@@ -61,16 +61,13 @@ void t.test('only the lookups of bulk reads start the scan', async (t) => {
   t.equal(again.keysReadAhead, 10, 'a bulk read reads the rest ahead');
 });
 
-const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
-
 void t.test('lookups within one turn of the event loop count as one turn', async (t) => {
   const { ids, ahead } = await readAheadOf(t, 10);
   for (let i = 0; i < READ_AHEAD_AFTER; i++) ahead.missed();
-  await nextTurn();
+  ahead.lookupIn(0);
   // Many lookups in each turn, none taking a row: LET_GO_AFTER turns, not lookups, let go.
   for (let turn = 1; turn < LET_GO_AFTER; turn++) {
-    for (let i = 0; i < 2 * LET_GO_AFTER; i++) ahead.lookupStarted();
-    await nextTurn();
+    for (let i = 0; i < 2 * LET_GO_AFTER; i++) ahead.lookupIn(turn);
   }
   t.equal(ahead.take(ids[0]!)?.key_id, ids[0], 'kept through fewer idle turns than the bound');
 });
