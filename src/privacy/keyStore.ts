@@ -2,38 +2,33 @@
  * The key store: one random AES-256 data key per data subject (a customer id), wrapped by the
  * master key, in its own SQLite file outside the event log (KEY_STORE_URL).
  *
- * - `secure_delete = ON`, WAL with `synchronous = FULL`: a destroyed key is overwritten with
- *   zeros in the database page, and after destroying or re-wrapping keys the WAL is checkpointed
- *   and truncated (`purgeResidue`), so no file of the store keeps the old bytes. (A rollback
- *   journal needs no checkpoint but costs several fsyncs per commit on the main thread, which
- *   measurably slowed ingress while new customers' keys were being created.)
+ * - A destroyed key is overwritten with zeros (secure_delete) and the WAL truncated after
+ *   destroying or re-wrapping keys (`purgeResidue`), so no file keeps the old bytes
+ *   (keyStoreFile.ts).
  * - States of a key: `active`; `erasing` (erasure begun: still decrypts, refuses new events, so
  *   the erasure's list of affected events stays complete); `destroyed` (a tombstone: subject,
  *   key id, destroyedAt, no key material). A subject with a destroyed key that gets a new event
  *   gets a new key (a new generation); the old events stay erased.
  * - New keys are durable before the append that needs them is acknowledged; the keys requested
- *   in one tick are created in one transaction (one commit for many new customers).
+ *   in one tick are created in one transaction (keyCreation.ts).
  * - Unwrapped keys are cached (bounded, first in first out); a change by another process (PRAGMA data_version)
  *   clears the cache, so a key destroyed by `erase` stops decrypting in a running service.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import Database from 'better-sqlite3';
-import { preparePrivateDatabaseFile } from '../lib/privateFile.js';
+import type Database from 'better-sqlite3';
 import { KeyCache, type DataKey } from './keyCache.js';
+import { KeyCreation } from './keyCreation.js';
 import { KeyReadAhead } from './keyReadAhead.js';
 import {
-  KEY_STORE_SCHEMA,
   KeyStoreError,
   SubjectErasingError,
   keyInfo,
-  wrapFailure,
   type KeyLookup,
   type KeyRow,
   type SubjectKeyInfo,
 } from './keyRecords.js';
 import { rewrapKeys, type RewrapResult } from './keyRotation.js';
-import { unwrapDataKey, wrapDataKey, type MasterKey } from './masterKey.js';
+import { checkMasterKey, openKeyDatabase } from './keyStoreFile.js';
+import { unwrapDataKey, type MasterKey } from './masterKey.js';
 
 /**
  * Unwrapped data keys kept in memory. A rebuild reads every customer's events interleaved, so a
@@ -64,35 +59,10 @@ export class KeyStore {
   private freshThisTurn = false;
   /** Turns of the event loop that asked the store something (the read-ahead counts them). */
   private turn = 0;
-  private pending = new Map<
-    string,
-    { resolve: (k: DataKey) => void; reject: (e: unknown) => void }[]
-  >();
-  private flushScheduled = false;
+  private readonly creation: KeyCreation;
 
   constructor(private readonly options: OpenKeyStoreOptions) {
-    if (!options.readOnly) preparePrivateDatabaseFile(options.path);
-    // Read-only without a key store (a plaintext store, or keys not handed over): no keys, so
-    // encrypted events read as undecryptable and verify names them.
-    const absent = options.readOnly === true && !existsSync(options.path);
-    try {
-      this.db = absent
-        ? new Database(':memory:')
-        : new Database(options.path, { readonly: options.readOnly ?? false, fileMustExist: false });
-    } catch (error) {
-      throw new KeyStoreError(
-        `KEY_STORE_URL: cannot open the key store ${options.path}: ${(error as Error).message}`,
-      );
-    }
-    this.db.pragma('busy_timeout = 5000');
-    if (!options.readOnly || absent) {
-      this.db.pragma('secure_delete = ON');
-      this.db.pragma('journal_mode = WAL');
-      this.db.pragma('synchronous = FULL');
-      this.db.exec(KEY_STORE_SCHEMA);
-    } else {
-      this.db.pragma('secure_delete = ON');
-    }
+    this.db = openKeyDatabase(options.path, options.readOnly ?? false);
     const cacheSize = options.cacheSize ?? DEFAULT_KEY_CACHE_SIZE;
     this.cache = new KeyCache(cacheSize);
     this.readAhead = new KeyReadAhead(
@@ -100,7 +70,15 @@ export class KeyStore {
       cacheSize,
       (keyId) => this.cache.get(keyId) !== undefined,
     );
-    if (!options.skipMasterKeyCheck) this.checkMasterKey();
+    this.creation = new KeyCreation(this.db, options.master, {
+      existing: (subject) => {
+        const row = this.liveRow(subject);
+        if (row?.state === 'erasing') return new SubjectErasingError(subject);
+        return row === undefined ? undefined : this.remember(row);
+      },
+      handedOut: (key) => this.cache.set(key, 'active'),
+    });
+    if (!options.skipMasterKeyCheck) checkMasterKey(this.db, options.master, options.path);
   }
 
   /** Key rows read ahead and not yet used (keyReadAhead.ts). */
@@ -110,23 +88,6 @@ export class KeyStore {
 
   get masterKeyId(): string {
     return this.options.master.id;
-  }
-
-  /** A wrong master key is a start-up error naming the setting, never a late decryption failure. */
-  private checkMasterKey(): void {
-    const other = this.db
-      .prepare(
-        `SELECT master_key_id AS id, count(*) AS n FROM data_keys
-          WHERE master_key_id IS NOT NULL AND master_key_id <> ? GROUP BY master_key_id`,
-      )
-      .all(this.options.master.id) as { id: string; n: number }[];
-    if (other.length > 0) {
-      throw new KeyStoreError(
-        `LEDGER_ENCRYPTION_KEY (key id ${this.options.master.id}) is not the key that wrapped ` +
-          `the data keys in ${this.options.path} (key id ${other.map((o) => o.id).join(', ')}); ` +
-          'set the right key, or rotate with LEDGER_ENCRYPTION_KEY_PREVIOUS',
-      );
-    }
   }
 
   /**
@@ -161,15 +122,7 @@ export class KeyStore {
     this.freshen();
     const cached = this.cache.getLive(subject);
     if (cached !== undefined) return Promise.resolve(cached);
-    return new Promise((resolve, reject) => {
-      const waiting = this.pending.get(subject);
-      if (waiting) waiting.push({ resolve, reject });
-      else this.pending.set(subject, [{ resolve, reject }]);
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        setImmediate(() => this.flush());
-      }
-    });
+    return this.creation.request(subject);
   }
 
   /** The subject's key if it is active (not being erased): what new values are sealed under. */
@@ -179,57 +132,6 @@ export class KeyStore {
     if (cached !== undefined) return cached;
     const row = this.liveRow(subject);
     return row?.state === 'active' && row.wrapped !== null ? this.remember(row) : undefined;
-  }
-
-  private flush(): void {
-    this.flushScheduled = false;
-    const batch = this.pending;
-    this.pending = new Map();
-    const results = new Map<string, DataKey | Error>();
-    try {
-      this.db
-        .transaction(() => {
-          const now = new Date().toISOString();
-          for (const subject of batch.keys()) {
-            const row = this.liveRow(subject);
-            if (row?.state === 'erasing') {
-              results.set(subject, new SubjectErasingError(subject));
-            } else if (row !== undefined) {
-              results.set(subject, this.remember(row));
-            } else {
-              const keyId = randomUUID();
-              const key = randomBytes(32);
-              this.db
-                .prepare(
-                  `INSERT INTO data_keys (key_id, subject, state, wrapped, master_key_id, created_at)
-                 VALUES (?, ?, 'active', ?, ?, ?)`,
-                )
-                .run(
-                  keyId,
-                  subject,
-                  wrapDataKey(this.options.master, key, subject, keyId),
-                  this.options.master.id,
-                  now,
-                );
-              results.set(subject, { subject, keyId, key });
-            }
-          }
-        })
-        .immediate();
-    } catch (error) {
-      for (const waiters of batch.values()) for (const w of waiters) w.reject(wrapFailure(error));
-      return;
-    }
-    for (const [subject, waiters] of batch) {
-      const result = results.get(subject);
-      for (const w of waiters) {
-        if (result instanceof Error || result === undefined) w.reject(result);
-        else {
-          this.cache.set(result, 'active');
-          w.resolve(result);
-        }
-      }
-    }
   }
 
   /**

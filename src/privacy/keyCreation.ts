@@ -1,0 +1,95 @@
+/**
+ * New data keys for appends: the subjects asked for in one turn of the event loop get their keys
+ * in one transaction, so many new customers cost one commit, and every key is durable before the
+ * append that needs it is acknowledged.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import type Database from 'better-sqlite3';
+import type { DataKey } from './keyCache.js';
+import { wrapFailure } from './keyRecords.js';
+import { wrapDataKey, type MasterKey } from './masterKey.js';
+
+/** What the key store answers for a subject inside the creating transaction. */
+export interface LiveKeys {
+  /** The subject's live key, an error refusing new events, or undefined when it has none. */
+  existing(subject: string): DataKey | Error | undefined;
+  /** A key handed to its waiters (after the commit). */
+  handedOut(key: DataKey): void;
+}
+
+interface Waiter {
+  resolve: (key: DataKey) => void;
+  reject: (error: unknown) => void;
+}
+
+export class KeyCreation {
+  private pending = new Map<string, Waiter[]>();
+  private scheduled = false;
+  private insert: Database.Statement | undefined;
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly master: MasterKey,
+    private readonly live: LiveKeys,
+  ) {}
+
+  /** The subject's key, created in this turn's transaction when it has none. */
+  request(subject: string): Promise<DataKey> {
+    return new Promise((resolve, reject) => {
+      const waiting = this.pending.get(subject);
+      if (waiting) waiting.push({ resolve, reject });
+      else this.pending.set(subject, [{ resolve, reject }]);
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    const batch = this.pending;
+    this.pending = new Map();
+    const results = new Map<string, DataKey | Error>();
+    try {
+      this.db
+        .transaction(() => {
+          const now = new Date().toISOString();
+          for (const subject of batch.keys()) {
+            results.set(subject, this.live.existing(subject) ?? this.create(subject, now));
+          }
+        })
+        .immediate();
+    } catch (error) {
+      for (const waiters of batch.values()) for (const w of waiters) w.reject(wrapFailure(error));
+      return;
+    }
+    for (const [subject, waiters] of batch) {
+      const result = results.get(subject);
+      for (const w of waiters) {
+        if (result instanceof Error || result === undefined) w.reject(result);
+        else {
+          this.live.handedOut(result);
+          w.resolve(result);
+        }
+      }
+    }
+  }
+
+  private create(subject: string, now: string): DataKey {
+    const keyId = randomUUID();
+    const key = randomBytes(32);
+    this.insert ??= this.db.prepare(
+      `INSERT INTO data_keys (key_id, subject, state, wrapped, master_key_id, created_at)
+       VALUES (?, ?, 'active', ?, ?, ?)`,
+    );
+    this.insert.run(
+      keyId,
+      subject,
+      wrapDataKey(this.master, key, subject, keyId),
+      this.master.id,
+      now,
+    );
+    return { subject, keyId, key };
+  }
+}
