@@ -52,8 +52,8 @@ resumed by the next rebuild or service start.
 
   --refetch   first re-pull current details of every known customer through the enrichment
               path (one fetch per customer, rate limited), then rebuild
-  --threads N rebuild on N threads, the projections dealt out between them (default 1, which
-              rebuilds in this thread: on the machines measured more threads were not faster)
+  --threads N rebuild on N worker threads, the projections dealt out between them (default
+              1: on the machines measured more threads were not faster)
 
 REBUILD_MEMORY_MB (default 128) bounds the documents a rebuild keeps in memory; above it they
 are written out early and read back as needed.
@@ -76,7 +76,9 @@ export async function run(args: string[], deps: RebuildDeps): Promise<number> {
     throw new UsageError('--refetch is not available in this build (no enrichment client wired)');
   }
   // Threads load projections by name and open the store themselves: only the registered
-  // projections over the configured store can go there.
+  // projections over the configured store can go there. Even one thread builds in a worker:
+  // its young generation is sized for rebuilds (rebuildThreads.ts, REBUILD_YOUNG_GENERATION_MB),
+  // and a running process cannot resize its own main thread's.
   const threadable = deps.projections === undefined && deps.openStore === undefined;
   const threads = threadable ? (values.threads ?? defaultRebuildThreads()) : 1;
   const db = openReadModel(config.readModelPath);
@@ -102,21 +104,20 @@ export async function run(args: string[], deps: RebuildDeps): Promise<number> {
       signal: deps.stopSignal,
       progress,
     };
-    const result =
-      threads > 1
-        ? await rebuildInThreads({
-            ...options,
-            eventStore: config.eventStore,
-            readModelPath: config.readModelPath,
-            projections: selected.map((p) => p.name),
-            threads,
-            logLevel: logger.level as LogLevel,
-            logFd: 2,
-          })
-        : await inThisThread(deps, config, logger, (store) => {
-            sealReadModelFor(db, store, config.eventStore.encryption);
-            return rebuildProjections(selected, { ...options, store, db, logger });
-          });
+    const result = threadable
+      ? await rebuildInThreads({
+          ...options,
+          eventStore: config.eventStore,
+          readModelPath: config.readModelPath,
+          projections: selected.map((p) => p.name),
+          threads,
+          logLevel: logger.level as LogLevel,
+          logFd: 2,
+        })
+      : await inThisThread(deps, config, logger, (store) => {
+          sealReadModelFor(db, store, config.eventStore.encryption);
+          return rebuildProjections(selected, { ...options, store, db, logger });
+        });
     report(deps.stdout, result);
     return result.results.every((r) => r.outcome === 'switched') ? 0 : 1;
   } finally {

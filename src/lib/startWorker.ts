@@ -8,16 +8,27 @@
  */
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { Worker, type ResourceLimits } from 'node:worker_threads';
+
+export interface StartWorkerOptions {
+  /** V8 heap limits of the thread (a rebuild's thread gets a larger young generation). */
+  readonly resourceLimits?: ResourceLimits;
+}
 
 /**
  * `entry` is the thread module's URL with a `.js` extension, resolved against the caller's
  * `import.meta.url`; `callerUrl` tells whether the caller itself runs from source.
  */
-export function startWorker(entry: URL, callerUrl: string, workerData: unknown): Worker {
-  if (!callerUrl.endsWith('.ts')) return new Worker(entry, { workerData });
+export function startWorker(
+  entry: URL,
+  callerUrl: string,
+  workerData: unknown,
+  options: StartWorkerOptions = {},
+): Worker {
+  const { resourceLimits } = options;
+  if (!callerUrl.endsWith('.ts')) return new Worker(entry, { workerData, resourceLimits });
   const source = new URL(entry.href.replace(/\.js$/, '.ts'));
   const tsx = JSON.stringify(createRequire(callerUrl).resolve('tsx/cjs/api'));
   const bootstrap = `require(${tsx}).register(); require(${JSON.stringify(fileURLToPath(source))});`;
-  return new Worker(bootstrap, { eval: true, workerData, execArgv: [] });
+  return new Worker(bootstrap, { eval: true, workerData, execArgv: [], resourceLimits });
 }

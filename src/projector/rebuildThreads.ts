@@ -57,6 +57,23 @@ export interface RebuildInThreadsOptions {
 const ENTRY = new URL('./rebuildThread.js', import.meta.url);
 
 /**
+ * The young generation of a rebuild's thread (V8 splits it into two semi-spaces of a third
+ * each and a third for large young objects): 192 MB, semi-spaces of 64 MB instead of Node's
+ * 16. A rebuild keeps each page of events alive for about two pages' worth of allocation (it
+ * reads one page ahead), and an encrypted one also the values waiting for the seal thread; with
+ * 16 MB semi-spaces most of them outlived two scavenges and were copied into the old
+ * generation (2.2 GB promoted in the encrypted 1,000,000-event rebuild against 0.6 GB in the
+ * plaintext one), which then needed three times the full collections. With 64 MB the encrypted
+ * rebuild's scavenges took half the time and it ran 12-25 % faster in six of eight alternated
+ * pairs (level in two); the plaintext one moved within noise; 128 MB was no better than the
+ * default. The cost is memory: peak RSS +100 MB plaintext, +170 MB encrypted at 1,000,000
+ * events (docs/performance.md). The semi-spaces grow this large only when a rebuild fills them.
+ */
+export const REBUILD_YOUNG_GENERATION_MB = 192;
+/** The same young generation as a process flag (the bench's in-process rebuilds use it). */
+export const REBUILD_SEMI_SPACE_MB = REBUILD_YOUNG_GENERATION_MB / 3;
+
+/**
  * The thread count of `rebuild` (and of the service's background builds) when none is asked
  * for: one. On the bulk path a second thread reads and parses the whole log again and competes
  * for the write lock; bench:rebuild measures one thread against {@link parallelRebuildThreads}
@@ -109,7 +126,9 @@ export async function rebuildInThreads(options: RebuildInThreadsOptions): Promis
           aborted: options.signal?.aborted ?? false,
           memoryBudgetMb: (options.memoryBudgetMb ?? DEFAULT_MEMORY_BUDGET_MB) / shares.length,
         };
-        const worker = startWorker(ENTRY, import.meta.url, data);
+        const worker = startWorker(ENTRY, import.meta.url, data, {
+          resourceLimits: { maxYoungGenerationSizeMb: REBUILD_YOUNG_GENERATION_MB },
+        });
         workers.push(worker);
         return runThread(worker, projections, (done, total) => {
           progress[index] = { done, total };

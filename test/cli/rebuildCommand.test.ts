@@ -84,6 +84,8 @@ void t.test(
         'no JSON log line on stdout',
       );
       t.match(cli.stderr(), /^\{.*"level":30/m, 'the info logs are on stderr');
+      // One thread too: a worker, whose young generation is sized for rebuilds.
+      t.match(cli.stderr(), /"rebuildThread":"customer-state/, 'built in a rebuild thread');
     }
   },
 );
