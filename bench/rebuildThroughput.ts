@@ -14,8 +14,8 @@
  * encryption at rest (bench/rebuildEncryption.ts): the same log also written encrypted, and
  * one-thread rebuilds with and without encryption alternated `--encryption-rounds` times
  * (default 2; 0 skips), their ratio printed (issue 15: within 15 %). The child process runs
- * with `--max-semi-space-size` set to the young generation `rebuild` gives its threads
- * (REBUILD_SEMI_SPACE_MB), so its one-thread rebuilds run as the command's do. Prints
+ * with `--max-semi-space-size` set to the young generation `rebuild` gives its threads for a
+ * log that long (rebuildThreads.ts), so its one-thread rebuilds run as the command's do. Prints
  * figures only; no assertions.
  */
 import { execFileSync } from 'node:child_process';
@@ -33,10 +33,12 @@ import {
   rebuildProjections,
 } from '../src/projector/rebuildProjections.js';
 import {
+  LARGE_REBUILD_EVENTS,
   REBUILD_SEMI_SPACE_MB,
   defaultRebuildThreads,
   parallelRebuildThreads,
   rebuildInThreads,
+  rebuildYoungGenerationMb,
 } from '../src/projector/rebuildThreads.js';
 import type { RecordedEvent } from '../src/store/eventStore.js';
 import { openSqliteEventStore } from '../src/store/sqliteEventStore.js';
@@ -124,7 +126,7 @@ async function main(): Promise<void> {
     `bench:rebuild on ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`,
   );
   console.log(
-    `batch size ${batchSize} events; REBUILD_MEMORY_MB ${memoryBudgetMb}; semi-spaces ${REBUILD_SEMI_SPACE_MB} MB; load average ${loadavg()
+    `batch size ${batchSize} events; REBUILD_MEMORY_MB ${memoryBudgetMb}; semi-spaces ${REBUILD_SEMI_SPACE_MB} MB up to ${LARGE_REBUILD_EVENTS.toLocaleString('en-US')} events; load average ${loadavg()
       .map((n) => n.toFixed(2))
       .join(' ')}; work dir ${dir}`,
   );
@@ -160,9 +162,11 @@ async function main(): Promise<void> {
           ...process.execArgv,
           // For the live heap after a full GC at each quarter (otherwise heap in use, garbage too).
           '--expose-gc',
-          // The young generation of `rebuild`'s threads (rebuildThreads.ts), for this process's
-          // one-thread rebuilds; the threaded one gets it from the threads' resource limits.
-          `--max-semi-space-size=${REBUILD_SEMI_SPACE_MB}`,
+          // The young generation of `rebuild`'s threads for a log this long (rebuildThreads.ts),
+          // for this process's one-thread rebuilds; threads get it from their resource limits.
+          ...(rebuildYoungGenerationMb(size.events) === undefined
+            ? []
+            : [`--max-semi-space-size=${REBUILD_SEMI_SPACE_MB}`]),
           fileURLToPath(import.meta.url),
           '--measure',
           path,

@@ -9,7 +9,7 @@ import { projections as allProjections } from '../../projections/index.js';
 import type { Projection } from '../../projections/projection.js';
 import { COMMAND_SETTINGS, loadConfig, type Config, type LogLevel } from '../config.js';
 import { createLogger, type Logger } from '../lib/logger.js';
-import { createProgress } from '../projector/progress.js';
+import { createProgress, eventsBetween } from '../projector/progress.js';
 import { openReadModel } from '../readmodel/readModelStore.js';
 import {
   knownCustomerIds,
@@ -107,6 +107,10 @@ export async function run(args: string[], deps: RebuildDeps): Promise<number> {
     const result = threadable
       ? await rebuildInThreads({
           ...options,
+          // The log's length sizes the threads' young generation (rebuildThreads.ts).
+          eventsToRead: await inThisThread(deps, config, logger, async (store) =>
+            eventsBetween(undefined, await store.headPosition()),
+          ),
           eventStore: config.eventStore,
           readModelPath: config.readModelPath,
           projections: selected.map((p) => p.name),
@@ -125,16 +129,16 @@ export async function run(args: string[], deps: RebuildDeps): Promise<number> {
   }
 }
 
-/** Runs `rebuild` with the event store opened here (only the in-thread rebuild needs it). */
-async function inThisThread(
+/** Runs `work` with the event store opened here (threads open their own). */
+async function inThisThread<T>(
   deps: RebuildDeps,
   config: Config,
   logger: Logger,
-  rebuild: (store: EventStore) => Promise<RebuildResult>,
-): Promise<RebuildResult> {
+  work: (store: EventStore) => Promise<T>,
+): Promise<T> {
   const store = (deps.openStore ?? ((c, l) => openEventStore(c.eventStore, l)))(config, logger);
   try {
-    return await rebuild(store);
+    return await work(store);
   } finally {
     await store.close();
   }

@@ -52,6 +52,8 @@ export interface RebuildInThreadsOptions {
   readonly logFd?: 1 | 2;
   readonly signal?: AbortSignal;
   readonly progress?: Progress;
+  /** How many events the rebuild reads, if known: sizes the threads' young generation. */
+  readonly eventsToRead?: number;
 }
 
 const ENTRY = new URL('./rebuildThread.js', import.meta.url);
@@ -67,11 +69,23 @@ const ENTRY = new URL('./rebuildThread.js', import.meta.url);
  * rebuild's scavenges took half the time and it ran 12-25 % faster in six of eight alternated
  * pairs (level in two); the plaintext one moved within noise; 128 MB was no better than the
  * default. The cost is memory: peak RSS +100 MB plaintext, +170 MB encrypted at 1,000,000
- * events (docs/performance.md). The semi-spaces grow this large only when a rebuild fills them.
+ * events, +85 MB with the heap guard at work (docs/performance.md). So only logs up to
+ * {@link LARGE_REBUILD_EVENTS} get it: the encrypted 5,000,000-event rebuild already peaked at
+ * 947-959 MB, and the 1 GB bound comes first.
  */
 export const REBUILD_YOUNG_GENERATION_MB = 192;
 /** The same young generation as a process flag (the bench's in-process rebuilds use it). */
 export const REBUILD_SEMI_SPACE_MB = REBUILD_YOUNG_GENERATION_MB / 3;
+/** Rebuilds of more events than this keep Node's young generation (memory before speed). */
+export const LARGE_REBUILD_EVENTS = 2_000_000;
+
+/** The young generation (MB) of a rebuild's thread; undefined keeps Node's. */
+export function rebuildYoungGenerationMb(eventsToRead: number | undefined): number | undefined {
+  // Unknown (positions that are not sequence numbers): the memory bound is the safe side.
+  return eventsToRead !== undefined && eventsToRead <= LARGE_REBUILD_EVENTS
+    ? REBUILD_YOUNG_GENERATION_MB
+    : undefined;
+}
 
 /**
  * The thread count of `rebuild` (and of the service's background builds) when none is asked
@@ -100,6 +114,7 @@ export function shareOut<T>(items: readonly T[], threads: number): T[][] {
 export async function rebuildInThreads(options: RebuildInThreadsOptions): Promise<RebuildResult> {
   const started = performance.now();
   const shares = shareOut(options.projections, options.threads);
+  const youngMb = rebuildYoungGenerationMb(options.eventsToRead);
   const progress = shares.map(() => ({ done: 0, total: undefined as number | undefined }));
   const workers: Worker[] = [];
   const abortAll = (): void => {
@@ -127,7 +142,7 @@ export async function rebuildInThreads(options: RebuildInThreadsOptions): Promis
           memoryBudgetMb: (options.memoryBudgetMb ?? DEFAULT_MEMORY_BUDGET_MB) / shares.length,
         };
         const worker = startWorker(ENTRY, import.meta.url, data, {
-          resourceLimits: { maxYoungGenerationSizeMb: REBUILD_YOUNG_GENERATION_MB },
+          resourceLimits: youngMb === undefined ? undefined : { maxYoungGenerationSizeMb: youngMb },
         });
         workers.push(worker);
         return runThread(worker, projections, (done, total) => {

@@ -17,6 +17,7 @@ import { findByState, listGenerations, prepareGenerations } from '../readmodel/g
 import { createProjectionMetrics, type ProjectionMetrics } from './projectorMetrics.js';
 import type { ReadModelDb } from '../readmodel/readModelStore.js';
 import { buildGenerations, minimum } from './rebuildProjections.js';
+import { eventsBetween } from './progress.js';
 import { defaultRebuildThreads, rebuildInThreads } from './rebuildThreads.js';
 import { readStatus, type ProjectionsStatus } from './status.js';
 import { applyBatch } from './batch.js';
@@ -180,6 +181,7 @@ export function startProjections(options: StartProjectionsOptions): ProjectionRu
             // The threads resume the building generations prepared above.
             projections: building.map((p) => p.name),
             threads: defaultRebuildThreads(),
+            eventsToRead: eventsBetween(undefined, await store.headPosition()),
             batchSize: options.rebuildBatchSize,
             onError,
             signal,

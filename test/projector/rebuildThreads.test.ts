@@ -4,7 +4,13 @@ import t, { type Test } from 'tap';
 import { projections } from '../../projections/index.js';
 import { openReadModel } from '../../src/readmodel/readModelStore.js';
 import { rebuildProjections } from '../../src/projector/rebuildProjections.js';
-import { rebuildInThreads, shareOut } from '../../src/projector/rebuildThreads.js';
+import {
+  LARGE_REBUILD_EVENTS,
+  REBUILD_YOUNG_GENERATION_MB,
+  rebuildInThreads,
+  rebuildYoungGenerationMb,
+  shareOut,
+} from '../../src/projector/rebuildThreads.js';
 import { getCustomer } from '../../src/readmodel/queries.js';
 import { openKurrentDbEventStore } from '../../src/store/kurrentDbEventStore.js';
 import { openSqliteEventStore } from '../../src/store/sqliteEventStore.js';
@@ -46,6 +52,20 @@ void t.test('projections are dealt out round-robin over at most the given thread
   t.same(shareOut(['a', 'b'], 8), [['a'], ['b']]);
   t.same(shareOut(['a', 'b', 'c'], 0), [['a', 'b', 'c']]);
 });
+
+void t.test(
+  'a rebuild thread gets the larger young generation unless the log is large',
+  async (t) => {
+    t.equal(rebuildYoungGenerationMb(0), REBUILD_YOUNG_GENERATION_MB);
+    t.equal(rebuildYoungGenerationMb(LARGE_REBUILD_EVENTS), REBUILD_YOUNG_GENERATION_MB);
+    t.equal(rebuildYoungGenerationMb(LARGE_REBUILD_EVENTS + 1), undefined, "Node's own above it");
+    t.equal(
+      rebuildYoungGenerationMb(undefined),
+      undefined,
+      "Node's own when the length is unknown",
+    );
+  },
+);
 
 void t.test('a rebuild over two threads builds the same read model as one thread', async (t) => {
   const { dir, storePath, events } = await logOf(t, 12);
