@@ -52,7 +52,10 @@ export interface RebuildInThreadsOptions {
   readonly logFd?: 1 | 2;
   readonly signal?: AbortSignal;
   readonly progress?: Progress;
-  /** How many events the rebuild reads, if known: sizes the threads' young generation. */
+  /**
+   * How many events the rebuild reads, if known: sizes the threads' young generation. Left out,
+   * the threads keep Node's (the service's background builds: runner.ts says why).
+   */
   readonly eventsToRead?: number;
 }
 
