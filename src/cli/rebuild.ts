@@ -108,9 +108,7 @@ export async function run(args: string[], deps: RebuildDeps): Promise<number> {
       ? await rebuildInThreads({
           ...options,
           // The log's length sizes the threads' young generation (rebuildThreads.ts).
-          eventsToRead: await inThisThread(deps, config, logger, async (store) =>
-            eventsBetween(undefined, await store.headPosition()),
-          ),
+          eventsToRead: await eventsInLog(config, logger),
           eventStore: config.eventStore,
           readModelPath: config.readModelPath,
           projections: selected.map((p) => p.name),
@@ -129,16 +127,35 @@ export async function run(args: string[], deps: RebuildDeps): Promise<number> {
   }
 }
 
-/** Runs `work` with the event store opened here (threads open their own). */
-async function inThisThread<T>(
+/** Runs `rebuild` with the event store opened here (only the in-thread rebuild needs it). */
+async function inThisThread(
   deps: RebuildDeps,
   config: Config,
   logger: Logger,
-  work: (store: EventStore) => Promise<T>,
-): Promise<T> {
+  rebuild: (store: EventStore) => Promise<RebuildResult>,
+): Promise<RebuildResult> {
   const store = (deps.openStore ?? ((c, l) => openEventStore(c.eventStore, l)))(config, logger);
   try {
-    return await work(store);
+    return await rebuild(store);
+  } finally {
+    await store.close();
+  }
+}
+
+/**
+ * The number of events in the log, read through a read-only store (no writer thread, no key
+ * creation: the threads open the store for writing themselves). Undefined when it cannot be
+ * told; the threads then keep Node's young generation and report any problem with the store.
+ */
+async function eventsInLog(config: Config, logger: Logger): Promise<number | undefined> {
+  let store: EventStore;
+  try {
+    store = openEventStore(config.eventStore, logger, { readOnly: true });
+  } catch {
+    return undefined; // no store yet: the threads create it
+  }
+  try {
+    return eventsBetween(undefined, await store.headPosition());
   } finally {
     await store.close();
   }
