@@ -27,11 +27,8 @@ import { parseArgs } from 'node:util';
 import { projections } from '../projections/index.js';
 import { createLogger } from '../src/lib/logger.js';
 import { openReadModel } from '../src/readmodel/readModelStore.js';
-import {
-  DEFAULT_MEMORY_BUDGET_MB,
-  MAX_BULK_PAGE,
-  rebuildProjections,
-} from '../src/projector/rebuildProjections.js';
+import { DEFAULT_MEMORY_BUDGET_MB, MAX_BULK_PAGE } from '../src/projector/rebuildOptions.js';
+import { rebuildProjections } from '../src/projector/rebuildProjections.js';
 import {
   LARGE_REBUILD_EVENTS,
   REBUILD_SEMI_SPACE_MB,

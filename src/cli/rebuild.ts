@@ -11,11 +11,9 @@ import { COMMAND_SETTINGS, loadConfig, type Config, type LogLevel } from '../con
 import { createLogger, type Logger } from '../lib/logger.js';
 import { createProgress, eventsBetween } from '../projector/progress.js';
 import { openReadModel } from '../readmodel/readModelStore.js';
-import {
-  knownCustomerIds,
-  rebuildProjections,
-  type RebuildResult,
-} from '../projector/rebuildProjections.js';
+import { rebuildProjections } from '../projector/rebuildProjections.js';
+import type { RebuildResult } from '../projector/rebuildOptions.js';
+import { knownCustomerIds } from '../readmodel/customerSearch.js';
 import { defaultRebuildThreads, rebuildInThreads } from '../projector/rebuildThreads.js';
 import { sealReadModelFor } from '../projector/readModelSealing.js';
 import type { EventStore } from '../store/eventStore.js';

@@ -12,8 +12,7 @@
  */
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { Projection } from '../../projections/projection.js';
-import type { Logger } from '../lib/logger.js';
-import type { EventStore, Position, RecordedEvent } from '../store/eventStore.js';
+import type { Position, RecordedEvent } from '../store/eventStore.js';
 import {
   createGeneration,
   sealingMatches,
@@ -21,104 +20,21 @@ import {
   findByState,
   type Generation,
 } from '../readmodel/generations.js';
-import { eventsBetween, type Progress } from './progress.js';
-import type { ReadModelDb } from '../readmodel/readModelStore.js';
+import { eventsBetween } from './progress.js';
 import { flushAll } from './batch.js';
 import { switchCaughtUp } from './switchCaughtUp.js';
 import { createStagingBudget } from './stagingBudget.js';
 import { createHeapGuard, heapLimitMb } from './heapGuard.js';
-import {
-  begin,
-  createTarget,
-  type OnError,
-  type Pending,
-  type PoisonRecord,
-  type Target,
-} from './target.js';
+import { begin, createTarget, type Pending, type Target } from './target.js';
 import { stageAll } from './stageEvents.js';
-
-export interface BuildOptions {
-  readonly store: EventStore;
-  readonly db: ReadModelDb;
-  readonly logger: Logger;
-  /**
-   * Events per read, at most {@link MAX_BULK_PAGE} (a build writes in transactions of its own
-   * size, see maxDirtyDocuments and memoryBudgetMb). @defaultValue 5000
-   */
-  readonly batchSize?: number;
-  /** @defaultValue 'stop' */
-  readonly onError?: OnError;
-  readonly signal?: AbortSignal;
-  readonly progress?: Progress;
-  /** Documents kept in memory per projection between flushes. @defaultValue 5000 */
-  readonly cacheSize?: number;
-  /**
-   * Flush a projection (write its staged documents and checkpoint) once this many of its staged
-   * documents are new history documents (isNewKey), the others staying staged. Small enough
-   * that they are written while still in V8's young generation: with 10,000 the kyc-history
-   * observations of the 200,000-event bench log were all copied into the old generation
-   * (promoted: 311 MB in all, 155 MB with 1,000). @defaultValue 1000
-   */
-  readonly maxDirtyDocuments?: number;
-  /**
-   * REBUILD_MEMORY_MB: write every projection's staged documents out once they are estimated
-   * above this many MiB (stagingBudget.ts). @defaultValue 128
-   */
-  readonly memoryBudgetMb?: number;
-  /**
-   * Heap in use (MiB, garbage included) above which the build asks V8 for a full collection
-   * (heapGuard.ts). @defaultValue heapLimitMb(memoryBudgetMb): 3x the budget, at least 256
-   */
-  readonly heapLimitMb?: number;
-  /** Flush every projection at least every this many events read. @defaultValue never */
-  readonly flushEveryEvents?: number;
-  readonly clock?: () => Date;
-  /** Told after each switch (the live runner re-reads its generations). */
-  readonly onSwitched?: (projection: string, generation: number) => void;
-}
-
-/**
- * The most events a build reads at once. A page stays alive while every projection stages it;
- * one that outlives a scavenge of V8's young generation (every 1,500 events or so of the bench
- * log) is copied, and after two into the old generation, all of it garbage soon after. On the
- * 200,000-event bench log: pages of 5,000 promoted 406 MB, of 1,000 249 MB; a bare scan cost
- * 8.1 µs an event with pages of 5,000, 5.2 with 1,000; the whole rebuild 33-36 µs an event with
- * pages of 1,000, 31-33 with 500 (250: no better).
- */
-export const MAX_BULK_PAGE = 500;
-
-/** REBUILD_MEMORY_MB's default. */
-export const DEFAULT_MEMORY_BUDGET_MB = 128;
-
-export type BuildOutcome = 'switched' | 'poisoned' | 'aborted' | 'superseded';
-
-export interface BuildResult {
-  readonly projection: string;
-  readonly version: number;
-  readonly generation: number;
-  readonly outcome: BuildOutcome;
-  readonly eventsApplied: number;
-  readonly checkpoint: Position | null;
-  readonly poison: PoisonRecord | null;
-}
-
-export interface RebuildResult {
-  readonly results: readonly BuildResult[];
-  /** Events read from the log (each read once, whatever the number of projections). */
-  readonly eventsRead: number;
-  readonly seconds: number;
-  /** Times the staged documents outgrew the memory budget and were written out early. */
-  readonly spills: number;
-  /** Full collections the build asked for (heapGuard.ts). */
-  readonly heapCollections: number;
-  /**
-   * Seconds spent writing staged documents (every flush, spills included), and of them in the
-   * write at the head, where every document still staged is written (and, with encryption at
-   * rest, sealed). Both are part of `seconds`.
-   */
-  readonly writeSeconds: number;
-  readonly finalWriteSeconds: number;
-}
+import {
+  DEFAULT_MEMORY_BUDGET_MB,
+  MAX_BULK_PAGE,
+  type BuildOptions,
+  type BuildOutcome,
+  type BuildResult,
+  type RebuildResult,
+} from './rebuildOptions.js';
 
 /**
  * Rebuilds the given projections: starts a building generation for each (or resumes one of
@@ -329,16 +245,4 @@ export function minimum(positions: readonly (Position | undefined)[]): Position 
     if (lowest === undefined || position < lowest) lowest = position;
   }
   return lowest;
-}
-
-/** Ids of every customer the live customer-state knows (for `rebuild --refetch`). */
-export function knownCustomerIds(db: ReadModelDb): string[] {
-  const view = db
-    .prepare("SELECT 1 FROM sqlite_schema WHERE type = 'view' AND name = 'customers'")
-    .get();
-  if (view === undefined) return [];
-  return db
-    .prepare<[], string>('SELECT customer_id FROM customers ORDER BY customer_id')
-    .pluck()
-    .all();
 }

@@ -11,7 +11,7 @@ import type { Worker } from 'node:worker_threads';
 import type { EventStoreLocation, LogLevel } from '../config.js';
 import { startWorker } from '../lib/startWorker.js';
 import type { Progress } from './progress.js';
-import { DEFAULT_MEMORY_BUDGET_MB, type RebuildResult } from './rebuildProjections.js';
+import { DEFAULT_MEMORY_BUDGET_MB, type RebuildResult } from './rebuildOptions.js';
 import type { OnError } from './target.js';
 
 export interface RebuildThreadData {

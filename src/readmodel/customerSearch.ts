@@ -1,7 +1,8 @@
 /**
  * Finding customers by the keys a compliance officer has at hand besides the ComPilot id (the
- * external customer id, an email) and the most recently changed customers. Wallet addresses go
- * through `findWalletOwners`, which has its own index.
+ * external customer id, an email), the most recently changed customers, and every known one
+ * (what `rebuild --refetch` fetches again). Wallet addresses go through `findWalletOwners`,
+ * which has its own index.
  */
 import type Database from 'better-sqlite3';
 import { decodeCustomer } from '../../projections/customerState.js';
@@ -80,4 +81,12 @@ export function listRecentCustomerIds(db: Db, options: RecentCustomersOptions): 
   )
     .pluck()
     .all(...params, checkLimit(options.limit)) as string[];
+}
+
+/** Ids of every customer the live customer-state knows, in order (`rebuild --refetch`). */
+export function knownCustomerIds(db: Db): string[] {
+  if (!hasView(db, 'customers')) return [];
+  return statement(db, 'SELECT customer_id FROM customers ORDER BY customer_id')
+    .pluck()
+    .all() as string[];
 }

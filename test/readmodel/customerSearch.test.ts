@@ -1,9 +1,12 @@
+import { join } from 'node:path';
 import t from 'tap';
 import {
   findCustomerIdsByEmail,
   findCustomerIdsByExternalId,
+  knownCustomerIds,
   listRecentCustomerIds,
 } from '../../src/readmodel/customerSearch.js';
+import { openReadModel } from '../../src/readmodel/readModelStore.js';
 import {
   JOURNEY,
   seedHostileCustomer,
@@ -32,5 +35,14 @@ void t.test(
     t.equal(recent.length, 2);
     t.same(listRecentCustomerIds(db, { riskScore: 'High', limit: 10 }).length, 1);
     t.same(listRecentCustomerIds(db, { status: 'Rejected', limit: 10 }), []);
+    t.same(knownCustomerIds(db), [...recent].sort(), 'every known customer, in id order');
   },
 );
+
+void t.test('a read model that never built customer-state knows no customers', (t) => {
+  const db = openReadModel(join(t.testdir({}), 'readmodel.db'));
+  t.teardown(() => db.close());
+  t.same(knownCustomerIds(db), []);
+  t.same(findCustomerIdsByExternalId(db, 'ext-1'), []);
+  t.end();
+});
