@@ -6,9 +6,12 @@
  * Onboardings take minutes, later events come days apart over a 30-day log; deliveries have latency (a few percent minutes late, so out of
  * ComPilot order) and about 1% are delivered twice under a new svix id. Streamed in delivery
  * order with memory bounded by the journeys in flight. Deterministic for a seed.
+ *
+ * The journeys' steps are in journeySteps.ts and the bodies they send in journeyBodies.ts; this
+ * module schedules them into delivery order and records them as ingress and enrichment would.
  */
 import { createHash } from 'node:crypto';
-import { alertStream, customerStream } from '../src/events/streams.js';
+import { customerStream } from '../src/events/streams.js';
 import {
   DETAILS_EVENT_TYPE,
   type DetailsMetadata,
@@ -16,6 +19,8 @@ import {
 } from '../src/events/types.js';
 import { uuidv5 } from '../src/lib/uuidv5.js';
 import type { NewEvent } from '../src/store/eventStore.js';
+import { T0, type Journey } from './journeyBodies.js';
+import { LEVELS, advance } from './journeySteps.js';
 
 export interface SyntheticLogOptions {
   readonly events: number;
@@ -28,23 +33,7 @@ export interface SyntheticEvent {
   readonly event: NewEvent;
 }
 
-const T0 = Date.parse('2025-01-01T00:00:00.000Z');
 const MINUTE = 60_000;
-const LEVELS = ['Sign-up', 'AML screening', 'KYC', 'Questionaire'];
-
-interface Journey {
-  readonly index: number;
-  readonly customerId: string;
-  readonly wallet: string;
-  step: number;
-  readonly steps: number;
-  time: number;
-  alertId: string | undefined;
-  lastWebhookId: string | undefined;
-  status: string | null;
-  riskScore: string | null;
-  level: string;
-}
 
 type Item =
   | { readonly at: number; readonly kind: 'step'; readonly journey: Journey }
@@ -119,224 +108,6 @@ export function* syntheticLog(options: SyntheticLogOptions): Generator<Synthetic
     journey.time += onboarding ? (1 + random() * 20) * MINUTE : random() * 4 * 24 * 60 * MINUTE;
     if (journey.step < journey.steps) heap.push({ at: journey.time, kind: 'step', journey });
   }
-}
-
-interface Produced {
-  readonly stream: string;
-  readonly type: string;
-  readonly body: Record<string, unknown>;
-}
-
-/** The events of one journey step: a webhook, and a details snapshot after customer changes. */
-function advance(journey: Journey, random: () => number): Produced[] {
-  const stream = customerStream(journey.customerId);
-  const at = new Date(journey.time).toISOString();
-  const customer = (eventType: string, reason: string | null): Produced[] => [
-    {
-      stream,
-      type: eventType,
-      body: { eventType, payload: customerPayload(journey, at, reason) },
-    },
-    { stream, type: DETAILS_EVENT_TYPE, body: detailsBody(journey, at) },
-  ];
-  const { step } = journey;
-  if (step === 0) return customer('customer.created', null);
-  if (step <= LEVELS.length) {
-    journey.level = LEVELS[step - 1]!;
-    if (journey.level === 'AML screening') return verificationFlow(journey, stream);
-    if (journey.level === 'Questionaire') return scenario(journey, stream);
-    return customer('customer.updated', null);
-  }
-  if (step === LEVELS.length + 1) {
-    const failed = random() < 0.1;
-    journey.level = failed ? 'KYC' : 'Onboarded';
-    journey.status = failed ? 'Failed' : 'Active';
-    journey.riskScore = failed ? null : 'Low';
-    return customer(
-      'customer.updated',
-      failed ? 'User rejected by the KYC provider' : 'Rules engine verification passed',
-    );
-  }
-  if (journey.alertId === undefined && random() < 0.3) {
-    journey.alertId = `alrt_${journey.index.toString(36).padStart(12, '0')}`;
-    return [alert(journey, 'alert.created', 'Open', at)];
-  }
-  if (journey.alertId !== undefined && random() < 0.3) {
-    return [alert(journey, 'alert.updated', random() < 0.5 ? 'Under Investigation' : 'Closed', at)];
-  }
-  journey.riskScore = ['Low', 'Medium', 'High'][Math.floor(random() * 3)]!;
-  journey.status = journey.riskScore === 'High' ? 'To be reviewed' : (journey.status ?? 'Active');
-  return customer('customer.updated', 'AML screening hits received during ongoing monitoring');
-}
-
-function customerPayload(
-  journey: Journey,
-  at: string,
-  reason: string | null,
-): Record<string, unknown> {
-  return {
-    id: `wh_${journey.index}_${journey.step}`,
-    cmsProjectId: 'cmsproj_bench',
-    customerId: journey.customerId,
-    externalCustomerId: `user_${journey.index}`,
-    createdBy: 'system',
-    updatedBy: 'system',
-    type: 'Individual',
-    onboardingLevel: journey.level,
-    status: journey.status,
-    riskScore: journey.riskScore,
-    reason,
-    createdAt: journey.step === 0 ? at : new Date(T0).toISOString(),
-    updatedAt: journey.step === 0 ? null : at,
-  };
-}
-
-function detailsBody(journey: Journey, at: string): Record<string, unknown> {
-  return {
-    id: journey.customerId,
-    externalCustomerId: `user_${journey.index}`,
-    type: 'Individual',
-    status: journey.status,
-    riskScore: journey.riskScore,
-    onboardingLevel: journey.level,
-    createdAt: new Date(T0).toISOString(),
-    updatedAt: at,
-    customerPersonalInformation: { age: 34, nationality: 'FRA', residence: 'FRA' },
-    customerClaims: [
-      {
-        name: `Customer ${journey.index}`,
-        givenName: 'Customer',
-        familyName: String(journey.index),
-        nationality: 'FRA',
-        countryOfResidence: 'FRA',
-        birthdate: '1990-11-04',
-      },
-    ],
-    customerEmails: [{ email: `customer${journey.index}@example.com` }],
-    customerWallets: [{ wallet: journey.wallet, blockchainNamespace: 'eip155', verified: true }],
-  };
-}
-
-function verificationFlow(journey: Journey, stream: string): Produced[] {
-  const payload = {
-    executionId: `exec_v${journey.index}`,
-    customerId: journey.customerId,
-    externalCustomerId: `user_${journey.index}`,
-    address: journey.wallet,
-    result: [
-      {
-        type: 'integratedScorechain',
-        data: {
-          riskLevel: 'Low Risk',
-          riskScore: 12,
-          firstActive: 1672531200,
-          lastActive: 1740960000,
-          entities: [{ name: 'Kraken', entityType: 'Exchange' }],
-          blockchainsActive: ['ETHEREUM'],
-          countries: ['France'],
-        },
-      },
-      {
-        type: 'integratedIpqualityscore',
-        data: {
-          ipVerification: {
-            success: true,
-            request_id: 'r1',
-            fraud_score: 8,
-            country_code: 'FR',
-            proxy: false,
-            vpn: false,
-          },
-          emailVerification: {
-            success: true,
-            request_id: 'r2',
-            valid: true,
-            disposable: false,
-            fraud_score: 0,
-          },
-        },
-      },
-    ],
-  };
-  return [
-    {
-      stream,
-      type: 'send.verification.flow',
-      body: { eventType: 'send.verification.flow', payload },
-    },
-  ];
-}
-
-function scenario(journey: Journey, stream: string): Produced[] {
-  const payload = {
-    customerId: journey.customerId,
-    externalCustomerId: `user_${journey.index}`,
-    address: journey.wallet,
-    result: 'valid',
-    executionId: `exec_s${journey.index}`,
-    scenarios: [
-      {
-        scenarioId: 'scenario_bench',
-        result: [{ objectId: journey.wallet, result: { is_valid: true, reasons: [] } }],
-      },
-    ],
-    data: [
-      {
-        id: `urn:uuid:${journey.customerId}`,
-        '@context': ['https://www.w3.org/2018/credentials/v1'],
-        type: ['VerifiableCredential', 'IDInformation'],
-        issuanceDate: '2025-03-03T09:20:11.000Z',
-        credentialSubject: {
-          id: 'did:iden3:polygon:amoy:x6x5sor7zpyZX9yNpm8h1rPBDSN9idaEhDj1Qm8Q9',
-          reviewAnswer: 'GREEN',
-          documentType: 'PASSPORT',
-          personalData: {
-            firstName: 'Customer',
-            lastName: String(journey.index),
-            age: 34,
-            citizenship: 'FRA',
-            birthDate: 19901104,
-          },
-        },
-        credentialStatus: {
-          id: 'https://issuer.example/status/1',
-          type: 'Iden3commRevocationStatusV1.0',
-          revocationNonce: journey.index,
-        },
-        issuer: 'did:iden3:polygon:amoy:xCompilotIssuerExample',
-        credentialSchema: {
-          id: 'https://schemas.example/IDInformation.json',
-          type: 'JsonSchema2023',
-        },
-      },
-    ],
-  };
-  return [{ stream, type: 'send.scenario', body: { eventType: 'send.scenario', payload } }];
-}
-
-function alert(journey: Journey, eventType: string, status: string, at: string): Produced {
-  const alertId = journey.alertId!;
-  return {
-    stream: alertStream(alertId),
-    type: eventType,
-    body: {
-      eventType,
-      payload: {
-        id: alertId,
-        severity: 'High',
-        status,
-        customerId: journey.customerId,
-        externalCustomerId: `user_${journey.index}`,
-        scenarioAlertCount: 1,
-        workflowName: 'KYC onboarding',
-        workflowId: 'b1e4f6a8-2c3d-4e5f-8a9b-0c1d2e3f4a5b',
-        reason: 'Sanctions hit during AML screening',
-        createdAt: at,
-        updatedAt: eventType === 'alert.created' ? null : at,
-        tags: [],
-      },
-    },
-  };
 }
 
 function webhookEvent(
