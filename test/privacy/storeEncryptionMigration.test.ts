@@ -3,29 +3,16 @@
  * real `encrypt-store`, `verify` and `serve` commands as child processes on real SQLite files:
  * the recorded migration leaves no personal data in the store's files, keeps every answer, and
  * verify accepts exactly that transition (with the checkpoints before and after it), and nothing
- * beyond it.
+ * beyond it. (encryptStore in-process on a partly encrypted store with events from before the
+ * ledger: storeEncryptionMigration.partlyEncrypted.test.ts.)
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import t from 'tap';
-import { verifyStore } from '../../src/audit/storeVerification.js';
-import { loadConfig } from '../../src/config.js';
-import { recordPreLedgerEvents } from '../../src/ledger/backfill.js';
-import { linkEvent } from '../../src/ledger/chain.js';
-import { generateSigningKeyBase64, parseSigningKey } from '../../src/ledger/signingKey.js';
-import { createLogger } from '../../src/lib/logger.js';
-import type { EncryptingEventStore } from '../../src/privacy/encryptingEventStore.js';
-import { encryptStore } from '../../src/privacy/storeEncryptionMigration.js';
-import { openEventStore } from '../../src/store/openEventStore.js';
-import { openSqliteEventStore } from '../../src/store/sqliteEventStore.js';
-import { writePreLedgerStore } from '../fixtures/ledger/preLedgerStore.js';
-import { ENCRYPTION_ENV } from '../helpers/encryptionKey.js';
-import { coveredMetadataJson, GENESIS_LINK } from '../../src/ledger/link.js';
 import { populateLedger, type PopulatedLedger } from '../helpers/ledgerHarness.js';
+import { relink, tamperedCopy } from '../helpers/migratedStoreTampering.js';
 import { listeningPort, notBuilt, spawnCli } from '../helpers/serviceProcess.js';
-
-const eventId = (n: number) => `00000000-0000-5000-8000-${String(n).padStart(12, '0')}`;
 
 async function cli(args: string[], env: Record<string, string>, cwd: string) {
   const child = spawnCli(args, env, cwd);
@@ -43,69 +30,6 @@ function encryptedEnv(ledger: PopulatedLedger, dbPath = ledger.dbPath): Record<s
 function storeBytes(dbPath: string): Buffer {
   const files = [dbPath, `${dbPath}-wal`].filter((file) => existsSync(file));
   return Buffer.concat(files.map((file) => readFileSync(file)));
-}
-
-/** Recomputes a stream's links and head from its content: an attacker covering their tracks. */
-function relink(db: Database.Database, stream: string): void {
-  const rows = db
-    .prepare<
-      [string],
-      {
-        position: number;
-        revision: number;
-        id: string;
-        type: string;
-        data: Buffer;
-        metadata: string;
-      }
-    >(
-      'SELECT position, revision, id, type, data, metadata FROM events WHERE stream = ? ORDER BY revision',
-    )
-    .all(stream);
-  let link = GENESIS_LINK;
-  for (const row of rows) {
-    const fields = linkEvent(
-      stream,
-      row.revision,
-      {
-        ...row,
-        metadataJson: coveredMetadataJson(JSON.parse(row.metadata) as Record<string, unknown>),
-      },
-      link,
-    );
-    link = fields.link;
-    db.prepare('UPDATE events SET link = ?, data_sha256 = ? WHERE position = ?').run(
-      fields.link,
-      fields.dataSha256,
-      row.position,
-    );
-  }
-  db.prepare('UPDATE streams SET head_link = ? WHERE stream = ?').run(link, stream);
-}
-
-/** A copy of the migrated store (and its key store), mutated with the triggers dropped. */
-function tamperedCopy(
-  ledger: PopulatedLedger,
-  dir: string,
-  mutate: (db: Database.Database) => void,
-): string {
-  mkdirSync(dir, { recursive: true });
-  const path = join(dir, 'events.db');
-  copyFileSync(ledger.dbPath, path);
-  copyFileSync(join(ledger.dbPath, '../keys.db'), join(dir, 'keys.db'));
-  const db = new Database(path);
-  try {
-    for (const name of db
-      .prepare("SELECT name FROM sqlite_schema WHERE type = 'trigger'")
-      .pluck()
-      .all() as string[]) {
-      db.exec(`DROP TRIGGER "${name}"`);
-    }
-    mutate(db);
-  } finally {
-    db.close();
-  }
-  return path;
 }
 
 function checkpointLine(out: string, which: 'before' | 'after'): string {
@@ -297,91 +221,5 @@ void t.test(
         t.match(verify.out, tamper.expect);
       });
     }
-  },
-);
-
-void t.test(
-  'a partly encrypted store with events from before the ledger migrates, and verify accepts its old checkpoint',
-  async (t) => {
-    const path = join(t.testdir(), 'events.db');
-    const body = (n: number) =>
-      Buffer.from(
-        JSON.stringify({ eventType: 'customer.updated', payload: { customerId: 'c-1', n } }),
-      );
-    // Revision 0 written before the ledger (no link), 1 encrypted at append, 2 appended plaintext;
-    // not webhooks (no svix signature to prove here).
-    writePreLedgerStore(path, [
-      {
-        stream: 'customer-c-1',
-        id: eventId(1),
-        type: 'test.fact',
-        data: body(0),
-        metadata: {},
-      },
-      { stream: 'notes', id: eventId(2), type: 'note', data: Buffer.from('{}'), metadata: {} },
-    ]);
-    const location = loadConfig({
-      ...ENCRYPTION_ENV,
-      EVENT_STORE_URL: `sqlite:${path}`,
-    }).eventStore;
-    const logger = createLogger('silent');
-    const encrypted = openEventStore(location, logger);
-    await recordPreLedgerEvents(encrypted);
-    await encrypted.appendToStream('customer-c-1', [
-      { id: eventId(3), type: 'test.fact', data: body(1), metadata: {} },
-    ]);
-    await encrypted.close();
-    const plain = openSqliteEventStore({ path, writer: 'inline' });
-    await plain.appendToStream('customer-c-1', [
-      { id: eventId(4), type: 'test.fact', data: body(2), metadata: {} },
-    ]);
-    await plain.close();
-
-    const signingKey = parseSigningKey(generateSigningKeyBase64());
-    const outcome = await encryptStore({
-      path,
-      signingKey,
-      openStore: () => {
-        const store = openEventStore(location, logger) as EncryptingEventStore;
-        return { store, keys: store.keys };
-      },
-    });
-    if (outcome.kind !== 'encrypted') throw new Error(`not encrypted: ${outcome.kind}`);
-    t.match(outcome.migration, {
-      alreadyEncrypted: 1,
-      reEncrypted: 2,
-      streams: [
-        {
-          stream: 'customer-c-1',
-          firstChangedRevision: 0,
-          revisions: [
-            [0, 0],
-            [2, 2],
-          ],
-        },
-      ],
-    });
-
-    const store = openEventStore(location, logger, { readOnly: true });
-    const events = await store.readStream('customer-c-1');
-    t.same(
-      events.map((e) => [e.data.toString(), e.encryption?.state, e.link === undefined]),
-      [
-        [body(0).toString(), 'decrypted', true],
-        [body(1).toString(), 'decrypted', false],
-        [body(2).toString(), 'decrypted', false],
-      ],
-      'the same data, now all encrypted; the pre-ledger event still has no stored link',
-    );
-    for (const checkpoint of [outcome.before, outcome.after!]) {
-      const problems: string[] = [];
-      const summary = await verifyStore(store, {
-        checkpoint: { checkpoint, earlier: [checkpoint], publicKey: signingKey.publicKey },
-        onProblem: (p) => void problems.push(p.message),
-      });
-      t.same(problems, [], `verify --checkpoint at ${checkpoint.position}`);
-      t.equal(summary.links.computed, 2, 'the two events from before the ledger');
-    }
-    await store.close();
   },
 );
