@@ -18,6 +18,7 @@ import {
   parseHttpUrl,
   parseSecrets,
   parseSqliteUrl,
+  parseWholeNumber,
   splitList,
 } from './config/settingParsers.js';
 
@@ -73,15 +74,8 @@ export function loadConfig(fullEnv: Env, options: LoadConfigOptions = {}): Confi
     const value = env[name]?.trim();
     return value === undefined || value === '' ? fallback : value;
   };
-  const integer = (name: string, fallback: number, min: number, max: number): number => {
-    const raw = text(name, String(fallback));
-    const value = Number(raw);
-    if (!/^\d+$/.test(raw) || value < min || value > max) {
-      problems.push(`${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
-      return fallback;
-    }
-    return value;
-  };
+  const integer = (name: string, fallback: number, min: number, max: number): number =>
+    parseWholeNumber(name, env[name], fallback, { min, max }, problems);
   const oneOf = <T extends string>(name: string, fallback: T, allowed: readonly T[]): T => {
     const raw = text(name, fallback);
     if (!(allowed as readonly string[]).includes(raw)) {

@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { parseSigningKey, type SigningKey } from '../ledger/signingKey.js';
 import { ConfigError } from './configError.js';
 import type { Env } from './configTypes.js';
+import { parseWholeNumber } from './settingParsers.js';
 
 /** Settings of the tamper-evident ledger; read only by the commands that use them. */
 export interface LedgerConfig {
@@ -28,17 +29,13 @@ export function loadLedgerConfig(env: Env): LedgerConfig {
       problems.push(`LEDGER_SIGNING_KEY ${(error as Error).message}`);
     }
   }
-  const rawInterval = env.CHECKPOINT_INTERVAL_MS?.trim() || '60000';
-  const checkpointIntervalMs = Number(rawInterval);
-  if (
-    !/^\d+$/.test(rawInterval) ||
-    checkpointIntervalMs < 100 ||
-    checkpointIntervalMs > 86_400_000
-  ) {
-    problems.push(
-      `CHECKPOINT_INTERVAL_MS must be a whole number from 100 to 86400000 (got "${rawInterval}")`,
-    );
-  }
+  const checkpointIntervalMs = parseWholeNumber(
+    'CHECKPOINT_INTERVAL_MS',
+    env.CHECKPOINT_INTERVAL_MS,
+    60_000,
+    { min: 100, max: 86_400_000 },
+    problems,
+  );
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
     signingKey,

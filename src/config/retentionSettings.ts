@@ -5,6 +5,7 @@
  */
 import { ConfigError } from './configError.js';
 import type { Env } from './configTypes.js';
+import { parseWholeNumber } from './settingParsers.js';
 
 /** Settings of retention and erasure (src/retention/); read only by the commands that use them. */
 export interface RetentionConfig {
@@ -18,15 +19,8 @@ export interface RetentionConfig {
 
 export function loadRetentionConfig(env: Env): RetentionConfig {
   const problems: string[] = [];
-  const whole = (name: string, fallback: number, min: number, max: number): number => {
-    const raw = env[name]?.trim() || String(fallback);
-    const value = Number(raw);
-    if (!/^\d+$/.test(raw) || value < min || value > max) {
-      problems.push(`${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
-      return fallback;
-    }
-    return value;
-  };
+  const whole = (name: string, fallback: number, min: number, max: number): number =>
+    parseWholeNumber(name, env[name], fallback, { min, max }, problems);
   const retentionDays = whole('RETENTION_DAYS', 1826, 0, 36_500);
   const rawEnforce = env.RETENTION_ENFORCE?.trim().toLowerCase() || 'false';
   if (rawEnforce !== 'true' && rawEnforce !== 'false') {

@@ -1,6 +1,6 @@
 /**
- * Parsers of single settings whose shape is more than a number or a word: lists, webhook
- * secrets, sqlite: and http(s) URLs, the event store's URL. Each pushes a message naming the
+ * Parsers of single settings: whole numbers in a range, lists, webhook secrets, sqlite: and
+ * http(s) URLs, the event store's URL. Each pushes a message naming the
  * variable onto `problems` (never echoing a secret or credentials) and returns a fallback, so
  * loadConfig can report every bad setting at once.
  */
@@ -8,6 +8,25 @@ import { resolve } from 'node:path';
 import type { EventStoreLocation } from './configTypes.js';
 
 const SECRET_PATTERN = /^whsec_[A-Za-z0-9+/]+={0,2}$/;
+
+/** A whole number from `min` to `max`; absent or blank means `fallback`. */
+export function parseWholeNumber(
+  name: string,
+  value: string | undefined,
+  fallback: number,
+  range: { readonly min: number; readonly max: number },
+  problems: string[],
+): number {
+  const raw = value?.trim() || String(fallback);
+  const parsed = Number(raw);
+  if (!/^\d+$/.test(raw) || parsed < range.min || parsed > range.max) {
+    problems.push(
+      `${name} must be a whole number from ${range.min} to ${range.max} (got "${raw}")`,
+    );
+    return fallback;
+  }
+  return parsed;
+}
 
 export function splitList(raw: string | undefined): string[] {
   return (raw ?? '').split(/[\s,]+/).filter((part) => part !== '');
