@@ -3,12 +3,9 @@
  * (test/privacy/storeEncryptionMigration.test.ts): change a copy with the triggers dropped, then
  * recompute the links so only the migration record can give the change away.
  */
-import { copyFileSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { linkEvent } from '../../src/ledger/chain.js';
 import { coveredMetadataJson, GENESIS_LINK } from '../../src/ledger/link.js';
-import type { PopulatedLedger } from './ledgerHarness.js';
 
 /** Recomputes a stream's links and head from its content: an attacker covering their tracks. */
 export function relink(db: Database.Database, stream: string): void {
@@ -46,29 +43,4 @@ export function relink(db: Database.Database, stream: string): void {
     );
   }
   db.prepare('UPDATE streams SET head_link = ? WHERE stream = ?').run(link, stream);
-}
-
-/** A copy of the migrated store (and its key store), mutated with the triggers dropped. */
-export function tamperedCopy(
-  ledger: PopulatedLedger,
-  dir: string,
-  mutate: (db: Database.Database) => void,
-): string {
-  mkdirSync(dir, { recursive: true });
-  const path = join(dir, 'events.db');
-  copyFileSync(ledger.dbPath, path);
-  copyFileSync(join(ledger.dbPath, '../keys.db'), join(dir, 'keys.db'));
-  const db = new Database(path);
-  try {
-    for (const name of db
-      .prepare("SELECT name FROM sqlite_schema WHERE type = 'trigger'")
-      .pluck()
-      .all() as string[]) {
-      db.exec(`DROP TRIGGER "${name}"`);
-    }
-    mutate(db);
-  } finally {
-    db.close();
-  }
-  return path;
 }

@@ -1,9 +1,40 @@
 /**
- * The attacker's tools for the tamper suite (test/helpers/tampers.ts): raw SQL on the events
- * and streams tables of a copy whose triggers are dropped, and the failure lines verify prints.
+ * The attacker's tools for the tamper suite (test/helpers/tampers.ts): a copy of the store with
+ * its triggers dropped, raw SQL on its events and streams tables, and the failure lines verify
+ * prints.
  */
-import type Database from 'better-sqlite3';
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import type { PopulatedLedger } from './ledgerHarness.js';
+
+/**
+ * A copy of the populated store in `dir` (with its key store when `withKeyStore`), mutated with
+ * every trigger dropped, as anyone with file access can.
+ */
+export function tamperedCopy(
+  ledger: PopulatedLedger,
+  dir: string,
+  mutate: (db: Database.Database) => void,
+  { withKeyStore = false }: { readonly withKeyStore?: boolean } = {},
+): string {
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, 'events.db');
+  copyFileSync(ledger.dbPath, path);
+  if (withKeyStore) copyFileSync(join(ledger.dbPath, '../keys.db'), join(dir, 'keys.db'));
+  const db = new Database(path);
+  try {
+    const triggers = db
+      .prepare("SELECT name FROM sqlite_schema WHERE type = 'trigger'")
+      .pluck()
+      .all() as string[];
+    for (const name of triggers) db.exec(`DROP TRIGGER "${name}"`);
+    mutate(db);
+  } finally {
+    db.close();
+  }
+  return path;
+}
 
 export interface Tamper {
   readonly name: string;

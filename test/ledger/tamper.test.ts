@@ -4,12 +4,12 @@
  * immutability triggers dropped (as anyone with file access can), and the real `verify
  * --checkpoint` as a child process must exit 1 and name the problem.
  */
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import Database from 'better-sqlite3';
 import t from 'tap';
-import { populateLedger, type PopulatedLedger } from '../helpers/ledgerHarness.js';
+import { populateLedger } from '../helpers/ledgerHarness.js';
 import { notBuilt, spawnCli } from '../helpers/serviceProcess.js';
+import { tamperedCopy } from '../helpers/tamperTools.js';
 import { TAMPERS } from '../helpers/tampers.js';
 import { ENCRYPTION_ENV } from '../helpers/encryptionKey.js';
 
@@ -17,29 +17,6 @@ async function cli(args: string[], env: Record<string, string>, cwd: string) {
   const child = spawnCli(args, env, cwd);
   const code = await child.exited;
   return { code, out: child.stdout(), err: child.stderr() };
-}
-
-/** A fresh copy of the populated file, mutated by `sql` with every trigger dropped. */
-function tamperedCopy(
-  ledger: PopulatedLedger,
-  dir: string,
-  mutate: (db: Database.Database) => void,
-): string {
-  mkdirSync(dir, { recursive: true });
-  const path = join(dir, 'events.db');
-  copyFileSync(ledger.dbPath, path);
-  const db = new Database(path);
-  try {
-    const triggers = db
-      .prepare("SELECT name FROM sqlite_schema WHERE type = 'trigger'")
-      .pluck()
-      .all() as string[];
-    for (const name of triggers) db.exec(`DROP TRIGGER "${name}"`);
-    mutate(db);
-  } finally {
-    db.close();
-  }
-  return path;
 }
 
 void t.test(

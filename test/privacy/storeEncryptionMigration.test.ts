@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import t from 'tap';
 import { populateLedger, type PopulatedLedger } from '../helpers/ledgerHarness.js';
-import { relink, tamperedCopy } from '../helpers/migratedStoreTampering.js';
+import { relink } from '../helpers/migratedStoreTampering.js';
+import { tamperedCopy } from '../helpers/tamperTools.js';
 import { listeningPort, notBuilt, spawnCli } from '../helpers/serviceProcess.js';
 
 async function cli(args: string[], env: Record<string, string>, cwd: string) {
@@ -215,7 +216,7 @@ void t.test(
     for (const tamper of tampers) {
       await t.test(`verify fails for ${tamper.name}`, async (t) => {
         const copy = join(dir, 'tampered', tamper.name.replace(/\W+/g, '-'));
-        const path = tamperedCopy(ledger, copy, tamper.mutate);
+        const path = tamperedCopy(ledger, copy, tamper.mutate, { withKeyStore: true });
         const verify = await cli(['verify', '--no-report'], encryptedEnv(ledger, path), dir);
         t.equal(verify.code, 1, verify.out + verify.err);
         t.match(verify.out, tamper.expect);
