@@ -8,6 +8,7 @@
 import type { Projection, TableSpec } from '../../projections/projection.js';
 import { quoteIdent, type ReadModelDb } from './readModelStore.js';
 import { sealerOf } from './sealedColumns.js';
+import { clearWrittenAhead, isWrittenAhead } from './writtenAhead.js';
 
 export type GenerationState = 'live' | 'building';
 
@@ -200,6 +201,7 @@ export function dropGeneration(db: ReadModelDb, generation: Generation): void {
     generation.projection,
     generation.generation,
   );
+  clearWrittenAhead(db, generation);
   db.prepare('DELETE FROM projection_generations WHERE projection = ? AND generation = ?').run(
     generation.projection,
     generation.generation,
@@ -208,6 +210,15 @@ export function dropGeneration(db: ReadModelDb, generation: Generation): void {
     generation.projection,
     generation.generation,
   );
+}
+
+/**
+ * Whether an interrupted build can go on from its checkpoint: sealed as this connection seals,
+ * and no documents written ahead of the checkpoint (writtenAhead.ts). Its version is the
+ * caller's to compare.
+ */
+export function resumable(db: ReadModelDb, generation: Generation): boolean {
+  return sealingMatches(db, generation) && !isWrittenAhead(db, generation);
 }
 
 /**
@@ -272,7 +283,8 @@ export interface PreparedGenerations {
 /**
  * Start-up reconciliation. Per projection: no generation yet -> an empty live one (filled by
  * the live runner); the live one has another version -> build one of this version (the old one
- * keeps serving, frozen, until the switch); an interrupted build of this version -> resumed;
+ * keeps serving, frozen, until the switch); an interrupted build of this version -> resumed,
+ * unless it wrote documents ahead of its checkpoint (then dropped and built again);
  * a build of another version -> dropped. A generation sealed otherwise than this connection
  * seals (sealingMatches) is treated like one of another version: rebuilt (the live one keeps
  * serving until the switch; it reads both forms) or dropped (a build).
@@ -287,12 +299,11 @@ export function prepareGenerations(
   for (const projection of projections) {
     let current = findByState(db, projection.name, 'live');
     let build = findByState(db, projection.name, 'building');
-    if (
-      build !== undefined &&
-      (build.version !== projection.version || !sealingMatches(db, build))
-    ) {
+    if (build !== undefined && (build.version !== projection.version || !resumable(db, build))) {
+      // A build written ahead of its checkpoint is started again; others are left to the checks below.
+      const again = build.version === projection.version && sealingMatches(db, build);
       db.transaction(() => dropGeneration(db, build!)).immediate();
-      build = undefined;
+      build = again ? createGeneration(db, projection, 'building', now) : undefined;
     }
     if (current === undefined && build === undefined) {
       current = createGeneration(db, projection, 'live', now);

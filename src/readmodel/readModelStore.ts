@@ -58,6 +58,12 @@ const META_SCHEMA = `
     sealed INTEGER NOT NULL CHECK (sealed IN (0, 1)),
     PRIMARY KEY (projection, generation)
   );
+  -- Building generations holding documents written ahead of their checkpoint (writtenAhead.ts).
+  CREATE TABLE IF NOT EXISTS projection_written_ahead (
+    projection TEXT NOT NULL,
+    generation INTEGER NOT NULL,
+    PRIMARY KEY (projection, generation)
+  );
 `;
 
 /** Opens (creating if needed) the read model with its bookkeeping tables. */
