@@ -42,6 +42,11 @@ export interface BuildOptions {
    * (heapGuard.ts). @defaultValue heapLimitMb(memoryBudgetMb): 3x the budget, at least 256
    */
   readonly heapLimitMb?: number;
+  /**
+   * Spills write only the coldest documents (coldSpill.ts); false writes every staged document
+   * with a checkpoint, so that a crash after a spill resumes from it. @defaultValue true
+   */
+  readonly coldSpills?: boolean;
   /** Flush every projection at least every this many events read. @defaultValue never */
   readonly flushEveryEvents?: number;
   readonly clock?: () => Date;

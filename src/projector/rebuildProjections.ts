@@ -5,17 +5,18 @@
  * memory from the first event that touches it and writes it once: when the build reaches the
  * head, or when the staged documents outgrow the memory budget (a spill, stagingBudget.ts).
  * History documents nothing touches again (isNewKey) are written in large transactions as they
- * accumulate. Each write commits the projection's checkpoint with it; once the build has read
- * the log to its head it gets its indexes and is switched in atomically (generations.ts). A
- * crash leaves the building generation at its last committed checkpoint; the next rebuild or
- * start resumes it.
+ * accumulate. A spill writes only the coldest documents (coldSpill.ts); every other write
+ * commits the projection's checkpoint with its documents. Once the build has read the log to
+ * its head it gets its indexes and is switched in atomically (generations.ts). A crash leaves
+ * the building generation at its last committed checkpoint, and the next rebuild or start
+ * resumes it, unless a cold spill wrote documents ahead of it: then the build starts again.
  */
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { Projection } from '../../projections/projection.js';
 import type { Position, RecordedEvent } from '../store/eventStore.js';
 import {
   createGeneration,
-  sealingMatches,
+  resumable,
   dropGeneration,
   findByState,
   type Generation,
@@ -27,6 +28,7 @@ import { createStagingBudget } from './stagingBudget.js';
 import { createHeapGuard, heapLimitMb } from './heapGuard.js';
 import { begin, createTarget, type Pending, type Target } from './target.js';
 import { stageAll } from './stageEvents.js';
+import { coldKeys, spillCold } from './coldSpill.js';
 import {
   DEFAULT_MEMORY_BUDGET_MB,
   MAX_BULK_PAGE,
@@ -51,7 +53,7 @@ export async function rebuildProjections(
     if (
       existing !== undefined &&
       existing.version === projection.version &&
-      sealingMatches(db, existing)
+      resumable(db, existing)
     ) {
       options.logger.info(
         {
@@ -62,6 +64,12 @@ export async function rebuildProjections(
         'resuming an interrupted rebuild',
       );
       return existing;
+    }
+    if (existing?.version === projection.version) {
+      options.logger.info(
+        { projection: projection.name, generation: existing.generation },
+        'an interrupted rebuild cannot be resumed (written ahead of its checkpoint, or sealed otherwise): starting it again',
+      );
     }
     if (existing !== undefined) db.transaction(() => dropGeneration(db, existing)).immediate();
     return createGeneration(db, projection, 'building', now);
@@ -147,6 +155,22 @@ export async function buildGenerations(
       }
     }
   };
+  // A cold spill of every projection (coldSpill.ts); one that cannot write (its generation
+  // moved) gets the full flush, which sorts that out.
+  const spillColdDocuments = (): void => {
+    const began = performance.now();
+    try {
+      for (const target of [...active]) {
+        const staged = pending.get(target);
+        if (staged === undefined || staged.touched.size === 0) continue;
+        if (spillCold(target, staged, coldKeys(staged)) === 'moved') {
+          writePending((other) => other === staged);
+        }
+      }
+    } finally {
+      writeSeconds += (performance.now() - began) / 1000;
+    }
+  };
   const start = minimum(active.map((target) => target.checkpoint));
   const head = await store.headPosition();
   const total = eventsBetween(start, head);
@@ -209,8 +233,10 @@ export async function buildGenerations(
           'staged documents above the rebuild memory budget: writing them out',
         );
         spills += 1;
-        flushPending();
-        sinceFlush = 0;
+        if (options.coldSpills === false) {
+          flushPending();
+          sinceFlush = 0;
+        } else spillColdDocuments();
       } else flushPending((staged) => staged.appended >= maxDirty);
       heap.check();
       if (page.length > 0) {

@@ -41,6 +41,7 @@ export function stageAll(
     if (pending.poison?.action === 'stopped') {
       return { target, pending, from: undefined, keys: [], staged: [], stopped: true };
     }
+    pending.pages += 1;
     const staged = loadMissing(target, pending, keys[at]!, events);
     return { target, pending, from: pending.checkpoint, keys: keys[at]!, staged, stopped: false };
   });
@@ -136,20 +137,23 @@ function loadMissing(
     if (typeof key !== 'string') continue;
     let entry = pending.touched.get(key);
     if (entry === undefined) {
+      const seen = pending.pages;
       if (projection.isNewKey?.(key, events[index]!) === true) {
-        entry = { before: EMPTY_DOC, state: undefined, owned: false };
+        entry = { before: EMPTY_DOC, state: undefined, owned: false, seen, appended: true };
         pending.appended += 1;
       } else {
         const cached = target.cache.get(key);
-        entry = { before: cached ?? EMPTY_DOC, state: cached?.state, owned: false };
+        const state = cached?.state;
+        entry = { before: cached ?? EMPTY_DOC, state, owned: false, seen, appended: false };
         if (cached === undefined) missing.push(key);
       }
       pending.touched.set(key, entry);
-    }
+    } else entry.seen = pending.pages;
     staged[index] = entry;
   }
-  // A generation without a checkpoint has no documents yet: nothing to look up.
-  if (pending.base === undefined || missing.length === 0) return staged;
+  // A generation without a checkpoint has no documents yet (unless some were written ahead of
+  // it, coldSpill.ts): nothing to look up.
+  if ((pending.base === undefined && !pending.ahead) || missing.length === 0) return staged;
   for (const [key, doc] of target.documents.load(missing.sort())) {
     const entry = pending.touched.get(key)!;
     entry.before = doc;

@@ -6,6 +6,7 @@
 export interface StateCache<V> {
   get(key: string): V | undefined;
   set(key: string, value: V): void;
+  delete(key: string): void;
   clear(): void;
   readonly size: number;
   /** The most entries it keeps. */
@@ -36,6 +37,9 @@ export function createStateCache<V>(maxEntries: number): StateCache<V> {
           entries.delete(oldest);
         }
       }
+    },
+    delete(key) {
+      entries.delete(key);
     },
     clear() {
       entries.clear();

@@ -13,6 +13,7 @@ import type { Position } from '../store/eventStore.js';
 import { createDocumentStore, type Doc, type DocumentStore } from '../readmodel/documents.js';
 import type { Generation, GenerationState } from '../readmodel/generations.js';
 import type { ReadModelDb } from '../readmodel/readModelStore.js';
+import { clearWrittenAhead } from '../readmodel/writtenAhead.js';
 import { createStateCache, type StateCache } from './stateCache.js';
 
 export type OnError = 'stop' | 'skip';
@@ -29,6 +30,7 @@ export interface PoisonRecord {
 }
 
 export interface Target {
+  readonly db: ReadModelDb;
   readonly projection: Projection;
   readonly generation: number;
   readonly mode: GenerationState;
@@ -57,6 +59,7 @@ export function createTarget(
   cacheSize: number,
 ): Target {
   return {
+    db,
     projection,
     generation: generation.generation,
     mode: generation.state,
@@ -97,6 +100,10 @@ export interface Staged {
    * may share): the projection's evolveOwned may update it in place.
    */
   owned: boolean;
+  /** The staging (page) that last named it: how cold it is (coldSpill.ts). */
+  seen: number;
+  /** Declared new (isNewKey): a history document nothing will touch again. */
+  readonly appended: boolean;
 }
 
 /** Documents evolved in memory since the last flush, and where that leaves the checkpoint. */
@@ -113,6 +120,14 @@ export interface Pending {
   poison: PoisonRecord | undefined;
   /** Every poison event met, skipped ones included: each gets its record. */
   readonly poisons: PoisonRecord[];
+  /** Stagings (pages) so far: what `Staged.seen` counts in. */
+  pages: number;
+  /**
+   * Documents were written out without the checkpoint (coldSpill.ts): the generation holds
+   * documents ahead of `base`, so loads must look even when it has none, and the flush clears
+   * the mark (writtenAhead.ts).
+   */
+  ahead: boolean;
 }
 
 export type BeginOutcome =
@@ -144,6 +159,8 @@ export function begin(target: Target, after: Position | undefined): BeginOutcome
       appended: 0,
       poison: undefined,
       poisons: [],
+      pages: 0,
+      ahead: false,
     },
   };
 }
@@ -196,6 +213,10 @@ export function flush(
   if (checkpoint !== pending.base) {
     sql.checkpoint.run(checkpoint ?? null, applied, projection.name, target.generation);
     sql.resolvePoison.run(projection.name, target.generation, checkpoint!);
+  }
+  // Every staged document is written with this checkpoint: none is ahead of it any more.
+  if (pending.ahead) {
+    clearWrittenAhead(target.db, { projection: projection.name, generation: target.generation });
   }
   for (const p of pending.poisons) {
     sql.poison.run(

@@ -1,7 +1,8 @@
 /**
  * A rebuild in a child process, for crash tests: `node --import tsx rebuildChild.ts <events.db>
- * <readmodel.db> <batchSize> <pauseAfterPages>`. Prints `page <n>` after each page it read;
- * it flushes after every page; with pauseAfterPages > 0 it stops reading after that many pages (mid-rebuild, its last batch
+ * <readmodel.db> <batchSize> <pauseAfterPages> [memoryBudgetMb]`. Prints `page <n>` after each
+ * page it read; it flushes after every page, or with a memory budget spills when it is reached;
+ * with pauseAfterPages > 0 it stops reading after that many pages (mid-rebuild, what it wrote
  * committed) and prints `paused`, so the parent can SIGKILL it at a known point.
  */
 import { projections } from '../../projections/index.js';
@@ -11,7 +12,7 @@ import type { ReadAllOptions } from '../../src/store/eventStore.js';
 import { openSqliteEventStore } from '../../src/store/sqliteEventStore.js';
 import { countingProjection, silent } from './projectionHarness.js';
 
-const [storePath, readModelPath, batchSize, pauseAfter] = process.argv.slice(2);
+const [storePath, readModelPath, batchSize, pauseAfter, memoryBudgetMb] = process.argv.slice(2);
 const store = openSqliteEventStore({ path: storePath! });
 const db = openReadModel(readModelPath!);
 let pages = 0;
@@ -31,8 +32,11 @@ const result = await rebuildProjections([...projections, countingProjection()], 
   db,
   logger: silent,
   batchSize: Number(batchSize),
-  // Flush after every page, so a kill finds committed progress to resume from.
-  flushEveryEvents: Number(batchSize),
+  // Flush after every page, so a kill finds committed progress to resume from; or, given a
+  // memory budget, spill when it is reached.
+  ...(memoryBudgetMb === undefined
+    ? { flushEveryEvents: Number(batchSize) }
+    : { memoryBudgetMb: Number(memoryBudgetMb) }),
 });
 process.stdout.write(`done ${JSON.stringify(result.results.map((r) => r.outcome))}\n`);
 db.close();

@@ -1,12 +1,14 @@
 /**
  * rebuildProjections killed part-way (a child process SIGKILLed at a known point or at its
- * first page): the next rebuild, or the service's start, finishes from what was committed.
+ * first page): the next rebuild, or the service's start, finishes from what was committed, or
+ * starts again when a cold spill had written documents ahead of the checkpoint.
  */
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import t, { type Test } from 'tap';
 import { findByState } from '../../src/readmodel/generations.js';
+import { isWrittenAhead } from '../../src/readmodel/writtenAhead.js';
 import { rebuildProjections } from '../../src/projector/rebuildProjections.js';
 import {
   countedEvents,
@@ -29,7 +31,7 @@ const child = fileURLToPath(new URL('../helpers/rebuildChild.ts', import.meta.ur
 async function killChildRebuild(
   t: Test,
   h: Harness,
-  args: readonly [batchSize: string, pauseAfter: string],
+  args: readonly [batchSize: string, pauseAfter: string] | readonly [string, string, string],
   killAt: (line: string) => boolean,
 ): Promise<void> {
   const worker = spawn(
@@ -83,6 +85,40 @@ void t.test('a rebuild process killed mid-way is finished by the next rebuild', 
     'no event applied twice across the crash',
   );
 });
+
+void t.test(
+  'a rebuild killed after a cold spill is started again by the next one, with the same rows',
+  async (t) => {
+    const h = createHarness(t);
+    for (let n = 0; n < 80; n++) await appendJourney(h.store, n);
+    const expected = await reference(h.store, h.dir);
+
+    // A child rebuilds over a tiny memory budget and is killed once it has spilled a few times
+    await killChildRebuild(t, h, ['20', '8', '0.05'], (line) => line === 'paused');
+    const interrupted = findByState(h.db, 'customer-state', 'building')!;
+    t.ok(isWrittenAhead(h.db, interrupted), 'it left documents written ahead of its checkpoint');
+
+    // The next rebuild cannot resume that generation: it builds a new one from the start
+    const result = await rebuildProjections(all, {
+      store: h.store,
+      db: h.db,
+      logger: silent,
+      batchSize: 20,
+    });
+    t.same(
+      result.results.map((r) => r.outcome),
+      all.map(() => 'switched'),
+    );
+    t.not(result.results[0]!.generation, interrupted.generation, 'a new generation');
+    t.equal(result.eventsRead, expected.eventsRead, 'read from the start of the log');
+    t.same(dumpReadModel(h.db, all), expected.dump);
+    t.equal(
+      countedEvents(h.db).total,
+      expected.eventsRead,
+      'no event applied twice across the crash',
+    );
+  },
+);
 
 void t.test(
   'a rebuild killed at any moment leaves a read model the service can finish',

@@ -1,10 +1,12 @@
 /**
  * rebuildProjections under its memory limits: staged documents flushed per projection, a tiny
- * budget that spills, the default budget that writes each document once at the head, and a
- * heap limit that asks for full collections; every one ends with the rows of a fresh build.
+ * budget that spills (the coldest documents, or with cold spills off all of them), the default
+ * budget that writes each document once at the head, and a heap limit that asks for full
+ * collections; every one ends with the rows of a fresh build.
  */
 import t from 'tap';
-import { findByState } from '../../src/readmodel/generations.js';
+import { findByState, physicalTable } from '../../src/readmodel/generations.js';
+import { isWrittenAhead } from '../../src/readmodel/writtenAhead.js';
 import { rebuildProjections } from '../../src/projector/rebuildProjections.js';
 import {
   countedEvents,
@@ -82,6 +84,98 @@ void t.test(
     t.ok(result.writeSeconds <= result.seconds, 'writing is part of the rebuild');
     t.same(dumpReadModel(h.db, all), expected.dump, 'equal to a build that never spilled');
     t.equal(countedEvents(h.db).total, expected.eventsRead, 'no event applied twice');
+  },
+);
+
+void t.test(
+  'a spill writes the coldest documents ahead of the checkpoint and keeps the others staged',
+  async (t) => {
+    // Given a log of 60 customer journeys
+    const h = createHarness(t);
+    for (let n = 0; n < 60; n++) await appendJourney(h.store, n);
+    const expected = await reference(h.store, h.dir);
+    const seen: { checkpoint: string | null; rows: number; ahead: boolean }[] = [];
+
+    // When it is rebuilt in pages of 20 events with room for a few documents
+    const result = await rebuildProjections(all, {
+      store: h.store,
+      db: h.db,
+      logger: silent,
+      batchSize: 20,
+      memoryBudgetMb: 0.05,
+      progress: {
+        update() {
+          const build = findByState(h.db, 'customer-state', 'building');
+          if (build === undefined) return;
+          const table = physicalTable('customers', build.version, build.generation);
+          seen.push({
+            checkpoint: build.checkpoint,
+            rows: h.db.prepare(`SELECT count(*) FROM "${table}"`).pluck().get() as number,
+            ahead: isWrittenAhead(h.db, build),
+          });
+        },
+        finish() {},
+      },
+    });
+
+    // Then customer documents were written before any checkpoint was, marked as written ahead
+    t.ok(result.spills > 1, `${result.spills} spills`);
+    const early = seen.filter((s) => s.checkpoint === null && s.rows > 0);
+    t.ok(early.length > 0, 'documents written with no checkpoint yet');
+    t.ok(
+      early.every((s) => s.ahead),
+      'the generation was marked written ahead meanwhile',
+    );
+    // And the documents kept staged were not all written: the spill took only the cold ones
+    t.ok(
+      early.some((s) => s.rows < 60),
+      `at most ${Math.min(...early.map((s) => s.rows))} of 60 customers written at a spill`,
+    );
+    // And the build ends unmarked, with the rows of a build that never spilled
+    const live = findByState(h.db, 'customer-state', 'live')!;
+    t.notOk(isWrittenAhead(h.db, live), 'the write at the head cleared the mark');
+    t.same(dumpReadModel(h.db, all), expected.dump, 'equal to a build that never spilled');
+    t.equal(countedEvents(h.db).total, expected.eventsRead, 'no event applied twice');
+  },
+);
+
+void t.test(
+  'with cold spills off, a spill writes every document with its checkpoint',
+  async (t) => {
+    // Given a log of 60 customer journeys
+    const h = createHarness(t);
+    for (let n = 0; n < 60; n++) await appendJourney(h.store, n);
+    const expected = await reference(h.store, h.dir);
+    const checkpoints: (string | null)[] = [];
+    let ahead = false;
+
+    // When it is rebuilt with a tiny budget and cold spills off
+    const result = await rebuildProjections(all, {
+      store: h.store,
+      db: h.db,
+      logger: silent,
+      batchSize: 20,
+      memoryBudgetMb: 0.05,
+      coldSpills: false,
+      progress: {
+        update() {
+          const build = findByState(h.db, 'customer-state', 'building');
+          if (build === undefined) return;
+          checkpoints.push(build.checkpoint);
+          ahead ||= isWrittenAhead(h.db, build);
+        },
+        finish() {},
+      },
+    });
+
+    // Then each spill committed customer-state's checkpoint, and nothing was ever written ahead
+    t.ok(result.spills > 1, `${result.spills} spills`);
+    t.ok(
+      checkpoints.some((c) => c !== null),
+      'a checkpoint before the head',
+    );
+    t.notOk(ahead, 'never written ahead');
+    t.same(dumpReadModel(h.db, all), expected.dump, 'equal to a build that never spilled');
   },
 );
 
