@@ -162,8 +162,9 @@ export async function buildGenerations(
     try {
       for (const target of [...active]) {
         const staged = pending.get(target);
-        if (staged === undefined || staged.touched.size === 0) continue;
-        if (spillCold(target, staged, coldKeys(staged)) === 'moved') {
+        const keys = staged === undefined ? [] : coldKeys(staged);
+        if (keys.length === 0) continue;
+        if (spillCold(target, staged!, keys) === 'moved') {
           writePending((other) => other === staged);
         }
       }

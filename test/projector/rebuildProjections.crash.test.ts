@@ -50,6 +50,22 @@ async function killChildRebuild(
   await exited;
 }
 
+/** The next rebuild, in pages of 20 events, which switches every projection in. */
+async function rebuildToTheEnd(t: Test, h: Harness) {
+  const result = await rebuildProjections(all, {
+    store: h.store,
+    db: h.db,
+    logger: silent,
+    batchSize: 20,
+  });
+  t.same(
+    result.results.map((r) => r.outcome),
+    all.map(() => 'switched'),
+    'every projection switched in',
+  );
+  return result;
+}
+
 void t.test('a rebuild process killed mid-way is finished by the next rebuild', async (t) => {
   const h = createHarness(t);
   for (let n = 0; n < 80; n++) await appendJourney(h.store, n);
@@ -62,16 +78,7 @@ void t.test('a rebuild process killed mid-way is finished by the next rebuild', 
   t.equal(findByState(h.db, 'customer-state', 'live'), undefined, 'nothing was switched in');
 
   // The next rebuild resumes it and finishes with the same result as a clean one
-  const result = await rebuildProjections(all, {
-    store: h.store,
-    db: h.db,
-    logger: silent,
-    batchSize: 20,
-  });
-  t.same(
-    result.results.map((r) => r.outcome),
-    all.map(() => 'switched'),
-  );
+  const result = await rebuildToTheEnd(t, h);
   t.equal(
     result.results[0]!.generation,
     interrupted!.generation,
@@ -99,16 +106,7 @@ void t.test(
     t.ok(isWrittenAhead(h.db, interrupted), 'it left documents written ahead of its checkpoint');
 
     // The next rebuild cannot resume that generation: it builds a new one from the start
-    const result = await rebuildProjections(all, {
-      store: h.store,
-      db: h.db,
-      logger: silent,
-      batchSize: 20,
-    });
-    t.same(
-      result.results.map((r) => r.outcome),
-      all.map(() => 'switched'),
-    );
+    const result = await rebuildToTheEnd(t, h);
     t.not(result.results[0]!.generation, interrupted.generation, 'a new generation');
     t.equal(result.eventsRead, expected.eventsRead, 'read from the start of the log');
     t.same(dumpReadModel(h.db, all), expected.dump);

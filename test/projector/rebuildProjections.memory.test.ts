@@ -4,18 +4,39 @@
  * budget that writes each document once at the head, and a heap limit that asks for full
  * collections; every one ends with the rows of a fresh build.
  */
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { findByState, physicalTable } from '../../src/readmodel/generations.js';
 import { isWrittenAhead } from '../../src/readmodel/writtenAhead.js';
 import { rebuildProjections } from '../../src/projector/rebuildProjections.js';
+import type { BuildOptions } from '../../src/projector/rebuildOptions.js';
 import {
   countedEvents,
   createHarness,
   dumpReadModel,
+  type Harness,
   silent,
 } from '../helpers/projectionHarness.js';
 import { appendJourney } from '../helpers/projectionEvents.js';
 import { all, reference } from '../helpers/rebuildReference.js';
+
+/** A harness holding 60 customer journeys, and what a fresh build makes of them. */
+async function sixtyJourneys(t: Test) {
+  const h = createHarness(t);
+  for (let n = 0; n < 60; n++) await appendJourney(h.store, n);
+  return { h, expected: await reference(h.store, h.dir) };
+}
+
+/** Rebuilds everything in pages of 20 events with room for almost nothing staged. */
+function rebuildCramped(h: Harness, options: Partial<BuildOptions> = {}) {
+  return rebuildProjections(all, {
+    store: h.store,
+    db: h.db,
+    logger: silent,
+    batchSize: 20,
+    memoryBudgetMb: 0.05,
+    ...options,
+  });
+}
 
 void t.test(
   'a projection with many small documents flushes alone; the others keep theirs staged',
@@ -64,18 +85,10 @@ void t.test(
   'a rebuild over a tiny memory budget spills its documents and ends with the same rows',
   async (t) => {
     // Given a log of 60 customer journeys
-    const h = createHarness(t);
-    for (let n = 0; n < 60; n++) await appendJourney(h.store, n);
-    const expected = await reference(h.store, h.dir);
+    const { h, expected } = await sixtyJourneys(t);
 
     // When it is rebuilt with room for almost nothing in memory, in pages of 20 events
-    const result = await rebuildProjections(all, {
-      store: h.store,
-      db: h.db,
-      logger: silent,
-      batchSize: 20,
-      memoryBudgetMb: 0.01,
-    });
+    const result = await rebuildCramped(h, { memoryBudgetMb: 0.01 });
 
     // Then it wrote its documents out early, more than once, and read them back as needed
     t.ok(result.spills > 1, `${result.spills} spills`);
@@ -91,18 +104,11 @@ void t.test(
   'a spill writes the coldest documents ahead of the checkpoint and keeps the others staged',
   async (t) => {
     // Given a log of 60 customer journeys
-    const h = createHarness(t);
-    for (let n = 0; n < 60; n++) await appendJourney(h.store, n);
-    const expected = await reference(h.store, h.dir);
+    const { h, expected } = await sixtyJourneys(t);
     const seen: { checkpoint: string | null; rows: number; ahead: boolean }[] = [];
 
     // When it is rebuilt in pages of 20 events with room for a few documents
-    const result = await rebuildProjections(all, {
-      store: h.store,
-      db: h.db,
-      logger: silent,
-      batchSize: 20,
-      memoryBudgetMb: 0.05,
+    const result = await rebuildCramped(h, {
       progress: {
         update() {
           const build = findByState(h.db, 'customer-state', 'building');
@@ -143,19 +149,12 @@ void t.test(
   'with cold spills off, a spill writes every document with its checkpoint',
   async (t) => {
     // Given a log of 60 customer journeys
-    const h = createHarness(t);
-    for (let n = 0; n < 60; n++) await appendJourney(h.store, n);
-    const expected = await reference(h.store, h.dir);
+    const { h, expected } = await sixtyJourneys(t);
     const checkpoints: (string | null)[] = [];
     let ahead = false;
 
     // When it is rebuilt with a tiny budget and cold spills off
-    const result = await rebuildProjections(all, {
-      store: h.store,
-      db: h.db,
-      logger: silent,
-      batchSize: 20,
-      memoryBudgetMb: 0.05,
+    const result = await rebuildCramped(h, {
       coldSpills: false,
       progress: {
         update() {
