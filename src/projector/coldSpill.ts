@@ -8,8 +8,11 @@
  * ones back and write them again at the next spill. In a simulation of that log's customer
  * streams with room for the ~27,500 documents the default budget holds, keeping nine tenths
  * made 59,000 document writes and 9,000 reads back (three quarters: 66,000 and 16,000; half:
- * 79,000 and 29,000) instead of 104,000 and 54,000, and the rebuild of that log ran 15-18 %
- * faster, plaintext and encrypted alike (docs/performance.md).
+ * 79,000 and 29,000) instead of 104,000 and 54,000. The rebuild of that log ran 15-18 % faster
+ * in alternated pairs on an idle VM, plaintext and encrypted alike, and 3-10 % in the bench's
+ * harness under load. At 5,000,000 events (250,000 customers, more of them busy at once than
+ * the budget holds) it was 10 % slower in one pair: a spill that frees a tenth comes back every
+ * ~13,000 events (docs/performance.md).
  *
  * The documents kept staged cannot be written with a checkpoint, so the ones written out are
  * ahead of the generation's checkpoint. The generation is marked so in the same transaction
