@@ -299,11 +299,14 @@ export function prepareGenerations(
   for (const projection of projections) {
     let current = findByState(db, projection.name, 'live');
     let build = findByState(db, projection.name, 'building');
-    if (build !== undefined && (build.version !== projection.version || !resumable(db, build))) {
-      // A build written ahead of its checkpoint is started again; others are left to the checks below.
-      const again = build.version === projection.version && sealingMatches(db, build);
-      db.transaction(() => dropGeneration(db, build!)).immediate();
-      build = again ? createGeneration(db, projection, 'building', now) : undefined;
+    if (build !== undefined) {
+      const current = build.version === projection.version && sealingMatches(db, build);
+      if (!current || isWrittenAhead(db, build)) {
+        // A build written ahead of its checkpoint is started again; others are left to the
+        // checks below.
+        db.transaction(() => dropGeneration(db, build!)).immediate();
+        build = current ? createGeneration(db, projection, 'building', now) : undefined;
+      }
     }
     if (current === undefined && build === undefined) {
       current = createGeneration(db, projection, 'live', now);
