@@ -50,6 +50,23 @@ async function killChildRebuild(
   await exited;
 }
 
+/** A harness holding 80 customer journeys, and what a fresh build makes of them. */
+async function eightyJourneys(t: Test) {
+  const h = createHarness(t);
+  for (let n = 0; n < 80; n++) await appendJourney(h.store, n);
+  return { h, expected: await reference(h.store, h.dir) };
+}
+
+/** The read model equals a fresh build's, and counts every event once. */
+function sameAsAFreshBuild(t: Test, h: Harness, expected: Awaited<ReturnType<typeof reference>>) {
+  t.same(dumpReadModel(h.db, all), expected.dump);
+  t.equal(
+    countedEvents(h.db).total,
+    expected.eventsRead,
+    'no event applied twice across the crash',
+  );
+}
+
 /** The next rebuild, in pages of 20 events, which switches every projection in. */
 async function rebuildToTheEnd(t: Test, h: Harness) {
   const result = await rebuildProjections(all, {
@@ -67,9 +84,7 @@ async function rebuildToTheEnd(t: Test, h: Harness) {
 }
 
 void t.test('a rebuild process killed mid-way is finished by the next rebuild', async (t) => {
-  const h = createHarness(t);
-  for (let n = 0; n < 80; n++) await appendJourney(h.store, n);
-  const expected = await reference(h.store, h.dir);
+  const { h, expected } = await eightyJourneys(t);
 
   // A child rebuilds with small batches and is killed after a few committed batches
   await killChildRebuild(t, h, ['20', '5'], (line) => line === 'paused');
@@ -85,20 +100,13 @@ void t.test('a rebuild process killed mid-way is finished by the next rebuild', 
     'the same generation was resumed',
   );
   t.ok(result.eventsRead < expected.eventsRead, 'it did not start over');
-  t.same(dumpReadModel(h.db, all), expected.dump);
-  t.equal(
-    countedEvents(h.db).total,
-    expected.eventsRead,
-    'no event applied twice across the crash',
-  );
+  sameAsAFreshBuild(t, h, expected);
 });
 
 void t.test(
   'a rebuild killed after a cold spill is started again by the next one, with the same rows',
   async (t) => {
-    const h = createHarness(t);
-    for (let n = 0; n < 80; n++) await appendJourney(h.store, n);
-    const expected = await reference(h.store, h.dir);
+    const { h, expected } = await eightyJourneys(t);
 
     // A child rebuilds over a tiny memory budget and is killed once it has spilled a few times
     await killChildRebuild(t, h, ['20', '8', '0.05'], (line) => line === 'paused');
@@ -109,21 +117,14 @@ void t.test(
     const result = await rebuildToTheEnd(t, h);
     t.not(result.results[0]!.generation, interrupted.generation, 'a new generation');
     t.equal(result.eventsRead, expected.eventsRead, 'read from the start of the log');
-    t.same(dumpReadModel(h.db, all), expected.dump);
-    t.equal(
-      countedEvents(h.db).total,
-      expected.eventsRead,
-      'no event applied twice across the crash',
-    );
+    sameAsAFreshBuild(t, h, expected);
   },
 );
 
 void t.test(
   'a rebuild killed at any moment leaves a read model the service can finish',
   async (t) => {
-    const h = createHarness(t);
-    for (let n = 0; n < 80; n++) await appendJourney(h.store, n);
-    const expected = await reference(h.store, h.dir);
+    const { h, expected } = await eightyJourneys(t);
     // Killed as soon as it has read its first page: mid-batch, possibly mid-transaction.
     await killChildRebuild(
       t,
