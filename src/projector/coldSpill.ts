@@ -12,7 +12,11 @@
  * in alternated pairs on an idle VM, plaintext and encrypted alike, and 3-10 % in the bench's
  * harness under load. At 5,000,000 events (250,000 customers, more of them busy at once than
  * the budget holds) it was 10 % slower in one pair: a spill that frees a tenth comes back every
- * ~13,000 events (docs/performance.md).
+ * ~13,000 events (docs/performance.md). Each spill's commit rewrites into the WAL every page of
+ * the tables it touches, however few documents it writes, so spills that close together cost
+ * more than the documents they keep save: a spill that comes within {@link SPILL_GAP_EVENTS}
+ * of the previous one writes twice the share the previous one did (up to half), and the share
+ * falls back as spills grow rare ({@link nextColdShare}).
  *
  * The documents kept staged cannot be written with a checkpoint, so the ones written out are
  * ahead of the generation's checkpoint. The generation is marked so in the same transaction
@@ -25,6 +29,34 @@ import type { Pending, Target } from './target.js';
 
 /** The share of the other staged documents a cold spill keeps: those named most recently. */
 export const KEPT_BY_COLD_SPILL = 0.9;
+
+/** The share of the other staged documents a cold spill writes at first and at least (1 - kept). */
+export const COLD_SHARE = 0.1;
+/** The most a cold spill writes of the other staged documents: the half named longest ago. */
+export const MAX_COLD_SHARE = 0.5;
+/**
+ * Spills this many events apart or more cost a build a few percent (a spill of the 5,000,000-event
+ * bench log takes ~0.1 s, the events between two such spills ~2 s); closer together, they took
+ * a tenth of its time.
+ */
+export const SPILL_GAP_EVENTS = 50_000;
+
+/**
+ * The share of the other staged documents the next cold spill writes, from the share the
+ * previous one wrote and the events read since: twice as much when it comes back within
+ * `gap` events, half as much when it stayed away four times that long, within
+ * {@link COLD_SHARE} and {@link MAX_COLD_SHARE}. The first spill (no previous) writes `share`.
+ */
+export function nextColdShare(
+  share: number,
+  eventsSincePrevious: number | undefined,
+  gap = SPILL_GAP_EVENTS,
+): number {
+  if (eventsSincePrevious === undefined) return share;
+  if (eventsSincePrevious < gap) return Math.min(MAX_COLD_SHARE, share * 2);
+  if (eventsSincePrevious >= 4 * gap) return Math.max(COLD_SHARE, share / 2);
+  return share;
+}
 
 /**
  * The keys a cold spill writes, in key order: every history document (isNewKey: nothing

@@ -47,6 +47,12 @@ export interface BuildOptions {
    * with a checkpoint, so that a crash after a spill resumes from it. @defaultValue true
    */
   readonly coldSpills?: boolean;
+  /**
+   * A cold spill within this many events of the previous one writes twice the share of cold
+   * documents the previous one did (coldSpill.ts, nextColdShare); 0 keeps every spill at a
+   * tenth. @defaultValue SPILL_GAP_EVENTS (50,000)
+   */
+  readonly spillGapEvents?: number;
   /** Flush every projection at least every this many events read. @defaultValue never */
   readonly flushEveryEvents?: number;
   readonly clock?: () => Date;

@@ -28,7 +28,7 @@ import { createStagingBudget } from './stagingBudget.js';
 import { createHeapGuard, heapLimitMb } from './heapGuard.js';
 import { begin, createTarget, type Pending, type Target } from './target.js';
 import { stageAll } from './stageEvents.js';
-import { coldKeys, spillCold } from './coldSpill.js';
+import { COLD_SHARE, SPILL_GAP_EVENTS, coldKeys, nextColdShare, spillCold } from './coldSpill.js';
 import {
   DEFAULT_MEMORY_BUDGET_MB,
   MAX_BULK_PAGE,
@@ -93,6 +93,9 @@ export async function buildGenerations(
     logger.warn({ limitMb }, 'the staged documents use more heap than REBUILD_MEMORY_MB says'),
   );
   let spills = 0;
+  // What the last cold spill wrote of the documents it could have kept, and when it came.
+  let coldShare = COLD_SHARE;
+  let lastSpillAt: number | undefined;
   const clock = options.clock ?? (() => new Date());
   const onError = options.onError ?? 'stop';
   const started = performance.now();
@@ -157,12 +160,18 @@ export async function buildGenerations(
   };
   // A cold spill of every projection (coldSpill.ts); one that cannot write (its generation
   // moved) gets the full flush, which sorts that out.
-  const spillColdDocuments = (): void => {
+  const spillColdDocuments = (at: number): void => {
+    coldShare = nextColdShare(
+      coldShare,
+      lastSpillAt === undefined ? undefined : at - lastSpillAt,
+      options.spillGapEvents ?? SPILL_GAP_EVENTS,
+    );
+    lastSpillAt = at;
     const began = performance.now();
     try {
       for (const target of [...active]) {
         const staged = pending.get(target);
-        const keys = staged === undefined ? [] : coldKeys(staged);
+        const keys = staged === undefined ? [] : coldKeys(staged, 1 - coldShare);
         if (keys.length === 0) continue;
         if (spillCold(target, staged!, keys) === 'moved') {
           writePending((other) => other === staged);
@@ -237,7 +246,7 @@ export async function buildGenerations(
         if (options.coldSpills === false) {
           flushPending();
           sinceFlush = 0;
-        } else spillColdDocuments();
+        } else spillColdDocuments(eventsRead);
       } else flushPending((staged) => staged.appended >= maxDirty);
       heap.check();
       if (page.length > 0) {

@@ -146,6 +146,28 @@ void t.test(
 );
 
 void t.test(
+  'spills that come close together write a larger share each, so there are fewer of them',
+  async (t) => {
+    // Given the same 60 journeys in two stores
+    const steady = await sixtyJourneys(t);
+    const adaptive = await sixtyJourneys(t);
+
+    // When one is rebuilt writing a tenth at every spill, the other with the default policy
+    // (spills of this small log always come within 50,000 events of each other), both with
+    // room for a dozen or so customers' documents
+    const tenth = await rebuildCramped(steady.h, { spillGapEvents: 0, memoryBudgetMb: 0.1 });
+    const growing = await rebuildCramped(adaptive.h, { memoryBudgetMb: 0.1 });
+
+    // Then the default spilled fewer times, and both end with the rows of a fresh build
+    t.ok(tenth.spills > 1, `${tenth.spills} spills writing a tenth each`);
+    t.ok(growing.spills < tenth.spills, `${growing.spills} spills with growing shares`);
+    t.same(dumpReadModel(steady.h.db, all), steady.expected.dump, 'a tenth at every spill');
+    t.same(dumpReadModel(adaptive.h.db, all), adaptive.expected.dump, 'growing shares');
+    t.equal(countedEvents(adaptive.h.db).total, adaptive.expected.eventsRead, 'none applied twice');
+  },
+);
+
+void t.test(
   'with cold spills off, a spill writes every document with its checkpoint',
   async (t) => {
     // Given a log of 60 customer journeys
