@@ -13,7 +13,7 @@
  * harness under load. At 5,000,000 events (250,000 customers, more of them busy at once than
  * the budget holds) it was 10 % slower in one pair: a spill that frees a tenth comes back every
  * ~13,000 events (docs/performance.md). Each spill's commit rewrites into the WAL every page of
- * the tables it touches, however few documents it writes, so spills that close together cost
+ * the tables it touches, however few documents it writes, so spills that come close together cost
  * more than the documents they keep save: a spill that comes within {@link SPILL_GAP_EVENTS}
  * of the previous one writes twice the share the previous one did (up to half), and the share
  * falls back as spills grow rare ({@link nextColdShare}).
@@ -36,8 +36,8 @@ export const COLD_SHARE = 0.1;
 export const MAX_COLD_SHARE = 0.5;
 /**
  * Spills this many events apart or more cost a build a few percent (a spill of the 5,000,000-event
- * bench log takes ~0.1 s, the events between two such spills ~2 s); closer together, they took
- * a tenth of its time.
+ * bench log takes ~0.1 s, the events between two such spills 2-3 s); every ~13,000 events, they
+ * made it 10 % slower.
  */
 export const SPILL_GAP_EVENTS = 50_000;
 
