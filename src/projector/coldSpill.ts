@@ -27,10 +27,10 @@
 import { markWrittenAhead } from '../readmodel/writtenAhead.js';
 import type { Pending, Target } from './target.js';
 
-/** The share of the other staged documents a cold spill keeps: those named most recently. */
-export const KEPT_BY_COLD_SPILL = 0.9;
-
-/** The share of the other staged documents a cold spill writes at first and at least (1 - kept). */
+/**
+ * The share of the other staged documents a cold spill writes at first and at least: it keeps
+ * the rest, those named most recently.
+ */
 export const COLD_SHARE = 0.1;
 /** The most a cold spill writes of the other staged documents: the half named longest ago. */
 export const MAX_COLD_SHARE = 0.5;
@@ -62,7 +62,7 @@ export function nextColdShare(
  * The keys a cold spill writes, in key order: every history document (isNewKey: nothing
  * touches it again) and the others named longest ago, all but `kept` of them.
  */
-export function coldKeys(pending: Pending, kept = KEPT_BY_COLD_SPILL): string[] {
+export function coldKeys(pending: Pending, kept: number): string[] {
   const keys: string[] = [];
   const others: [seen: number, key: string][] = [];
   for (const [key, entry] of pending.touched) {

@@ -171,9 +171,10 @@ export async function buildGenerations(
     try {
       for (const target of [...active]) {
         const staged = pending.get(target);
-        const keys = staged === undefined ? [] : coldKeys(staged, 1 - coldShare);
+        if (staged === undefined) continue;
+        const keys = coldKeys(staged, 1 - coldShare);
         if (keys.length === 0) continue;
-        if (spillCold(target, staged!, keys) === 'moved') {
+        if (spillCold(target, staged, keys) === 'moved') {
           writePending((other) => other === staged);
         }
       }

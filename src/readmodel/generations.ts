@@ -300,12 +300,13 @@ export function prepareGenerations(
     let current = findByState(db, projection.name, 'live');
     let build = findByState(db, projection.name, 'building');
     if (build !== undefined) {
-      const current = build.version === projection.version && sealingMatches(db, build);
-      if (!current || isWrittenAhead(db, build)) {
-        // A build written ahead of its checkpoint is started again; others are left to the
-        // checks below.
+      // What `resumable` asks, with sealingMatches asked once: a build of this version, sealed
+      // as this connection seals, is started again if it was written ahead of its checkpoint;
+      // any other is dropped and left to the checks below.
+      const fits = build.version === projection.version && sealingMatches(db, build);
+      if (!fits || isWrittenAhead(db, build)) {
         db.transaction(() => dropGeneration(db, build!)).immediate();
-        build = current ? createGeneration(db, projection, 'building', now) : undefined;
+        build = fits ? createGeneration(db, projection, 'building', now) : undefined;
       }
     }
     if (current === undefined && build === undefined) {
