@@ -8,7 +8,8 @@ import { projections } from '../../projections/index.js';
 import { rebuildProjections } from '../../src/projector/rebuildProjections.js';
 import { openReadModel } from '../../src/readmodel/readModelStore.js';
 import type { EventStore } from '../../src/store/eventStore.js';
-import { countingProjection, dumpReadModel, silent } from './projectionHarness.js';
+import { appendJourney } from './projectionEvents.js';
+import { countingProjection, createHarness, dumpReadModel, silent } from './projectionHarness.js';
 
 export const all = [...projections, countingProjection()];
 
@@ -19,4 +20,11 @@ export async function reference(store: EventStore, dir: string) {
   const dump = dumpReadModel(db, all);
   db.close();
   return { dump, eventsRead: result.eventsRead };
+}
+
+/** A harness holding `count` customer journeys, and what a fresh build makes of them. */
+export async function journeysWithReference(t: Parameters<typeof createHarness>[0], count: number) {
+  const h = createHarness(t);
+  for (let n = 0; n < count; n++) await appendJourney(h.store, n);
+  return { h, expected: await reference(h.store, h.dir) };
 }

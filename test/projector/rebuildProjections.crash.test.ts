@@ -12,14 +12,12 @@ import { isWrittenAhead } from '../../src/readmodel/writtenAhead.js';
 import { rebuildProjections } from '../../src/projector/rebuildProjections.js';
 import {
   countedEvents,
-  createHarness,
   dumpReadModel,
   type Harness,
   reached,
   silent,
 } from '../helpers/projectionHarness.js';
-import { appendJourney } from '../helpers/projectionEvents.js';
-import { all, reference } from '../helpers/rebuildReference.js';
+import { all, journeysWithReference } from '../helpers/rebuildReference.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const child = fileURLToPath(new URL('../helpers/rebuildChild.ts', import.meta.url));
@@ -50,15 +48,12 @@ async function killChildRebuild(
   await exited;
 }
 
-/** A harness holding 80 customer journeys, and what a fresh build makes of them. */
-async function eightyJourneys(t: Test) {
-  const h = createHarness(t);
-  for (let n = 0; n < 80; n++) await appendJourney(h.store, n);
-  return { h, expected: await reference(h.store, h.dir) };
-}
-
 /** The read model equals a fresh build's, and counts every event once. */
-function sameAsAFreshBuild(t: Test, h: Harness, expected: Awaited<ReturnType<typeof reference>>) {
+function sameAsAFreshBuild(
+  t: Test,
+  h: Harness,
+  expected: Awaited<ReturnType<typeof journeysWithReference>>['expected'],
+) {
   t.same(dumpReadModel(h.db, all), expected.dump);
   t.equal(
     countedEvents(h.db).total,
@@ -84,7 +79,7 @@ async function rebuildToTheEnd(t: Test, h: Harness) {
 }
 
 void t.test('a rebuild process killed mid-way is finished by the next rebuild', async (t) => {
-  const { h, expected } = await eightyJourneys(t);
+  const { h, expected } = await journeysWithReference(t, 80);
 
   // A child rebuilds with small batches and is killed after a few committed batches
   await killChildRebuild(t, h, ['20', '5'], (line) => line === 'paused');
@@ -106,7 +101,7 @@ void t.test('a rebuild process killed mid-way is finished by the next rebuild', 
 void t.test(
   'a rebuild killed after a cold spill is started again by the next one, with the same rows',
   async (t) => {
-    const { h, expected } = await eightyJourneys(t);
+    const { h, expected } = await journeysWithReference(t, 80);
 
     // A child rebuilds over a tiny memory budget and is killed once it has spilled a few times
     await killChildRebuild(t, h, ['20', '8', '0.05'], (line) => line === 'paused');
@@ -124,7 +119,7 @@ void t.test(
 void t.test(
   'a rebuild killed at any moment leaves a read model the service can finish',
   async (t) => {
-    const { h, expected } = await eightyJourneys(t);
+    const { h, expected } = await journeysWithReference(t, 80);
     // Killed as soon as it has read its first page: mid-batch, possibly mid-transaction.
     await killChildRebuild(
       t,

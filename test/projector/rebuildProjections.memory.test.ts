@@ -4,7 +4,7 @@
  * budget that writes each document once at the head, and a heap limit that asks for full
  * collections; every one ends with the rows of a fresh build.
  */
-import t, { type Test } from 'tap';
+import t from 'tap';
 import { findByState, physicalTable } from '../../src/readmodel/generations.js';
 import { isWrittenAhead } from '../../src/readmodel/writtenAhead.js';
 import { rebuildProjections } from '../../src/projector/rebuildProjections.js';
@@ -17,14 +17,7 @@ import {
   silent,
 } from '../helpers/projectionHarness.js';
 import { appendJourney } from '../helpers/projectionEvents.js';
-import { all, reference } from '../helpers/rebuildReference.js';
-
-/** A harness holding 60 customer journeys, and what a fresh build makes of them. */
-async function sixtyJourneys(t: Test) {
-  const h = createHarness(t);
-  for (let n = 0; n < 60; n++) await appendJourney(h.store, n);
-  return { h, expected: await reference(h.store, h.dir) };
-}
+import { all, journeysWithReference, reference } from '../helpers/rebuildReference.js';
 
 /** Rebuilds everything in pages of 20 events with room for almost nothing staged. */
 function rebuildCramped(h: Harness, options: Partial<BuildOptions> = {}) {
@@ -85,7 +78,7 @@ void t.test(
   'a rebuild over a tiny memory budget spills its documents and ends with the same rows',
   async (t) => {
     // Given a log of 60 customer journeys
-    const { h, expected } = await sixtyJourneys(t);
+    const { h, expected } = await journeysWithReference(t, 60);
 
     // When it is rebuilt with room for almost nothing in memory, in pages of 20 events
     const result = await rebuildCramped(h, { memoryBudgetMb: 0.01 });
@@ -104,7 +97,7 @@ void t.test(
   'a spill writes the coldest documents ahead of the checkpoint and keeps the others staged',
   async (t) => {
     // Given a log of 60 customer journeys
-    const { h, expected } = await sixtyJourneys(t);
+    const { h, expected } = await journeysWithReference(t, 60);
     const seen: { checkpoint: string | null; rows: number; ahead: boolean }[] = [];
 
     // When it is rebuilt in pages of 20 events with room for a few documents
@@ -149,8 +142,8 @@ void t.test(
   'spills that come close together write a larger share each, so there are fewer of them',
   async (t) => {
     // Given the same 60 journeys in two stores
-    const steady = await sixtyJourneys(t);
-    const adaptive = await sixtyJourneys(t);
+    const steady = await journeysWithReference(t, 60);
+    const adaptive = await journeysWithReference(t, 60);
 
     // When one is rebuilt writing a tenth at every spill, the other with the default policy
     // (spills of this small log always come within 50,000 events of each other), both with
@@ -171,7 +164,7 @@ void t.test(
   'with cold spills off, a spill writes every document with its checkpoint',
   async (t) => {
     // Given a log of 60 customer journeys
-    const { h, expected } = await sixtyJourneys(t);
+    const { h, expected } = await journeysWithReference(t, 60);
     const checkpoints: (string | null)[] = [];
     let ahead = false;
 
