@@ -16,10 +16,10 @@ import type {
   SubscribeOptions,
   SubscriptionBatch,
 } from '../store/eventStore.js';
-import { encryptEvent } from './encryptionMetadata.js';
 import type { KeyLookup } from './keyRecords.js';
 import type { KeyStore } from './keyStore.js';
 import { PARALLEL_DECRYPT_MIN_EVENTS, ParallelDecrypt } from './parallelDecrypt.js';
+import { ParallelEncrypt } from './parallelEncrypt.js';
 import { subjectOf } from './subjectRule.js';
 
 export class EncryptingEventStore implements EventStore {
@@ -37,18 +37,22 @@ export class EncryptingEventStore implements EventStore {
     events: readonly NewEvent[],
     options?: AppendOptions,
   ): Promise<AppendResult> {
-    const stored: NewEvent[] = [];
+    const stored: Promise<NewEvent>[] = [];
+    let sealing = false;
     for (const event of events) {
       const subject = subjectOf(streamName, event.type, event.data);
       if (subject === undefined) {
-        stored.push(event);
+        stored.push(Promise.resolve(event));
         continue;
       }
       // A known customer's key is cached: no promise per event on the ingress's hot path.
       const key = this.keys.cachedKeyForAppend(subject) ?? (await this.keys.keyForAppend(subject));
-      stored.push(encryptEvent(streamName, event, key));
+      stored.push(this.encrypting.encrypt(streamName, event, key));
+      sealing = true;
     }
-    return this.inner.appendToStream(streamName, stored, options);
+    // Nothing to seal (the ledger, alerts that name no customer): handed on at once, as before.
+    if (!sealing) return this.inner.appendToStream(streamName, events, options);
+    return this.inner.appendToStream(streamName, await Promise.all(stored), options);
   }
 
   private readonly lookup = (keyId: string): KeyLookup => this.keys.lookup(keyId);
@@ -57,6 +61,13 @@ export class EncryptingEventStore implements EventStore {
 
   // Large pages are opened in a thread of their own (parallelDecrypt.ts).
   private readonly parallel = new ParallelDecrypt();
+  // A busy turn's appends are sealed in a thread of their own (parallelEncrypt.ts).
+  private readonly encrypting = new ParallelEncrypt();
+
+  /** Appended events the encrypt thread sealed (the others were sealed on the calling thread). */
+  get eventsSealedInThread(): number {
+    return this.encrypting.eventsInThread;
+  }
 
   private decrypt(events: readonly RecordedEvent[]): Promise<RecordedEvent[]> {
     const bulk = events.length >= PARALLEL_DECRYPT_MIN_EVENTS;
@@ -90,6 +101,7 @@ export class EncryptingEventStore implements EventStore {
       await this.inner.close();
     } finally {
       await this.parallel.close();
+      await this.encrypting.close();
       this.keys.close();
     }
   }

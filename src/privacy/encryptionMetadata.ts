@@ -23,20 +23,43 @@ export interface EncryptionMetadata {
 }
 
 export function encryptEvent(streamName: string, event: NewEvent, key: DataKey): NewEvent {
+  checkEncryptable(event);
+  return encryptedAs(
+    event,
+    key,
+    sealEnvelope(key.key, event.data, { eventId: event.id, streamName }),
+    createHash('sha256').update(event.data).digest('hex'),
+  );
+}
+
+/** Throws when the caller's metadata uses the key encryption at rest reserves. */
+export function checkEncryptable(event: NewEvent): void {
   if (ENCRYPTION_METADATA_KEY in event.metadata) {
     throw new InvalidAppendError(
       `metadata key "${ENCRYPTION_METADATA_KEY}" is reserved for encryption at rest`,
     );
   }
+}
+
+/**
+ * The stored form of `event` from its envelope and its plaintext's SHA-256 (hex), however they
+ * were computed (here, or by the encrypt thread of parallelEncrypt.ts).
+ */
+export function encryptedAs(
+  event: NewEvent,
+  key: DataKey,
+  envelope: Buffer,
+  plaintextSha256: string,
+): NewEvent {
   const encryption: EncryptionMetadata = {
     alg: ENCRYPTION_ALG,
     subject: key.subject,
     keyId: key.keyId,
-    plaintextSha256: createHash('sha256').update(event.data).digest('hex'),
+    plaintextSha256,
   };
   return {
     ...event,
-    data: sealEnvelope(key.key, event.data, { eventId: event.id, streamName }),
+    data: envelope,
     metadata: { ...event.metadata, [ENCRYPTION_METADATA_KEY]: encryption },
   };
 }

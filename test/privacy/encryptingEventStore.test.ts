@@ -138,6 +138,56 @@ void t.test(
   },
 );
 
+void t.test(
+  'over SQLite: a busy turn of appends is sealed in the encrypt thread and reads back as sent',
+  async (t) => {
+    const dir = t.testdir({});
+    const path = join(dir, 'events.db');
+    const store = openEventStore(
+      encrypted(dir, { kind: 'sqlite', path }),
+      logger,
+    ) as EncryptingEventStore;
+    t.teardown(() => store.close());
+    const bodies = Array.from({ length: 24 }, (_, n) =>
+      Buffer.from(
+        JSON.stringify({
+          eventType: 'customer.updated',
+          payload: { customerId: `c-${n % 6}`, name: `${NAME} ${n}` },
+        }),
+      ),
+    );
+    // All in one turn, as concurrent deliveries arrive.
+    await Promise.all(
+      bodies.map((data, n) =>
+        store.appendToStream(`customer-c-${n % 6}`, [
+          {
+            id: deliveryEventId(`msg_${n}`),
+            type: 'customer.updated',
+            data,
+            metadata: { svixId: `msg_${n}` },
+          },
+        ]),
+      ),
+    );
+    t.equal(store.eventsSealedInThread, 24, 'the thread sealed them');
+    for (let c = 0; c < 6; c++) {
+      const read = await store.readStream(`customer-c-${c}`);
+      t.same(
+        read.map((e) => e.data.toString()),
+        bodies.filter((_, n) => n % 6 === c).map(String),
+        `customer c-${c} reads back its deliveries, in order`,
+      );
+    }
+    const bytes = Buffer.concat(
+      [path, `${path}-wal`].filter(existsSync).map((f) => readFileSync(f)),
+    );
+    t.notOk(bytes.includes(NAME), 'the files hold ciphertext');
+    const problems: string[] = [];
+    await verifyStore(store, { onProblem: (p) => void problems.push(p.message) });
+    t.same(problems, [], 'verify finds every envelope and plaintext hash sound');
+  },
+);
+
 void t.test('in memory: the same behaviour', async (t) => {
   const dir = t.testdir({});
   const store = new EncryptingEventStore(

@@ -1,0 +1,181 @@
+/**
+ * Encryption of appended events in a thread of their own. Sealing an ingress delivery (the
+ * AES-256-GCM envelope and the plaintext's SHA-256, through node:crypto) costs ~9 µs in a tight
+ * loop but 30-60 µs on the ingress's event loop, between the HTTP parsing, svix and SQLite
+ * (docs/performance.md): most of encryption's cost to the ingress. Here the events appended
+ * during one turn of the event loop are sealed together, after it (setImmediate), by the
+ * encrypt thread, in one message each way; their appends go on once the envelopes are back,
+ * in the order they were asked for. A turn with fewer than {@link PARALLEL_ENCRYPT_MIN_EVENTS}
+ * events (a quiet service, the enrichment reactor's single snapshots) is sealed on this thread,
+ * as is everything once the thread failed: a round trip would cost more than it saves. Either
+ * way the appends go on in the order they were asked for, turn after turn.
+ */
+import type { Worker } from 'node:worker_threads';
+import { startWorker } from '../lib/startWorker.js';
+import type { NewEvent } from '../store/eventStore.js';
+import { checkEncryptable, encryptedAs, encryptEvent } from './encryptionMetadata.js';
+import type { DataKey } from './keyRecords.js';
+
+export interface EncryptJob {
+  readonly seq: number;
+  /** The events' data back to back; `ends[i]` is where event i's ends. */
+  readonly plain: ArrayBuffer;
+  readonly ends: Uint32Array;
+  /** 32-byte data keys back to back, one per event. */
+  readonly keys: ArrayBuffer;
+  /** Each event's id and stream name (what its envelope's AAD binds), NUL-separated. */
+  readonly bindings: string;
+}
+
+export type EncryptReply =
+  | {
+      readonly seq: number;
+      /** The envelopes back to back (transferred); `ends[i]` is where event i's ends. */
+      readonly sealed: ArrayBuffer;
+      readonly ends: Uint32Array;
+      /** The plaintexts' SHA-256 digests, 64 hex characters each, in order. */
+      readonly digests: string;
+    }
+  | { readonly seq: number; readonly failed: string };
+
+/** Events appended in one turn below which they are sealed on the appending thread. */
+export const PARALLEL_ENCRYPT_MIN_EVENTS = 4;
+
+const ENTRY = new URL('./encryptThread.js', import.meta.url);
+const DIGEST_CHARS = 64;
+
+interface Request {
+  readonly streamName: string;
+  readonly event: NewEvent;
+  readonly key: DataKey;
+  resolve(event: NewEvent): void;
+  reject(error: unknown): void;
+}
+
+export class ParallelEncrypt {
+  private turn: Request[] = [];
+  private scheduled = false;
+  /** The earlier turns' events handed on: a turn's are handed on after them. */
+  private handedOn: Promise<void> = Promise.resolve();
+  private worker: Worker | undefined;
+  private failed = false;
+  private seq = 0;
+  private readonly waiting = new Map<number, (reply: EncryptReply | undefined) => void>();
+  /** Events the thread sealed (the others were sealed on the appending thread). */
+  eventsInThread = 0;
+
+  /** The event as encryptEvent would store it; rejects as encryptEvent would throw. */
+  encrypt(streamName: string, event: NewEvent, key: DataKey): Promise<NewEvent> {
+    checkEncryptable(event);
+    return new Promise((resolve, reject) => {
+      this.turn.push({ streamName, event, key, resolve, reject });
+      if (this.scheduled) return;
+      this.scheduled = true;
+      setImmediate(() => {
+        this.scheduled = false;
+        const requests = this.turn;
+        this.turn = [];
+        const sealed = this.seal(requests);
+        this.handedOn = this.handedOn.then(async () => {
+          for (const handOn of await sealed) handOn();
+        });
+      });
+    });
+  }
+
+  /** Seals a turn's events; resolves to what hands each on (in order) to its append. */
+  private async seal(requests: readonly Request[]): Promise<(() => void)[]> {
+    const nul = requests.some((r) => r.event.id.includes('\0') || r.streamName.includes('\0'));
+    const reply =
+      requests.length < PARALLEL_ENCRYPT_MIN_EVENTS || this.failed || nul
+        ? undefined
+        : await this.send(requests);
+    if (reply === undefined || 'failed' in reply) {
+      return requests.map((r) => settled(r, () => encryptEvent(r.streamName, r.event, r.key)));
+    }
+    this.eventsInThread += requests.length;
+    let start = 0;
+    return requests.map((r, i) => {
+      const end = reply.ends[i]!;
+      const envelope = Buffer.from(reply.sealed, start, end - start);
+      const digest = reply.digests.slice(i * DIGEST_CHARS, (i + 1) * DIGEST_CHARS);
+      start = end;
+      return settled(r, () => encryptedAs(r.event, r.key, envelope, digest));
+    });
+  }
+
+  /** The thread's answer, or undefined when it cannot run (the events are then sealed here). */
+  private async send(requests: readonly Request[]): Promise<EncryptReply | undefined> {
+    let bytes = 0;
+    for (const r of requests) bytes += r.event.data.length;
+    const plain = new ArrayBuffer(bytes);
+    const plainBytes = new Uint8Array(plain);
+    const ends = new Uint32Array(requests.length);
+    const keys = new ArrayBuffer(requests.length * 32);
+    const keyBytes = new Uint8Array(keys);
+    const bindings: string[] = [];
+    let at = 0;
+    requests.forEach((r, i) => {
+      plainBytes.set(r.event.data, at);
+      at += r.event.data.length;
+      ends[i] = at;
+      keyBytes.set(r.key.key, i * 32);
+      bindings.push(r.event.id, r.streamName);
+    });
+    const seq = ++this.seq;
+    const job: EncryptJob = { seq, plain, ends, keys, bindings: bindings.join('\0') };
+    try {
+      const worker = this.start();
+      const reply = new Promise<EncryptReply | undefined>((resolve) => {
+        this.waiting.set(seq, resolve);
+      });
+      // Held while a job is out: an idle encrypt thread never keeps the process alive.
+      if (this.waiting.size === 1) worker.ref();
+      worker.postMessage(job, [plain, keys]);
+      return await reply;
+    } catch {
+      this.failed = true;
+      return undefined;
+    }
+  }
+
+  private start(): Worker {
+    if (this.worker !== undefined) return this.worker;
+    const worker = startWorker(ENTRY, import.meta.url, undefined);
+    worker.unref();
+    worker.on('message', (reply: EncryptReply) => {
+      const resolve = this.waiting.get(reply.seq);
+      this.waiting.delete(reply.seq);
+      if (this.waiting.size === 0) worker.unref();
+      resolve?.(reply);
+    });
+    const fail = (): void => {
+      this.worker = undefined;
+      this.failed = true;
+      // Their events are sealed on the appending thread instead.
+      for (const resolve of this.waiting.values()) resolve(undefined);
+      this.waiting.clear();
+    };
+    worker.on('error', fail);
+    worker.on('exit', fail);
+    this.worker = worker;
+    return worker;
+  }
+
+  async close(): Promise<void> {
+    const worker = this.worker;
+    this.worker = undefined;
+    this.failed = true;
+    if (worker !== undefined) await worker.terminate();
+  }
+}
+
+/** Seals now; hands the outcome on when called. */
+function settled(request: Request, seal: () => NewEvent): () => void {
+  try {
+    const event = seal();
+    return () => request.resolve(event);
+  } catch (error) {
+    return () => request.reject(error);
+  }
+}
