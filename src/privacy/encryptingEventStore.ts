@@ -39,16 +39,23 @@ export class EncryptingEventStore implements EventStore {
   ): Promise<AppendResult> {
     const stored: Promise<NewEvent>[] = [];
     let sealing = false;
-    for (const event of events) {
-      const subject = subjectOf(streamName, event.type, event.data);
-      if (subject === undefined) {
-        stored.push(Promise.resolve(event));
-        continue;
+    try {
+      for (const event of events) {
+        const subject = subjectOf(streamName, event.type, event.data);
+        if (subject === undefined) {
+          stored.push(Promise.resolve(event));
+          continue;
+        }
+        // A known customer's key is cached: no promise per event on the ingress's hot path.
+        const key =
+          this.keys.cachedKeyForAppend(subject) ?? (await this.keys.keyForAppend(subject));
+        stored.push(this.encrypting.encrypt(streamName, event, key));
+        sealing = true;
       }
-      // A known customer's key is cached: no promise per event on the ingress's hot path.
-      const key = this.keys.cachedKeyForAppend(subject) ?? (await this.keys.keyForAppend(subject));
-      stored.push(this.encrypting.encrypt(streamName, event, key));
-      sealing = true;
+    } catch (error) {
+      // The append is refused; the events already handed to the encrypt thread are dropped.
+      void Promise.allSettled(stored);
+      throw error;
     }
     // Nothing to seal (the ledger, alerts that name no customer): handed on at once, as before.
     if (!sealing) return this.inner.appendToStream(streamName, events, options);

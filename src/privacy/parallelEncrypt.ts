@@ -75,7 +75,11 @@ export class ParallelEncrypt {
         this.scheduled = false;
         const requests = this.turn;
         this.turn = [];
-        const sealed = this.seal(requests);
+        // Never rejects (an unforeseen failure rejects the turn's appends instead), so the chain
+        // of turns never breaks.
+        const sealed = this.seal(requests).catch((error: unknown) =>
+          requests.map((r) => () => r.reject(error)),
+        );
         this.handedOn = this.handedOn.then(async () => {
           for (const handOn of await sealed) handOn();
         });
@@ -134,6 +138,8 @@ export class ParallelEncrypt {
       worker.postMessage(job, [plain, keys]);
       return await reply;
     } catch {
+      // The thread could not start or take the job: seal here from now on.
+      this.waiting.delete(seq);
       this.failed = true;
       return undefined;
     }
