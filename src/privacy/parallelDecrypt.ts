@@ -8,8 +8,7 @@
  * hands the plaintext back in one transferred buffer. Small pages (the live runner's, single
  * streams) stay on the reading thread: a round trip would cost more than it saves.
  */
-import type { Worker } from 'node:worker_threads';
-import { startWorker } from '../lib/startWorker.js';
+import { HelperThread } from '../lib/helperThread.js';
 import type { RecordedEvent } from '../store/eventStore.js';
 import { EnvelopeError } from './envelope.js';
 import { openedAs, planDecrypt, tryOpen, type EncryptionMetadata } from './encryptionMetadata.js';
@@ -42,16 +41,8 @@ export const PARALLEL_DECRYPT_MIN_EVENTS = 256;
 
 const ENTRY = new URL('./decryptThread.js', import.meta.url);
 
-interface Waiting {
-  resolve(reply: DecryptReply): void;
-  reject(error: Error): void;
-}
-
 export class ParallelDecrypt {
-  private worker: Worker | undefined;
-  private failed = false;
-  private seq = 0;
-  private readonly waiting = new Map<number, Waiting>();
+  private readonly thread = new HelperThread<DecryptReply>(ENTRY, import.meta.url);
   /** Pages the decrypt thread opened (the others were opened on the reading thread). */
   pagesInThread = 0;
 
@@ -85,7 +76,7 @@ export class ParallelDecrypt {
       if (event.streamName.includes('\0')) nul = true;
     }
     const reply =
-      indexes.length < PARALLEL_DECRYPT_MIN_EVENTS || this.failed || nul
+      indexes.length < PARALLEL_DECRYPT_MIN_EVENTS || this.thread.failed || nul
         ? undefined
         : await this.send(events, indexes, keys, bytes);
     if (reply === undefined) {
@@ -112,7 +103,7 @@ export class ParallelDecrypt {
   }
 
   /** The thread's answer, or undefined when it cannot run (the page is then opened here). */
-  private async send(
+  private send(
     events: readonly RecordedEvent[],
     indexes: readonly number[],
     keys: readonly Buffer[],
@@ -135,55 +126,14 @@ export class ParallelDecrypt {
       keyBytes.set(keys[j]!, j * 32);
       bindings.push(event.id, event.streamName);
     }
-    const seq = ++this.seq;
-    const job: DecryptJob = {
-      seq,
-      stored,
-      ends,
-      keys: keyBuffer,
-      bindings: bindings.join('\0'),
-    };
-    try {
-      const worker = this.start();
-      const reply = new Promise<DecryptReply>((resolve, reject) => {
-        this.waiting.set(seq, { resolve, reject });
-      });
-      // Held while a page is out: an idle decrypt thread never keeps the process alive.
-      if (this.waiting.size === 1) worker.ref();
-      worker.postMessage(job, [stored, keyBuffer]);
-      return await reply;
-    } catch {
-      // The thread could not start or died: decrypt on this thread from now on.
-      this.failed = true;
-      return undefined;
-    }
+    // Undefined when the thread could not start or died: decrypt on this thread from then on.
+    return this.thread.ask(
+      (seq): DecryptJob => ({ seq, stored, ends, keys: keyBuffer, bindings: bindings.join('\0') }),
+      [stored, keyBuffer],
+    );
   }
 
-  private start(): Worker {
-    if (this.worker !== undefined) return this.worker;
-    const worker = startWorker(ENTRY, import.meta.url, undefined);
-    worker.unref();
-    worker.on('message', (reply: DecryptReply) => {
-      const waiting = this.waiting.get(reply.seq);
-      this.waiting.delete(reply.seq);
-      if (this.waiting.size === 0) worker.unref();
-      waiting?.resolve(reply);
-    });
-    const fail = (error: Error): void => {
-      this.worker = undefined;
-      this.failed = true;
-      for (const waiting of this.waiting.values()) waiting.reject(error);
-      this.waiting.clear();
-    };
-    worker.on('error', fail);
-    worker.on('exit', (code) => fail(new Error(`the decrypt thread exited (${code})`)));
-    this.worker = worker;
-    return worker;
-  }
-
-  async close(): Promise<void> {
-    const worker = this.worker;
-    this.worker = undefined;
-    if (worker !== undefined) await worker.terminate();
+  close(): Promise<void> {
+    return this.thread.close();
   }
 }

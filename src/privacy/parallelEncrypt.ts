@@ -10,8 +10,7 @@
  * as is everything once the thread failed: a round trip would cost more than it saves. Either
  * way the appends go on in the order they were asked for, turn after turn.
  */
-import type { Worker } from 'node:worker_threads';
-import { startWorker } from '../lib/startWorker.js';
+import { HelperThread } from '../lib/helperThread.js';
 import type { NewEvent } from '../store/eventStore.js';
 import { checkEncryptable, encryptedAs, encryptEvent } from './encryptionMetadata.js';
 import type { DataKey } from './keyRecords.js';
@@ -57,10 +56,7 @@ export class ParallelEncrypt {
   private scheduled = false;
   /** The earlier turns' events handed on: a turn's are handed on after them. */
   private handedOn: Promise<void> = Promise.resolve();
-  private worker: Worker | undefined;
-  private failed = false;
-  private seq = 0;
-  private readonly waiting = new Map<number, (reply: EncryptReply | undefined) => void>();
+  private readonly thread = new HelperThread<EncryptReply>(ENTRY, import.meta.url);
   /** Events the thread sealed (the others were sealed on the appending thread). */
   eventsInThread = 0;
 
@@ -91,7 +87,7 @@ export class ParallelEncrypt {
   private async seal(requests: readonly Request[]): Promise<(() => void)[]> {
     const nul = requests.some((r) => r.event.id.includes('\0') || r.streamName.includes('\0'));
     const reply =
-      requests.length < PARALLEL_ENCRYPT_MIN_EVENTS || this.failed || nul
+      requests.length < PARALLEL_ENCRYPT_MIN_EVENTS || this.thread.failed || nul
         ? undefined
         : await this.send(requests);
     if (reply === undefined || 'failed' in reply) {
@@ -109,7 +105,7 @@ export class ParallelEncrypt {
   }
 
   /** The thread's answer, or undefined when it cannot run (the events are then sealed here). */
-  private async send(requests: readonly Request[]): Promise<EncryptReply | undefined> {
+  private send(requests: readonly Request[]): Promise<EncryptReply | undefined> {
     let bytes = 0;
     for (const r of requests) bytes += r.event.data.length;
     const plain = new ArrayBuffer(bytes);
@@ -126,53 +122,15 @@ export class ParallelEncrypt {
       keyBytes.set(r.key.key, i * 32);
       bindings.push(r.event.id, r.streamName);
     });
-    const seq = ++this.seq;
-    const job: EncryptJob = { seq, plain, ends, keys, bindings: bindings.join('\0') };
-    try {
-      const worker = this.start();
-      const reply = new Promise<EncryptReply | undefined>((resolve) => {
-        this.waiting.set(seq, resolve);
-      });
-      // Held while a job is out: an idle encrypt thread never keeps the process alive.
-      if (this.waiting.size === 1) worker.ref();
-      worker.postMessage(job, [plain, keys]);
-      return await reply;
-    } catch {
-      // The thread could not start or take the job: seal here from now on.
-      this.waiting.delete(seq);
-      this.failed = true;
-      return undefined;
-    }
+    // Undefined when the thread could not start or died: seal on this thread from then on.
+    return this.thread.ask(
+      (seq): EncryptJob => ({ seq, plain, ends, keys, bindings: bindings.join('\0') }),
+      [plain, keys],
+    );
   }
 
-  private start(): Worker {
-    if (this.worker !== undefined) return this.worker;
-    const worker = startWorker(ENTRY, import.meta.url, undefined);
-    worker.unref();
-    worker.on('message', (reply: EncryptReply) => {
-      const resolve = this.waiting.get(reply.seq);
-      this.waiting.delete(reply.seq);
-      if (this.waiting.size === 0) worker.unref();
-      resolve?.(reply);
-    });
-    const fail = (): void => {
-      this.worker = undefined;
-      this.failed = true;
-      // Their events are sealed on the appending thread instead.
-      for (const resolve of this.waiting.values()) resolve(undefined);
-      this.waiting.clear();
-    };
-    worker.on('error', fail);
-    worker.on('exit', fail);
-    this.worker = worker;
-    return worker;
-  }
-
-  async close(): Promise<void> {
-    const worker = this.worker;
-    this.worker = undefined;
-    this.failed = true;
-    if (worker !== undefined) await worker.terminate();
+  close(): Promise<void> {
+    return this.thread.close();
   }
 }
 

@@ -117,15 +117,18 @@ function encrypted(dir: string, location: EventStoreLocation): EventStoreLocatio
   };
 }
 
+/** An encrypted SQLite store in a test directory, and the path of its file. */
+function encryptedSqlite(t: Test): { store: EncryptingEventStore; path: string } {
+  const dir = t.testdir({});
+  const path = join(dir, 'events.db');
+  const store = openEventStore(encrypted(dir, { kind: 'sqlite', path }), logger);
+  return { store: store as EncryptingEventStore, path };
+}
+
 void t.test(
   'over SQLite: the files hold ciphertext, readers get plaintext, erasure makes it unreadable',
   async (t) => {
-    const dir = t.testdir({});
-    const path = join(dir, 'events.db');
-    const store = openEventStore(
-      encrypted(dir, { kind: 'sqlite', path }),
-      logger,
-    ) as EncryptingEventStore;
+    const { store, path } = encryptedSqlite(t);
     await journey(store);
     await checkReads(t, store);
     const files = [path, `${path}-wal`].filter(existsSync).map((f) => readFileSync(f));
@@ -141,12 +144,7 @@ void t.test(
 void t.test(
   'over SQLite: a busy turn of appends is sealed in the encrypt thread and reads back as sent',
   async (t) => {
-    const dir = t.testdir({});
-    const path = join(dir, 'events.db');
-    const store = openEventStore(
-      encrypted(dir, { kind: 'sqlite', path }),
-      logger,
-    ) as EncryptingEventStore;
+    const { store, path } = encryptedSqlite(t);
     t.teardown(() => store.close());
     const bodies = Array.from({ length: 24 }, (_, n) =>
       Buffer.from(
