@@ -1,14 +1,14 @@
 /**
  * Encryption of appended events in a thread of their own. Sealing an ingress delivery (the
  * AES-256-GCM envelope and the plaintext's SHA-256, through node:crypto) costs ~9 µs in a tight
- * loop but 30-60 µs on the ingress's event loop, between the HTTP parsing, svix and SQLite
+ * loop but 30-65 µs on the ingress's event loop, between the HTTP parsing, svix and SQLite
  * (docs/performance.md): most of encryption's cost to the ingress. Here the events appended
  * during one turn of the event loop are sealed together, after it (setImmediate), by the
- * encrypt thread, in one message each way; their appends go on once the envelopes are back,
- * in the order they were asked for. A turn with fewer than {@link PARALLEL_ENCRYPT_MIN_EVENTS}
- * events (a quiet service, the enrichment reactor's single snapshots) is sealed on this thread,
- * as is everything once the thread failed: a round trip would cost more than it saves. Either
- * way the appends go on in the order they were asked for, turn after turn.
+ * encrypt thread, in one message each way; their appends go on once the envelopes are back.
+ * A turn with fewer than {@link PARALLEL_ENCRYPT_MIN_EVENTS} events (a quiet service, the
+ * enrichment reactor's single snapshots) is sealed on this thread, as is everything once the
+ * thread failed: a round trip would cost more than it saves. Either way the appends go on in
+ * the order they were asked for, turn after turn.
  */
 import { HelperThread } from '../lib/helperThread.js';
 import type { NewEvent } from '../store/eventStore.js';
