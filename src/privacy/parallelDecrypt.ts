@@ -12,20 +12,12 @@ import { HelperThread } from '../lib/helperThread.js';
 import type { RecordedEvent } from '../store/eventStore.js';
 import { EnvelopeError } from './envelope.js';
 import { openedAs, planDecrypt, tryOpen, type EncryptionMetadata } from './encryptionMetadata.js';
+import { packEvents, type EventPack, type PackedEvent } from './eventPack.js';
 import type { KeyLookup } from './keyRecords.js';
 
-export interface DecryptJob {
+/** The envelopes of a page to open (eventPack.ts). */
+export interface DecryptJob extends EventPack {
   readonly seq: number;
-  /** The envelopes of the page, back to back; `ends[i]` is where event i's ends. */
-  readonly stored: ArrayBuffer;
-  readonly ends: Uint32Array;
-  /** 32-byte data keys back to back, one per event, in the events' order. */
-  readonly keys: ArrayBuffer;
-  /**
-   * Each event's id and stream name (what its AAD binds), NUL-separated in one string: one
-   * string crosses threads as one copy, an array of 10,000 as 10,000 objects.
-   */
-  readonly bindings: string;
 }
 
 export interface DecryptReply {
@@ -55,9 +47,7 @@ export class ParallelDecrypt {
     // The events to open, as parallel arrays (this runs for every event of a rebuild).
     const indexes: number[] = [];
     const metas: EncryptionMetadata[] = [];
-    const keys: Buffer[] = [];
-    let bytes = 0;
-    let nul = false;
+    const toOpen: PackedEvent[] = [];
     for (let i = 0; i < events.length; i++) {
       const event = events[i]!;
       // Straight to the key store: its cache answers a hit, and it checks PRAGMA data_version
@@ -71,18 +61,21 @@ export class ParallelDecrypt {
       }
       indexes.push(i);
       metas.push(plan.meta);
-      keys.push(plan.key);
-      bytes += event.data.length;
-      if (event.streamName.includes('\0')) nul = true;
+      toOpen.push({
+        data: event.data,
+        key: plan.key,
+        eventId: event.id,
+        streamName: event.streamName,
+      });
     }
     const reply =
-      indexes.length < PARALLEL_DECRYPT_MIN_EVENTS || this.thread.failed || nul
+      indexes.length < PARALLEL_DECRYPT_MIN_EVENTS || this.thread.failed
         ? undefined
-        : await this.send(events, indexes, keys, bytes);
+        : await this.send(toOpen);
     if (reply === undefined) {
       for (let j = 0; j < indexes.length; j++) {
         const event = events[indexes[j]!]!;
-        out[indexes[j]!] = openedAs(event, metas[j]!, tryOpen(keys[j]!, event));
+        out[indexes[j]!] = openedAs(event, metas[j]!, tryOpen(toOpen[j]!.key, event));
       }
       return out;
     }
@@ -103,34 +96,11 @@ export class ParallelDecrypt {
   }
 
   /** The thread's answer, or undefined when it cannot run (the page is then opened here). */
-  private send(
-    events: readonly RecordedEvent[],
-    indexes: readonly number[],
-    keys: readonly Buffer[],
-    bytes: number,
-  ): Promise<DecryptReply | undefined> {
-    const stored = new ArrayBuffer(bytes);
-    const storedBytes = new Uint8Array(stored);
-    const ends = new Uint32Array(indexes.length);
-    // Each event's key in its own slot: a page rarely names a key twice (~480 keys in 500
-    // events of the bench log), so sharing slots saved no bytes and cost a map lookup per event.
-    const keyBuffer = new ArrayBuffer(indexes.length * 32);
-    const keyBytes = new Uint8Array(keyBuffer);
-    const bindings: string[] = [];
-    let at = 0;
-    for (let j = 0; j < indexes.length; j++) {
-      const event = events[indexes[j]!]!;
-      storedBytes.set(event.data, at);
-      at += event.data.length;
-      ends[j] = at;
-      keyBytes.set(keys[j]!, j * 32);
-      bindings.push(event.id, event.streamName);
-    }
+  private send(toOpen: readonly PackedEvent[]): Promise<DecryptReply | undefined> {
+    const pack = packEvents(toOpen);
+    if (pack === undefined) return Promise.resolve(undefined);
     // Undefined when the thread could not start or died: decrypt on this thread from then on.
-    return this.thread.ask(
-      (seq): DecryptJob => ({ seq, stored, ends, keys: keyBuffer, bindings: bindings.join('\0') }),
-      [stored, keyBuffer],
-    );
+    return this.thread.ask((seq): DecryptJob => ({ seq, ...pack }), [pack.bytes, pack.keys]);
   }
 
   close(): Promise<void> {

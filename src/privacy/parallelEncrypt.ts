@@ -13,17 +13,12 @@
 import { HelperThread } from '../lib/helperThread.js';
 import type { NewEvent } from '../store/eventStore.js';
 import { checkEncryptable, encryptedAs, encryptEvent } from './encryptionMetadata.js';
+import { packEvents, type EventPack } from './eventPack.js';
 import type { DataKey } from './keyRecords.js';
 
-export interface EncryptJob {
+/** The plaintexts of a turn's events to seal (eventPack.ts). */
+export interface EncryptJob extends EventPack {
   readonly seq: number;
-  /** The events' data back to back; `ends[i]` is where event i's ends. */
-  readonly plain: ArrayBuffer;
-  readonly ends: Uint32Array;
-  /** 32-byte data keys back to back, one per event. */
-  readonly keys: ArrayBuffer;
-  /** Each event's id and stream name (what its envelope's AAD binds), NUL-separated. */
-  readonly bindings: string;
 }
 
 export type EncryptReply =
@@ -85,9 +80,8 @@ export class ParallelEncrypt {
 
   /** Seals a turn's events; resolves to what hands each on (in order) to its append. */
   private async seal(requests: readonly Request[]): Promise<(() => void)[]> {
-    const nul = requests.some((r) => r.event.id.includes('\0') || r.streamName.includes('\0'));
     const reply =
-      requests.length < PARALLEL_ENCRYPT_MIN_EVENTS || this.thread.failed || nul
+      requests.length < PARALLEL_ENCRYPT_MIN_EVENTS || this.thread.failed
         ? undefined
         : await this.send(requests);
     if (reply === undefined || 'failed' in reply) {
@@ -106,27 +100,17 @@ export class ParallelEncrypt {
 
   /** The thread's answer, or undefined when it cannot run (the events are then sealed here). */
   private send(requests: readonly Request[]): Promise<EncryptReply | undefined> {
-    let bytes = 0;
-    for (const r of requests) bytes += r.event.data.length;
-    const plain = new ArrayBuffer(bytes);
-    const plainBytes = new Uint8Array(plain);
-    const ends = new Uint32Array(requests.length);
-    const keys = new ArrayBuffer(requests.length * 32);
-    const keyBytes = new Uint8Array(keys);
-    const bindings: string[] = [];
-    let at = 0;
-    requests.forEach((r, i) => {
-      plainBytes.set(r.event.data, at);
-      at += r.event.data.length;
-      ends[i] = at;
-      keyBytes.set(r.key.key, i * 32);
-      bindings.push(r.event.id, r.streamName);
-    });
-    // Undefined when the thread could not start or died: seal on this thread from then on.
-    return this.thread.ask(
-      (seq): EncryptJob => ({ seq, plain, ends, keys, bindings: bindings.join('\0') }),
-      [plain, keys],
+    const pack = packEvents(
+      requests.map((r) => ({
+        data: r.event.data,
+        key: r.key.key,
+        eventId: r.event.id,
+        streamName: r.streamName,
+      })),
     );
+    if (pack === undefined) return Promise.resolve(undefined);
+    // Undefined when the thread could not start or died: seal on this thread from then on.
+    return this.thread.ask((seq): EncryptJob => ({ seq, ...pack }), [pack.bytes, pack.keys]);
   }
 
   close(): Promise<void> {
