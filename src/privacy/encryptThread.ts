@@ -4,9 +4,9 @@
  * beside the ingress instead of on its event loop. Like the decrypt thread it sees plaintext,
  * data keys and envelopes only: no key store, no event store.
  */
-import { createHash } from 'node:crypto';
 import { parentPort } from 'node:worker_threads';
 import { lowerHelperPriority } from '../lib/helperPriority.js';
+import { plaintextSha256Of } from './encryptionMetadata.js';
 import { sealEnvelope } from './envelope.js';
 import { unpackEvents } from './eventPack.js';
 import type { EncryptJob, EncryptReply } from './parallelEncrypt.js';
@@ -34,7 +34,7 @@ function encrypt(job: EncryptJob): [EncryptReply, ArrayBuffer[]] {
     const envelope = sealEnvelope(key, data, binding);
     envelopes.push(envelope);
     total += envelope.length;
-    digests += createHash('sha256').update(data).digest('hex');
+    digests += plaintextSha256Of(data);
   });
   const sealed = new ArrayBuffer(total);
   const out = Buffer.from(sealed);

@@ -5,8 +5,8 @@
  * cannot be read is a failure: erased ones are reported as such, and accepted only where an
  * erasure record accounts for them (the erasure work adds that).
  */
-import { createHash } from 'node:crypto';
 import type { RecordedEvent } from '../store/eventStore.js';
+import { plaintextSha256Of } from './encryptionMetadata.js';
 
 export interface EncryptionFindings {
   /** Whether `data` holds the authenticated plaintext (signature and body checks can run). */
@@ -31,8 +31,7 @@ export function checkEncryption(event: RecordedEvent): EncryptionFindings {
         problems: [`encrypted data cannot be read: ${encryption.problem ?? 'unknown reason'}`],
       };
     case 'decrypted': {
-      const digest = createHash('sha256').update(event.data).digest('hex');
-      return digest === encryption.plaintextSha256
+      return plaintextSha256Of(event.data) === encryption.plaintextSha256
         ? { readable: true, problems: [] }
         : {
             readable: true,

@@ -28,8 +28,16 @@ export function encryptEvent(streamName: string, event: NewEvent, key: DataKey):
     event,
     key,
     sealEnvelope(key.key, event.data, { eventId: event.id, streamName }),
-    createHash('sha256').update(event.data).digest('hex'),
+    plaintextSha256Of(event.data),
   );
+}
+
+/**
+ * The `plaintextSha256` an encrypted event's metadata records (hex SHA-256 of its plaintext):
+ * computed where events are sealed (here and in the encrypt thread) and checked by verify.
+ */
+export function plaintextSha256Of(plaintext: Uint8Array): string {
+  return createHash('sha256').update(plaintext).digest('hex');
 }
 
 /** Throws when the caller's metadata uses the key encryption at rest reserves. */
