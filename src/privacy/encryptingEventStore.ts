@@ -22,6 +22,16 @@ import { PARALLEL_DECRYPT_MIN_EVENTS, ParallelDecrypt } from './parallelDecrypt.
 import { ParallelEncrypt } from './parallelEncrypt.js';
 import { subjectOf } from './subjectRule.js';
 
+/**
+ * The event with the id the store will record. Adapters record UUIDs in lower case (rules.ts)
+ * and readers open an envelope with the recorded id, so an id given in upper case is sealed
+ * under its lower-case form: sealed as given, the event would never open again.
+ */
+function withStoredId(event: NewEvent): NewEvent {
+  const id = typeof event.id === 'string' ? event.id.toLowerCase() : event.id;
+  return id === event.id ? event : { ...event, id };
+}
+
 export class EncryptingEventStore implements EventStore {
   readonly checkConsistency?: EventStore['checkConsistency'];
 
@@ -49,7 +59,7 @@ export class EncryptingEventStore implements EventStore {
         // A known customer's key is cached: no promise per event on the ingress's hot path.
         const key =
           this.keys.cachedKeyForAppend(subject) ?? (await this.keys.keyForAppend(subject));
-        stored.push(this.encrypting.encrypt(streamName, event, key));
+        stored.push(this.encrypting.encrypt(streamName, withStoredId(event), key));
         sealing = true;
       }
     } catch (error) {

@@ -186,6 +186,52 @@ void t.test(
   },
 );
 
+void t.test(
+  'an id given in upper case is sealed under the lower-case id the store records, alone or in a busy turn',
+  async (t) => {
+    const dir = t.testdir({});
+    const stores: [string, EventStore & { close(): Promise<void> }][] = [
+      ['SQLite', encryptedSqlite(t).store],
+      [
+        'in memory',
+        new EncryptingEventStore(
+          createInMemoryEventStore(),
+          openKeyStore({
+            path: join(dir, 'keys.db'),
+            master: masterKeyOf(Buffer.from(TEST_ENCRYPTION_KEY, 'base64')),
+          }),
+        ),
+      ],
+    ];
+    for (const [name, store] of stores) {
+      t.teardown(() => store.close());
+      const ids = Array.from({ length: 6 }, (_, n) => deliveryEventId(`msg_upper_${n}`));
+      const append = (n: number) =>
+        store.appendToStream('customer-c-1', [
+          { id: ids[n]!.toUpperCase(), type: 'customer.updated', data: customerBody, metadata: {} },
+        ]);
+      await append(0);
+      // Five in one turn: sealed in the encrypt thread.
+      await Promise.all([1, 2, 3, 4, 5].map(append));
+      const read = await store.readStream('customer-c-1');
+      t.same(
+        read.map((e) => e.id).sort(),
+        [...ids].sort(),
+        `${name}: the ids are recorded in lower case`,
+      );
+      t.same(
+        read.map((e) => e.encryption?.state),
+        Array(6).fill('decrypted'),
+        `${name}: every event opens`,
+      );
+      t.ok(
+        read.every((e) => e.data.equals(customerBody)),
+        `${name}: and reads back as sent`,
+      );
+    }
+  },
+);
+
 void t.test('in memory: the same behaviour', async (t) => {
   const dir = t.testdir({});
   const store = new EncryptingEventStore(
