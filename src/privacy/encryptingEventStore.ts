@@ -16,6 +16,7 @@ import type {
   SubscribeOptions,
   SubscriptionBatch,
 } from '../store/eventStore.js';
+import { checkEncryptable } from './encryptionMetadata.js';
 import type { KeyLookup } from './keyRecords.js';
 import type { KeyStore } from './keyStore.js';
 import { PARALLEL_DECRYPT_MIN_EVENTS, ParallelDecrypt } from './parallelDecrypt.js';
@@ -47,6 +48,9 @@ export class EncryptingEventStore implements EventStore {
     events: readonly NewEvent[],
     options?: AppendOptions,
   ): Promise<AppendResult> {
+    // Refused on every event, sealed or not: a plaintext event holding the key would read back
+    // as an encrypted one that cannot be opened.
+    for (const event of events) checkEncryptable(event);
     const stored: Promise<NewEvent>[] = [];
     let sealing = false;
     try {

@@ -42,7 +42,9 @@ export function plaintextSha256Of(plaintext: Uint8Array): string {
 
 /** Throws when the caller's metadata uses the key encryption at rest reserves. */
 export function checkEncryptable(event: NewEvent): void {
-  if (ENCRYPTION_METADATA_KEY in event.metadata) {
+  // Metadata that is not an object is the store's to refuse (rules.ts), with its own message.
+  const metadata: unknown = event.metadata;
+  if (typeof metadata === 'object' && metadata !== null && ENCRYPTION_METADATA_KEY in metadata) {
     throw new InvalidAppendError(
       `metadata key "${ENCRYPTION_METADATA_KEY}" is reserved for encryption at rest`,
     );

@@ -273,22 +273,28 @@ void t.test('over KurrentDB (gRPC double, a fake server): the same behaviour', a
   await checkErasure(t, store);
 });
 
-void t.test('a caller cannot set the encryption metadata itself', async (t) => {
+void t.test('a caller cannot set the encryption metadata itself, on any stream', async (t) => {
   const dir = t.testdir({});
   const store = openEventStore(
     encrypted(dir, { kind: 'sqlite', path: join(dir, 'events.db') }),
     logger,
   );
   t.teardown(() => store.close());
-  await t.rejects(
-    store.appendToStream('customer-c-1', [
-      {
-        id: '00000000-0000-5000-8000-000000000009',
-        type: 't',
-        data: Buffer.from('{}'),
-        metadata: { encryption: {} },
-      },
-    ]),
-    /reserved for encryption at rest/,
-  );
+  // A customer's event (sealed) and a ledger event (stored as it is): a plaintext event holding
+  // the key would read back as an encrypted one that cannot be opened.
+  for (const streamName of ['customer-c-1', 'ledger']) {
+    await t.rejects(
+      store.appendToStream(streamName, [
+        {
+          id: '00000000-0000-5000-8000-000000000009',
+          type: 't',
+          data: Buffer.from('{}'),
+          metadata: { encryption: {} },
+        },
+      ]),
+      /reserved for encryption at rest/,
+      `refused on ${streamName}`,
+    );
+  }
+  t.same(await store.readAll(), [], 'nothing was written');
 });
