@@ -1,11 +1,13 @@
 /**
  * When a customer's business relationship ended, and so when its retention period ends: the
  * latest of ComPilot's time of a `customer.deleted` delivery (payload `deletedAt`, see
- * comPilotTime) and the time of an explicit offboarding record. A pure fold over the customer's
+ * comPilotTime) and the time of an explicit offboarding record. A deletion stops counting once
+ * ComPilot reports the customer again, not deleted, with a later time (a restored or re-created
+ * customer: its records are those of a live relationship). A pure fold over the customer's
  * stream, shared by the `retention` projection and by `erase` (which folds the stream itself,
  * so it never acts on a read model that lags).
  */
-import { comPilotTime } from './eventFacts.js';
+import { comPilotTime, payloadOf, UndecodableEventError } from './eventFacts.js';
 import type { RecordedEvent } from '../src/store/eventStore.js';
 import { isErasedEvent } from '../src/events/erasedEvent.js';
 import {
@@ -21,6 +23,11 @@ export interface RetentionFacts {
   readonly customerId: string;
   /** Newest ComPilot deletion time among the customer.deleted deliveries. */
   readonly deletedAt: string | null;
+  /**
+   * Newest ComPilot time of a customer.created or customer.updated whose payload does not show
+   * a deletion: later than `deletedAt`, the customer was restored and the deletion ends nothing.
+   */
+  readonly restoredAt: string | null;
   /** Newest offboarding time recorded. */
   readonly offboardedAt: string | null;
   readonly erasedAt: string | null;
@@ -34,13 +41,22 @@ export interface RelationshipEnd {
 }
 
 export const RETENTION_FACT_TYPES: readonly string[] = [
+  'customer.created',
+  'customer.updated',
   'customer.deleted',
   OFFBOARDED_EVENT_TYPE,
   ERASED_EVENT_TYPE,
 ];
 
 export function emptyFacts(customerId: string): RetentionFacts {
-  return { customerId, deletedAt: null, offboardedAt: null, erasedAt: null, erasureId: null };
+  return {
+    customerId,
+    deletedAt: null,
+    restoredAt: null,
+    offboardedAt: null,
+    erasedAt: null,
+    erasureId: null,
+  };
 }
 
 function later(a: string | null, b: string | null): string | null {
@@ -55,6 +71,11 @@ export function evolveFacts(facts: RetentionFacts, event: RecordedEvent): Retent
   switch (event.type) {
     case 'customer.deleted':
       return { ...facts, deletedAt: later(facts.deletedAt, comPilotTime(event) ?? null) };
+    case 'customer.created':
+    case 'customer.updated': {
+      const at = restorationTime(event);
+      return at === undefined ? facts : { ...facts, restoredAt: later(facts.restoredAt, at) };
+    }
     case OFFBOARDED_EVENT_TYPE: {
       const data = recordData<OffboardedData>(event);
       return { ...facts, offboardedAt: later(facts.offboardedAt, data.offboardedAt) };
@@ -65,6 +86,9 @@ export function evolveFacts(facts: RetentionFacts, event: RecordedEvent): Retent
       return {
         ...facts,
         deletedAt: later(facts.deletedAt, data.customer.deletedAt),
+        // Replaced, not merged: a rebuild no longer reads the events the live fold took it
+        // from, so both must end with the record's value.
+        restoredAt: data.customer.restoredAt ?? null,
         erasedAt: facts.erasedAt ?? data.erasedAt,
         erasureId: facts.erasureId ?? event.id,
       };
@@ -74,20 +98,48 @@ export function evolveFacts(facts: RetentionFacts, event: RecordedEvent): Retent
   }
 }
 
+/**
+ * ComPilot's time of a customer record that shows no deletion. An unreadable one restores
+ * nothing: it is the other projections' poison, and it must not stop an erasure.
+ */
+function restorationTime(event: RecordedEvent): string | undefined {
+  try {
+    const deleted = payloadOf(event).deletedAt;
+    if (deleted !== null && deleted !== undefined) return undefined;
+    return comPilotTime(event);
+  } catch (error) {
+    if (error instanceof UndecodableEventError) return undefined;
+    throw error;
+  }
+}
+
 export function foldFacts(customerId: string, events: Iterable<RecordedEvent>): RetentionFacts {
   let facts = emptyFacts(customerId);
   for (const event of events) facts = evolveFacts(facts, event);
   return facts;
 }
 
-/** The end of the relationship: the later of deletion and offboarding (deletion on a tie). */
+/**
+ * The end of the relationship: the later of deletion and offboarding (deletion on a tie); a
+ * deletion ComPilot has since reported undone does not count (see {@link restoredAfterDeletion}).
+ * An offboarding record is the operator's statement and stands whatever ComPilot sends later:
+ * ComPilot may keep monitoring a customer the firm no longer serves.
+ */
 export function relationshipEnd(facts: RetentionFacts): RelationshipEnd | null {
-  const { deletedAt, offboardedAt } = facts;
+  const { offboardedAt } = facts;
+  const deletedAt = restoredAfterDeletion(facts) ? null : facts.deletedAt;
   if (deletedAt === null && offboardedAt === null) return null;
   if (offboardedAt !== null && (deletedAt === null || offboardedAt > deletedAt)) {
     return { at: offboardedAt, source: 'offboarded' };
   }
   return { at: deletedAt!, source: 'customer.deleted' };
+}
+
+/** True when ComPilot reported the customer, not deleted, after its newest deletion. */
+export function restoredAfterDeletion(facts: RetentionFacts): boolean {
+  return (
+    facts.deletedAt !== null && facts.restoredAt !== null && facts.restoredAt > facts.deletedAt
+  );
 }
 
 const DAY_MS = 86_400_000;

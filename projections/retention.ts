@@ -1,6 +1,7 @@
 /**
  * `retention`: per customer, when the business relationship ended (the latest of ComPilot's
- * deletion time and an explicit offboarding record) and whether the customer has been erased.
+ * deletion time, unless ComPilot reported the customer restored since, and an explicit
+ * offboarding record) and whether the customer has been erased.
  * `retention due` lists the rows whose end lies more than RETENTION_DAYS back; the period is a
  * setting, so the projection stores the end, never the due date, and a change of the setting
  * needs no rebuild.
@@ -41,6 +42,7 @@ function retentionRows(_key: string, state: RetentionFacts | undefined): RowsByT
         relationship_end: end?.at ?? null,
         end_source: end?.source ?? null,
         deleted_at: state.deletedAt,
+        restored_at: state.restoredAt,
         offboarded_at: state.offboardedAt,
         erased_at: state.erasedAt,
         erasure_id: state.erasureId,
@@ -51,7 +53,8 @@ function retentionRows(_key: string, state: RetentionFacts | undefined): RowsByT
 
 export const retentionProjection: Projection<RetentionFacts> = {
   name: 'retention',
-  version: 1,
+  // 2: restored_at, and a deletion ComPilot reported undone no longer ends the relationship.
+  version: 2,
   handles: RETENTION_FACT_TYPES,
   tables: [
     {
@@ -61,6 +64,7 @@ export const retentionProjection: Projection<RetentionFacts> = {
         { name: 'relationship_end', type: 'TEXT' },
         { name: 'end_source', type: 'TEXT' },
         { name: 'deleted_at', type: 'TEXT' },
+        { name: 'restored_at', type: 'TEXT' },
         { name: 'offboarded_at', type: 'TEXT' },
         { name: 'erased_at', type: 'TEXT' },
         { name: 'erasure_id', type: 'TEXT' },

@@ -84,6 +84,12 @@ export interface ErasedData {
     readonly createdAt: string | null;
     readonly deleted: boolean;
     readonly deletedAt: string | null;
+    /**
+     * When ComPilot last reported the customer not deleted (retention's `restoredAt`), so that
+     * the retention projection keeps it once the events saying so are unreadable. Absent from
+     * records written before it was kept.
+     */
+    readonly restoredAt?: string | null;
   };
   readonly count: number;
   readonly events: readonly AffectedEvent[];

@@ -22,7 +22,12 @@ import {
   readWholeStream,
   type ErasureRequest,
 } from './erasurePlan.js';
-import { erasableFrom, foldFacts, relationshipEnd } from '../../projections/relationshipEnd.js';
+import {
+  erasableFrom,
+  foldFacts,
+  relationshipEnd,
+  restoredAfterDeletion,
+} from '../../projections/relationshipEnd.js';
 import {
   ALERT_PURGE_EVENT_TYPE,
   encodeRecord,
@@ -164,6 +169,11 @@ function checkPolicy(
 ): void {
   if (request.override !== undefined) return;
   const end = relationshipEnd(facts);
+  if (end === null && restoredAfterDeletion(facts)) {
+    throw new ErasureRefusedError(
+      `customer ${request.customerId} was deleted at ${facts.deletedAt} but ComPilot reported it again, not deleted, at ${facts.restoredAt}: the relationship has not ended (record an offboarding when it does); erase it before only with --override "<legal basis>"`,
+    );
+  }
   if (end === null) {
     throw new ErasureRefusedError(
       `customer ${request.customerId} has no end of relationship recorded (no customer.deleted, no offboarding): its retention period has not started; erase it before only with --override "<legal basis>"`,

@@ -182,6 +182,7 @@ export async function planErasure(store: EventStore, input: PlanInput): Promise<
       createdAt: state?.createdAt ?? null,
       deleted: state?.deleted ?? false,
       deletedAt: state?.deletedAt ?? facts.deletedAt,
+      restoredAt: facts.restoredAt,
     },
     count: touched.length,
     events: touched.map(affected),

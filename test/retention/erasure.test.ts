@@ -91,6 +91,34 @@ void t.test(
   },
 );
 
+void t.test(
+  'a customer ComPilot reported again, not deleted, after its deletion is not erasable without an override',
+  async (t) => {
+    const { store, keys, deps } = await setUp(t);
+    const restoredAt = '2025-09-01T08:00:00.000Z';
+    await appendWebhook(
+      store,
+      fixture('customer.updated', { updatedAt: restoredAt, deletedAt: null, deletedBy: null }),
+      'msg_5',
+    );
+    // Long after the deletion's retention period: only the restoration keeps the data.
+    const error = await eraseCustomer(deps('2032-01-01T00:00:00.000Z'), request).catch(
+      (e: unknown) => e,
+    );
+    t.type(error, ErasureRefusedError);
+    t.match((error as Error).message, `was deleted at ${DELETED_AT}`);
+    t.match((error as Error).message, `not deleted, at ${restoredAt}`);
+    t.match((error as Error).message, /--override/);
+    t.equal(await keys.state(CUSTOMER_ID), 'active', 'the key is untouched');
+    const outcome = await eraseCustomer(deps('2032-01-01T00:00:00.000Z'), {
+      ...request,
+      override: 'customer asked for erasure, no AML hold',
+    });
+    t.equal(outcome.kind, 'erased', 'an override still erases');
+    t.equal(outcome.record.relationshipEnd, null, 'and the record says no end applied');
+  },
+);
+
 void t.test('an override erases early and the record keeps its legal basis', async (t) => {
   const { deps, keys } = await setUp(t);
   const outcome = await eraseCustomer(deps('2026-01-01T00:00:00.000Z'), {
