@@ -137,8 +137,14 @@ export async function deliverJourney(
   options: JourneyOptions = {},
 ): Promise<void> {
   const ids = { customerId: customer.id, externalCustomerId: customer.externalCustomerId };
+  // A customer is created before it is deleted: a deletion dated in the past moves the creation
+  // a day before it (created later, the customer would read as restored after its deletion).
+  const createdAt =
+    options.deletedAt !== undefined && options.deletedAt <= customer.createdAt
+      ? new Date(Date.parse(options.deletedAt) - 86_400_000).toISOString()
+      : customer.createdAt;
   const bodies = [
-    fixtureBody('customer.created', { ...ids, createdAt: customer.createdAt }),
+    fixtureBody('customer.created', { ...ids, createdAt }),
     fixtureBody('send.scenario', {
       ...ids,
       executionId: `exec-${customer.id}`,
