@@ -13,6 +13,7 @@ import { isErasedEvent } from '../src/events/erasedEvent.js';
 import {
   ERASED_EVENT_TYPE,
   OFFBOARDED_EVENT_TYPE,
+  OFFBOARDING_WITHDRAWN_EVENT_TYPE,
   recordData,
   type ErasedData,
   type OffboardedData,
@@ -28,7 +29,7 @@ export interface RetentionFacts {
    * a deletion: later than `deletedAt`, the customer was restored and the deletion ends nothing.
    */
   readonly restoredAt: string | null;
-  /** Newest offboarding time recorded. */
+  /** Newest offboarding time recorded since the last withdrawal of offboardings. */
   readonly offboardedAt: string | null;
   readonly erasedAt: string | null;
   /** Event id of the erasure record. */
@@ -45,6 +46,7 @@ export const RETENTION_FACT_TYPES: readonly string[] = [
   'customer.updated',
   'customer.deleted',
   OFFBOARDED_EVENT_TYPE,
+  OFFBOARDING_WITHDRAWN_EVENT_TYPE,
   ERASED_EVENT_TYPE,
 ];
 
@@ -80,6 +82,9 @@ export function evolveFacts(facts: RetentionFacts, event: RecordedEvent): Retent
       const data = recordData<OffboardedData>(event);
       return { ...facts, offboardedAt: later(facts.offboardedAt, data.offboardedAt) };
     }
+    case OFFBOARDING_WITHDRAWN_EVENT_TYPE:
+      // Every offboarding before it, in log order (the operator's statements, in the order made).
+      return { ...facts, offboardedAt: null };
     case ERASED_EVENT_TYPE: {
       // The deletions themselves become unreadable: the record keeps their time.
       const data = recordData<ErasedData>(event);

@@ -39,7 +39,8 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: Cli
     load: () => import('./checkpoint.js'),
   },
   offboard: {
-    summary: 'record the end of the business relationship with a customer (--at T --reason R)',
+    summary:
+      'record the end of the business relationship with a customer (--at T --reason R), or withdraw it (--withdraw)',
     load: () => import('./offboard.js'),
   },
   retention: {

@@ -1,37 +1,53 @@
 /**
  * `compilot-ledger offboard <customerId> --at T --reason R`: records the end of the business
  * relationship when ComPilot's `customer.deleted` does not say it (or says it too early). The
- * retention period runs from the later of the two (src/retention/relationshipEnd.ts).
+ * retention period runs from the later of the two (projections/relationshipEnd.ts).
+ * `--withdraw --reason R` withdraws the offboardings recorded so far, when the customer came
+ * back (offboardingWithdrawal.ts).
  */
 import { loadRetentionConfig } from '../config.js';
 import { customerStream } from '../events/streams.js';
 import { pointInTime, POINT_IN_TIME_DESCRIPTION } from '../query/params.js';
-import { erasableFrom, foldFacts, relationshipEnd } from '../../projections/relationshipEnd.js';
+import {
+  erasableFrom,
+  foldFacts,
+  relationshipEnd,
+  type RetentionFacts,
+} from '../../projections/relationshipEnd.js';
 import { readWholeStream } from '../retention/erasurePlan.js';
 import {
   encodeRecord,
   OFFBOARDED_EVENT_TYPE,
+  OFFBOARDING_WITHDRAWN_EVENT_TYPE,
   type OffboardedData,
 } from '../events/retentionEvents.js';
 import { offboardEventId } from '../retention/erasureIds.js';
 import { parseCommandArgs, usageError, withLedger } from './auditSupport.js';
 import type { CliDeps } from './deps.js';
+import { withdrawOffboarding, type OffboardContext } from './offboardingWithdrawal.js';
 import { writeLine } from './output.js';
 
 export const USAGE = `usage: compilot-ledger offboard <customerId> --at T --reason R
+       compilot-ledger offboard <customerId> --withdraw --reason R
 
 Records that the business relationship with the customer ended at T (appends a
 ledger.customer-offboarded record to its stream). The customer becomes erasable RETENTION_DAYS
 after the later of this and ComPilot's customer.deleted time. Giving the same T and R again
 records nothing new.
 
+With --withdraw, records that the offboardings recorded so far no longer hold (appends a
+ledger.customer-offboarding-withdrawn record): the customer came back, so its records are those
+of a live relationship again until a new offboarding or ComPilot's deletion ends it.
+
   --at T        when the relationship ended: ${POINT_IN_TIME_DESCRIPTION}
+  --withdraw    withdraw the offboarding in effect instead
   --reason R    why (kept in the log: no personal data)
 
-Exit codes: 0 recorded, 1 unknown customer, 2 usage error.`;
+Exit codes: 0 recorded, 1 unknown customer or no offboarding to withdraw, 2 usage error.`;
 
 const OPTIONS = {
   at: { type: 'string' },
+  withdraw: { type: 'boolean' },
   reason: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -42,12 +58,18 @@ export async function run(args: string[], deps: CliDeps): Promise<number> {
   const { values, positionals } = parsed;
   if (positionals.length !== 1) return usageError(deps, 'give exactly one customer id', USAGE);
   const customerId = positionals[0]!;
+  if (values.withdraw && values.at !== undefined) {
+    return usageError(deps, 'give either --at T or --withdraw, not both', USAGE);
+  }
   const at = values.at === undefined ? undefined : pointInTime(values.at);
-  if (at === undefined) {
+  if (at === undefined && !values.withdraw) {
     return usageError(deps, `--at must be ${POINT_IN_TIME_DESCRIPTION}`, USAGE);
   }
   const reason = values.reason?.trim();
-  if (!reason) return usageError(deps, '--reason must say why the relationship ended', USAGE);
+  if (!reason) {
+    const what = values.withdraw ? 'the offboarding is withdrawn' : 'the relationship ended';
+    return usageError(deps, `--reason must say why ${what}`, USAGE);
+  }
   const { retentionDays } = loadRetentionConfig(deps.env);
 
   return withLedger(
@@ -61,34 +83,57 @@ export async function run(args: string[], deps: CliDeps): Promise<number> {
         );
         return 1;
       }
-      const offboardedAt = at.toISOString();
-      const data: OffboardedData = {
-        customerId,
-        offboardedAt,
-        reason,
-        recordedAt: new Date().toISOString(),
-      };
-      const result = await store.appendToStream(stream, [
-        {
-          id: offboardEventId(customerId, offboardedAt, reason),
-          type: OFFBOARDED_EVENT_TYPE,
-          data: encodeRecord(data),
-          metadata: { recordedAt: data.recordedAt },
-        },
-      ]);
-      const end = relationshipEnd(foldFacts(customerId, await readWholeStream(store, stream)));
-      await writeLine(
-        deps.stdout,
-        `${result.duplicate ? 'already recorded' : 'recorded'}: customer ${customerId} offboarded at ${offboardedAt} (position ${result.position})`,
+      const context = { deps, store, customerId, reason, events };
+      const recorded =
+        at === undefined
+          ? await withdrawOffboarding(context)
+          : await recordOffboarding(context, at.toISOString());
+      if (recorded !== 0) return recorded;
+      await describeEnd(
+        deps,
+        foldFacts(customerId, await readWholeStream(store, stream)),
+        retentionDays,
       );
-      if (end !== null) {
-        await writeLine(
-          deps.stdout,
-          `end of relationship: ${end.at} (${end.source}); erasable from ${erasableFrom(end.at, retentionDays)} (RETENTION_DAYS=${retentionDays})`,
-        );
-      }
       return 0;
     },
     { readOnly: false },
+  );
+}
+
+async function recordOffboarding(context: OffboardContext, offboardedAt: string): Promise<number> {
+  const { deps, store, customerId, reason, events } = context;
+  const data: OffboardedData = {
+    customerId,
+    offboardedAt,
+    reason,
+    recordedAt: new Date().toISOString(),
+  };
+  const withdrawals = events.filter((e) => e.type === OFFBOARDING_WITHDRAWN_EVENT_TYPE).length;
+  const result = await store.appendToStream(customerStream(customerId), [
+    {
+      id: offboardEventId(customerId, offboardedAt, reason, withdrawals),
+      type: OFFBOARDED_EVENT_TYPE,
+      data: encodeRecord(data),
+      metadata: { recordedAt: data.recordedAt },
+    },
+  ]);
+  await writeLine(
+    deps.stdout,
+    `${result.duplicate ? 'already recorded' : 'recorded'}: customer ${customerId} offboarded at ${offboardedAt} (position ${result.position})`,
+  );
+  return 0;
+}
+
+async function describeEnd(
+  deps: CliDeps,
+  facts: RetentionFacts,
+  retentionDays: number,
+): Promise<void> {
+  const end = relationshipEnd(facts);
+  await writeLine(
+    deps.stdout,
+    end === null
+      ? 'end of relationship: none recorded (the customer is not erasable)'
+      : `end of relationship: ${end.at} (${end.source}); erasable from ${erasableFrom(end.at, retentionDays)} (RETENTION_DAYS=${retentionDays})`,
   );
 }

@@ -1,6 +1,7 @@
 /**
  * The records retention and erasure write into the log: an offboarding record (the end of the
- * business relationship, when ComPilot never sent `customer.deleted` or it came too early), the
+ * business relationship, when ComPilot never sent `customer.deleted` or it came too early) and
+ * its withdrawal (the customer came back), the
  * erasure record (what was erased, why, on whose authority), and the markers that let
  * projections keyed per alert or per KYC observation purge their rows purely. None of them
  * carries personal data: ids, dates, event types, positions and hashes only; they stay readable
@@ -8,6 +9,8 @@
  */
 
 export const OFFBOARDED_EVENT_TYPE = 'ledger.customer-offboarded';
+/** The offboardings recorded before it no longer end the relationship (the customer came back). */
+export const OFFBOARDING_WITHDRAWN_EVENT_TYPE = 'ledger.customer-offboarding-withdrawn';
 export const ERASED_EVENT_TYPE = 'ledger.customer-erased';
 /** In each alert stream of an erased customer: the alert's customer fields are purged. */
 export const ALERT_PURGE_EVENT_TYPE = 'ledger.alert-customer-erased';
@@ -16,6 +19,7 @@ export const KYC_PURGE_EVENT_TYPE = 'ledger.kyc-observation-erased';
 
 export const RETENTION_EVENT_TYPES: readonly string[] = [
   OFFBOARDED_EVENT_TYPE,
+  OFFBOARDING_WITHDRAWN_EVENT_TYPE,
   ERASED_EVENT_TYPE,
   ALERT_PURGE_EVENT_TYPE,
   KYC_PURGE_EVENT_TYPE,
@@ -25,6 +29,14 @@ export interface OffboardedData {
   readonly customerId: string;
   /** When the business relationship ended (ISO time, given by the operator). */
   readonly offboardedAt: string;
+  readonly reason: string;
+  readonly recordedAt: string;
+}
+
+export interface OffboardingWithdrawnData {
+  readonly customerId: string;
+  /** The end of relationship the offboardings said (the newest of them), now withdrawn. */
+  readonly withdrawnOffboardedAt: string;
   readonly reason: string;
   readonly recordedAt: string;
 }

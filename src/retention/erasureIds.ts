@@ -17,7 +17,21 @@ export function kycPurgeEventId(customerId: string, key: string): string {
   return uuidv5(`${customerId}|erasure|kyc|${key}`);
 }
 
-/** The same offboarding given twice is one record. */
-export function offboardEventId(customerId: string, at: string, reason: string): string {
-  return uuidv5(`${customerId}|offboarded|${at}|${reason}`);
+/**
+ * The same offboarding given twice is one record, until a withdrawal: `withdrawals` (how many
+ * the stream holds) makes the same offboarding given again after one a new record.
+ */
+export function offboardEventId(
+  customerId: string,
+  at: string,
+  reason: string,
+  withdrawals = 0,
+): string {
+  const round = withdrawals === 0 ? '' : `|after-withdrawal-${withdrawals}`;
+  return uuidv5(`${customerId}|offboarded|${at}|${reason}${round}`);
+}
+
+/** The n-th withdrawal (from 0): a retried withdrawal finds the one it wrote. */
+export function offboardingWithdrawalEventId(customerId: string, n: number): string {
+  return uuidv5(`${customerId}|offboarding-withdrawn|${n}`);
 }

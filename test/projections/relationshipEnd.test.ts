@@ -12,7 +12,11 @@ import {
 } from '../../projections/relationshipEnd.js';
 import { retentionProjection } from '../../projections/retention.js';
 import { customerStream } from '../../src/events/streams.js';
-import { encodeRecord, OFFBOARDED_EVENT_TYPE } from '../../src/events/retentionEvents.js';
+import {
+  encodeRecord,
+  OFFBOARDED_EVENT_TYPE,
+  OFFBOARDING_WITHDRAWN_EVENT_TYPE,
+} from '../../src/events/retentionEvents.js';
 import type { RecordedEvent } from '../../src/store/eventStore.js';
 import { CUSTOMER_ID, fixture, recorded, recordedWebhook } from '../helpers/projectionEvents.js';
 
@@ -36,6 +40,22 @@ const offboarded = (at: string) =>
         offboardedAt: at,
         reason: 'closed',
         recordedAt: at,
+      }),
+      metadata: {},
+    },
+    customerStream(CUSTOMER_ID),
+  );
+
+const withdrawal = () =>
+  recorded(
+    {
+      id: '7a1d4b67-2e6f-5b2c-8d5f-3c8e9fa01b2c',
+      type: OFFBOARDING_WITHDRAWN_EVENT_TYPE,
+      data: encodeRecord({
+        customerId: CUSTOMER_ID,
+        withdrawnOffboardedAt: '2025-05-01T00:00:00.000Z',
+        reason: 'came back',
+        recordedAt: '2025-10-01T00:00:00.000Z',
       }),
       metadata: {},
     },
@@ -137,3 +157,27 @@ void t.test('an unreadable customer record restores nothing and stops nothing', 
   t.same(end, { at: DELETED_AT, source: 'customer.deleted' });
   t.notOk(restored);
 });
+
+void t.test(
+  'a withdrawal sets aside the offboardings recorded before it; a later one counts again',
+  async (t) => {
+    t.equal(
+      endOf([offboarded('2025-05-01T00:00:00.000Z'), withdrawal()]).end,
+      null,
+      'no end once the only offboarding is withdrawn',
+    );
+    t.same(
+      endOf([deleted(), offboarded('2025-08-01T00:00:00.000Z'), withdrawal()]).end,
+      { at: DELETED_AT, source: 'customer.deleted' },
+      "ComPilot's deletion still ends it",
+    );
+    t.same(
+      endOf([
+        offboarded('2025-05-01T00:00:00.000Z'),
+        withdrawal(),
+        offboarded('2026-02-01T00:00:00.000Z'),
+      ]).end,
+      { at: '2026-02-01T00:00:00.000Z', source: 'offboarded' },
+    );
+  },
+);
