@@ -9,18 +9,21 @@
  */
 import { comPilotTime, payloadOf, UndecodableEventError } from './eventFacts.js';
 import type { RecordedEvent } from '../src/store/eventStore.js';
+import { evolveHold, HOLD_EVENT_TYPES, NO_HOLD, type RetentionHold } from './retentionHold.js';
 import { isErasedEvent } from '../src/events/erasedEvent.js';
 import {
   ERASED_EVENT_TYPE,
   OFFBOARDED_EVENT_TYPE,
   OFFBOARDING_WITHDRAWN_EVENT_TYPE,
+  HOLD_PLACED_EVENT_TYPE,
+  HOLD_RELEASED_EVENT_TYPE,
   recordData,
   type ErasedData,
   type OffboardedData,
   type RelationshipEndSource,
 } from '../src/events/retentionEvents.js';
 
-export interface RetentionFacts {
+export interface RetentionFacts extends RetentionHold {
   readonly customerId: string;
   /** Newest ComPilot deletion time among the customer.deleted deliveries. */
   readonly deletedAt: string | null;
@@ -47,6 +50,7 @@ export const RETENTION_FACT_TYPES: readonly string[] = [
   'customer.deleted',
   OFFBOARDED_EVENT_TYPE,
   OFFBOARDING_WITHDRAWN_EVENT_TYPE,
+  ...HOLD_EVENT_TYPES,
   ERASED_EVENT_TYPE,
 ];
 
@@ -58,6 +62,7 @@ export function emptyFacts(customerId: string): RetentionFacts {
     offboardedAt: null,
     erasedAt: null,
     erasureId: null,
+    ...NO_HOLD,
   };
 }
 
@@ -82,6 +87,9 @@ export function evolveFacts(facts: RetentionFacts, event: RecordedEvent): Retent
       const data = recordData<OffboardedData>(event);
       return { ...facts, offboardedAt: later(facts.offboardedAt, data.offboardedAt) };
     }
+    case HOLD_PLACED_EVENT_TYPE:
+    case HOLD_RELEASED_EVENT_TYPE:
+      return { ...facts, ...evolveHold(facts, event) };
     case OFFBOARDING_WITHDRAWN_EVENT_TYPE:
       // Every offboarding before it, in log order (the operator's statements, in the order made).
       return { ...facts, offboardedAt: null };

@@ -1,7 +1,8 @@
 /**
  * `retention`: per customer, when the business relationship ended (the latest of ComPilot's
  * deletion time, unless ComPilot reported the customer restored since, and an explicit
- * offboarding record) and whether the customer has been erased.
+ * offboarding record), whether a retention hold keeps its data, and whether the customer has
+ * been erased.
  * `retention due` lists the rows whose end lies more than RETENTION_DAYS back; the period is a
  * setting, so the projection stores the end, never the due date, and a change of the setting
  * needs no rebuild.
@@ -46,6 +47,8 @@ function retentionRows(_key: string, state: RetentionFacts | undefined): RowsByT
         offboarded_at: state.offboardedAt,
         erased_at: state.erasedAt,
         erasure_id: state.erasureId,
+        held: state.held ? 1 : 0,
+        held_until: state.heldUntil,
       },
     ],
   };
@@ -53,7 +56,8 @@ function retentionRows(_key: string, state: RetentionFacts | undefined): RowsByT
 
 export const retentionProjection: Projection<RetentionFacts> = {
   name: 'retention',
-  // 2: restored_at, and a deletion ComPilot reported undone no longer ends the relationship.
+  // 2: restored_at (a deletion ComPilot reported undone no longer ends the relationship),
+  // withdrawn offboardings, and retention holds (held, held_until).
   version: 2,
   handles: RETENTION_FACT_TYPES,
   tables: [
@@ -68,6 +72,8 @@ export const retentionProjection: Projection<RetentionFacts> = {
         { name: 'offboarded_at', type: 'TEXT' },
         { name: 'erased_at', type: 'TEXT' },
         { name: 'erasure_id', type: 'TEXT' },
+        { name: 'held', type: 'INTEGER', notNull: true },
+        { name: 'held_until', type: 'TEXT' },
       ],
       primaryKey: ['customer_id'],
       indexes: [['relationship_end', 'customer_id']],

@@ -38,6 +38,11 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: Cli
     summary: 'sign a checkpoint of the store now (--public-key prints the verifying key)',
     load: () => import('./checkpoint.js'),
   },
+  hold: {
+    summary:
+      "keep a customer's data past its retention period (--reason R [--until T]), or --release",
+    load: () => import('./hold.js'),
+  },
   offboard: {
     summary:
       'record the end of the business relationship with a customer (--at T --reason R), or withdraw it (--withdraw)',

@@ -1,7 +1,7 @@
 /**
  * The records retention and erasure write into the log: an offboarding record (the end of the
  * business relationship, when ComPilot never sent `customer.deleted` or it came too early) and
- * its withdrawal (the customer came back), the
+ * its withdrawal (the customer came back), retention holds and their release, the
  * erasure record (what was erased, why, on whose authority), and the markers that let
  * projections keyed per alert or per KYC observation purge their rows purely. None of them
  * carries personal data: ids, dates, event types, positions and hashes only; they stay readable
@@ -11,6 +11,10 @@
 export const OFFBOARDED_EVENT_TYPE = 'ledger.customer-offboarded';
 /** The offboardings recorded before it no longer end the relationship (the customer came back). */
 export const OFFBOARDING_WITHDRAWN_EVENT_TYPE = 'ledger.customer-offboarding-withdrawn';
+/** Keep the customer's data past its retention period (an authority asked, an investigation). */
+export const HOLD_PLACED_EVENT_TYPE = 'ledger.customer-retention-hold';
+/** Every hold placed before it ends. */
+export const HOLD_RELEASED_EVENT_TYPE = 'ledger.customer-retention-hold-released';
 export const ERASED_EVENT_TYPE = 'ledger.customer-erased';
 /** In each alert stream of an erased customer: the alert's customer fields are purged. */
 export const ALERT_PURGE_EVENT_TYPE = 'ledger.alert-customer-erased';
@@ -20,6 +24,8 @@ export const KYC_PURGE_EVENT_TYPE = 'ledger.kyc-observation-erased';
 export const RETENTION_EVENT_TYPES: readonly string[] = [
   OFFBOARDED_EVENT_TYPE,
   OFFBOARDING_WITHDRAWN_EVENT_TYPE,
+  HOLD_PLACED_EVENT_TYPE,
+  HOLD_RELEASED_EVENT_TYPE,
   ERASED_EVENT_TYPE,
   ALERT_PURGE_EVENT_TYPE,
   KYC_PURGE_EVENT_TYPE,
@@ -37,6 +43,21 @@ export interface OffboardingWithdrawnData {
   readonly customerId: string;
   /** The end of relationship the offboardings said (the newest of them), now withdrawn. */
   readonly withdrawnOffboardedAt: string;
+  readonly reason: string;
+  readonly recordedAt: string;
+}
+
+export interface RetentionHoldData {
+  readonly customerId: string;
+  /** Why, on whose authority (no personal data). */
+  readonly reason: string;
+  /** Until when the data must be kept (ISO time); null: until the hold is released. */
+  readonly until: string | null;
+  readonly recordedAt: string;
+}
+
+export interface RetentionHoldReleasedData {
+  readonly customerId: string;
   readonly reason: string;
   readonly recordedAt: string;
 }

@@ -13,8 +13,9 @@ export interface DueCustomer {
 }
 
 /**
- * Customers not yet erased whose relationship ended at least `retentionDays` before `now`,
- * longest overdue first; undefined when the projection has not been built yet.
+ * Customers not yet erased whose relationship ended at least `retentionDays` before `now` and
+ * whom no retention hold keeps at `now`, longest overdue first; undefined when the projection
+ * has not been built yet.
  */
 export function listDueCustomers(
   db: Database.Database,
@@ -27,8 +28,13 @@ export function listDueCustomers(
     db,
     `SELECT customer_id, relationship_end, end_source FROM retention
       WHERE erased_at IS NULL AND relationship_end IS NOT NULL AND relationship_end <= ?
+        AND (held = 0 OR (held_until IS NOT NULL AND held_until <= ?))
       ORDER BY relationship_end, customer_id`,
-  ).all(cutoff) as { customer_id: string; relationship_end: string; end_source: string }[];
+  ).all(cutoff, now.toISOString()) as {
+    customer_id: string;
+    relationship_end: string;
+    end_source: string;
+  }[];
   return rows.map((row) => ({
     customerId: row.customer_id,
     relationshipEnd: row.relationship_end,

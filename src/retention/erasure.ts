@@ -28,6 +28,7 @@ import {
   relationshipEnd,
   restoredAfterDeletion,
 } from '../../projections/relationshipEnd.js';
+import { holdsAt } from '../../projections/retentionHold.js';
 import {
   ALERT_PURGE_EVENT_TYPE,
   encodeRecord,
@@ -168,6 +169,12 @@ function checkPolicy(
   now: Date,
 ): void {
   if (request.override !== undefined) return;
+  if (holdsAt(facts, now.toISOString())) {
+    const until = facts.heldUntil === null ? 'until it is released' : `until ${facts.heldUntil}`;
+    throw new ErasureRefusedError(
+      `customer ${request.customerId} is under a retention hold ${until} (compilot-ledger hold): its data must be kept; erase it before only with --override "<legal basis>"`,
+    );
+  }
   const end = relationshipEnd(facts);
   if (end === null && restoredAfterDeletion(facts)) {
     throw new ErasureRefusedError(

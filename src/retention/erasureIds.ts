@@ -35,3 +35,8 @@ export function offboardEventId(
 export function offboardingWithdrawalEventId(customerId: string, n: number): string {
   return uuidv5(`${customerId}|offboarding-withdrawn|${n}`);
 }
+
+/** The n-th hold record (placed or released, from 0): a retried command finds the one it wrote. */
+export function retentionHoldEventId(customerId: string, n: number): string {
+  return uuidv5(`${customerId}|retention-hold|${n}`);
+}

@@ -2,41 +2,11 @@
  * `offboard` in process, against a real encrypted SQLite store: recording the end of a
  * relationship, withdrawing it when the customer comes back, and the usage errors.
  */
-import { join } from 'node:path';
-import t, { type Test } from 'tap';
+import t from 'tap';
 import { run } from '../../src/cli/offboard.js';
-import { loadConfig } from '../../src/config.js';
-import { customerStream } from '../../src/events/streams.js';
-import { createLogger } from '../../src/lib/logger.js';
-import { generateMasterKey } from '../../src/privacy/masterKey.js';
-import { openEventStore } from '../../src/store/openEventStore.js';
-import { cliDeps } from '../helpers/auditHarness.js';
-import { CUSTOMER_ID, fixture, webhookEvent } from '../helpers/projectionEvents.js';
+import { ledgerWithCustomer, runFor } from '../helpers/retentionCli.js';
 
-async function ledgerWithCustomer(t: Test): Promise<Record<string, string>> {
-  const dir = t.testdir({});
-  const env = {
-    EVENT_STORE_URL: `sqlite:${join(dir, 'events.db')}`,
-    KEY_STORE_URL: `sqlite:${join(dir, 'keys.db')}`,
-    LEDGER_ENCRYPTION_KEY: generateMasterKey(),
-    RETENTION_DAYS: '1826',
-  };
-  const config = loadConfig(env, {
-    settings: ['EVENT_STORE_URL', 'KEY_STORE_URL', 'LEDGER_ENCRYPTION_KEY'],
-  });
-  const store = openEventStore(config.eventStore, createLogger('silent'));
-  await store.appendToStream(customerStream(CUSTOMER_ID), [
-    webhookEvent(fixture('customer.created'), 'msg_1'),
-  ]);
-  await store.close();
-  return env;
-}
-
-async function offboard(env: Record<string, string>, ...args: string[]) {
-  const deps = cliDeps(env);
-  const code = await run([CUSTOMER_ID, ...args], deps);
-  return { code, stdout: deps.output(), stderr: deps.errors() };
-}
+const offboard = (env: Record<string, string>, ...args: string[]) => runFor(run, env, args);
 
 void t.test(
   'an offboarding ends the relationship; withdrawing it makes the customer live again',

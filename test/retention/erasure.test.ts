@@ -9,13 +9,19 @@ import {
 import {
   ALERT_PURGE_EVENT_TYPE,
   ERASED_EVENT_TYPE,
+  HOLD_PLACED_EVENT_TYPE,
+  HOLD_RELEASED_EVENT_TYPE,
   KYC_PURGE_EVENT_TYPE,
   OFFBOARDED_EVENT_TYPE,
   encodeRecord,
   recordData,
   type ErasedData,
 } from '../../src/events/retentionEvents.js';
-import { erasureEventId, offboardEventId } from '../../src/retention/erasureIds.js';
+import {
+  erasureEventId,
+  offboardEventId,
+  retentionHoldEventId,
+} from '../../src/retention/erasureIds.js';
 import type { EventStore } from '../../src/store/eventStore.js';
 import { createInMemoryEventStore } from '../../src/store/inMemoryEventStore.js';
 import { encryptedStore } from '../helpers/encryptedStore.js';
@@ -116,6 +122,38 @@ void t.test(
     });
     t.equal(outcome.kind, 'erased', 'an override still erases');
     t.equal(outcome.record.relationshipEnd, null, 'and the record says no end applied');
+  },
+);
+
+void t.test(
+  'a retention hold keeps the data past the period until it ends or is released',
+  async (t) => {
+    const { store, keys, deps } = await setUp(t);
+    const place = (n: number, type: string, data: object) =>
+      store.appendToStream(customerStream(CUSTOMER_ID), [
+        {
+          id: retentionHoldEventId(CUSTOMER_ID, n),
+          type,
+          data: encodeRecord({
+            customerId: CUSTOMER_ID,
+            reason: 'FIU request',
+            recordedAt: '2030-01-01T00:00:00.000Z',
+            ...data,
+          }),
+          metadata: {},
+        },
+      ]);
+    await place(0, HOLD_PLACED_EVENT_TYPE, { until: '2033-01-01T00:00:00.000Z' });
+    // The retention period ended on 2030-06-10; the hold runs to 2033.
+    const held = await eraseCustomer(deps('2032-01-01T00:00:00.000Z'), request).catch(
+      (e: unknown) => e,
+    );
+    t.type(held, ErasureRefusedError);
+    t.match((held as Error).message, /under a retention hold until 2033-01-01T00:00:00\.000Z/);
+    t.equal(await keys.state(CUSTOMER_ID), 'active', 'the key is untouched');
+    await place(1, HOLD_RELEASED_EVENT_TYPE, {});
+    const outcome = await eraseCustomer(deps('2032-01-01T00:00:00.000Z'), request);
+    t.equal(outcome.kind, 'erased', 'released: the period alone decides again');
   },
 );
 

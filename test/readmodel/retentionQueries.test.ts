@@ -1,0 +1,67 @@
+/**
+ * `retention due` from a read model the runner built from a real SQLite log: ended long ago,
+ * not held, not restored, not erased.
+ */
+import t from 'tap';
+import { retentionProjection } from '../../projections/retention.js';
+import { encodeRecord, HOLD_PLACED_EVENT_TYPE } from '../../src/events/retentionEvents.js';
+import { customerStream } from '../../src/events/streams.js';
+import { listDueCustomers } from '../../src/readmodel/retentionQueries.js';
+import { retentionHoldEventId } from '../../src/retention/erasureIds.js';
+import { createHarness, reached } from '../helpers/projectionHarness.js';
+import { appendWebhook, fixture } from '../helpers/projectionEvents.js';
+
+const DELETED_AT = '2019-01-01T00:00:00.000Z';
+
+void t.test(
+  'due: ended more than RETENTION_DAYS ago, and neither held nor restored since',
+  async (t) => {
+    const h = createHarness(t);
+    const deleteCustomer = (customerId: string) =>
+      appendWebhook(
+        h.store,
+        fixture('customer.deleted', { customerId, deletedAt: DELETED_AT, updatedAt: DELETED_AT }),
+        `del-${customerId}`,
+      );
+    const hold = (customerId: string, until: string | null) =>
+      h.store.appendToStream(customerStream(customerId), [
+        {
+          id: retentionHoldEventId(customerId, 0),
+          type: HOLD_PLACED_EVENT_TYPE,
+          data: encodeRecord({ customerId, reason: 'FIU request', until, recordedAt: DELETED_AT }),
+          metadata: {},
+        },
+      ]);
+    for (const id of ['due', 'held', 'hold-ended', 'restored']) await deleteCustomer(id);
+    await hold('held', null);
+    await hold('hold-ended', '2020-01-01T00:00:00.000Z');
+    await appendWebhook(
+      h.store,
+      fixture('customer.updated', {
+        customerId: 'restored',
+        updatedAt: '2020-03-01T00:00:00.000Z',
+        deletedAt: null,
+      }),
+      'upd-restored',
+    );
+    const runner = h.start({ projections: [retentionProjection] });
+    await runner.waitFor(reached(await h.store.headPosition()));
+
+    const due = listDueCustomers(h.db, new Date('2026-12-01T00:00:00.000Z'), 1826);
+    t.same(
+      due?.map((c) => c.customerId),
+      ['due', 'hold-ended'],
+      'the held and the restored customers are passed over',
+    );
+    t.match(due?.[0], {
+      relationshipEnd: DELETED_AT,
+      source: 'customer.deleted',
+      dueSince: '2024-01-01T00:00:00.000Z',
+    });
+    t.same(
+      listDueCustomers(h.db, new Date('2019-06-01T00:00:00.000Z'), 1826),
+      [],
+      'none before the period ends',
+    );
+  },
+);
