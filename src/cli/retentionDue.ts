@@ -45,7 +45,7 @@ export async function run(args: string[], deps: CliDeps): Promise<number> {
     const due = listDueCustomers(db, now, retentionDays);
     if (due === undefined) {
       deps.stderr.write(
-        'the retention projection has not been built yet (start serve or run rebuild retention)\n',
+        'the retention projection has not been built yet, or is being rebuilt for a new version (start serve, or run rebuild retention)\n',
       );
       return 1;
     }

@@ -15,7 +15,7 @@ export interface DueCustomer {
 /**
  * Customers not yet erased whose relationship ended at least `retentionDays` before `now` and
  * whom no retention hold keeps at `now`, longest overdue first; undefined when the projection
- * has not been built yet.
+ * has not been built yet, or only in a version before holds.
  */
 export function listDueCustomers(
   db: Database.Database,
@@ -23,6 +23,14 @@ export function listDueCustomers(
   retentionDays: number,
 ): DueCustomer[] | undefined {
   if (!hasView(db, 'retention')) return undefined;
+  // Tables of version 1 still answer while version 2 is built (a version bump rebuilds in the
+  // background): they know no holds, so they cannot say who is due yet.
+  if (
+    statement(db, "SELECT 1 FROM pragma_table_info('retention') WHERE name = 'held'").get() ===
+    undefined
+  ) {
+    return undefined;
+  }
   const cutoff = dueCutoff(now, retentionDays);
   const rows = statement(
     db,

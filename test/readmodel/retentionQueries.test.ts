@@ -2,6 +2,8 @@
  * `retention due` from a read model the runner built from a real SQLite log: ended long ago,
  * not held, not restored, not erased.
  */
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import t from 'tap';
 import { retentionProjection } from '../../projections/retention.js';
 import { encodeRecord, HOLD_PLACED_EVENT_TYPE } from '../../src/events/retentionEvents.js';
@@ -63,5 +65,19 @@ void t.test(
       [],
       'none before the period ends',
     );
+  },
+);
+
+void t.test(
+  'tables of a version before holds cannot say who is due: no list rather than a wrong one',
+  async (t) => {
+    const path = join(t.testdir({}), 'readmodel.db');
+    const db = new Database(path);
+    t.teardown(() => db.close());
+    db.exec(`CREATE TABLE retention_v1 (customer_id TEXT, relationship_end TEXT, end_source TEXT,
+               deleted_at TEXT, offboarded_at TEXT, erased_at TEXT, erasure_id TEXT);
+             INSERT INTO retention_v1 VALUES ('c', '${DELETED_AT}', 'customer.deleted', '${DELETED_AT}', NULL, NULL, NULL);
+             CREATE VIEW retention AS SELECT * FROM retention_v1;`);
+    t.equal(listDueCustomers(db, new Date('2026-12-01T00:00:00.000Z'), 1826), undefined);
   },
 );
