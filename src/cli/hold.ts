@@ -4,9 +4,7 @@
  * every hold in effect. Erasure without an override, `retention due` and RETENTION_ENFORCE
  * respect holds (projections/retentionHold.ts).
  */
-import { customerStream } from '../events/streams.js';
 import {
-  encodeRecord,
   HOLD_PLACED_EVENT_TYPE,
   HOLD_RELEASED_EVENT_TYPE,
   type RetentionHoldData,
@@ -15,8 +13,8 @@ import {
 import { pointInTime, POINT_IN_TIME_DESCRIPTION } from '../query/params.js';
 import { foldFacts } from '../../projections/relationshipEnd.js';
 import { retentionHoldEventId } from '../retention/erasureIds.js';
-import { readWholeStream } from '../retention/erasurePlan.js';
-import { parseCommandArgs, usageError, withLedger } from './auditSupport.js';
+import { parseCommandArgs, usageError } from './auditSupport.js';
+import { countOf, withCustomerRecords } from './customerRecords.js';
 import type { CliDeps } from './deps.js';
 import { writeLine } from './output.js';
 
@@ -60,54 +58,39 @@ export async function run(args: string[], deps: CliDeps): Promise<number> {
     return usageError(deps, `--reason must say why ${what}`, USAGE);
   }
 
-  return withLedger(
-    deps,
-    async ({ store }) => {
-      const stream = customerStream(customerId);
-      const events = await readWholeStream(store, stream);
-      if (events.length === 0) {
-        deps.stderr.write(
-          `no events are stored for customer ${customerId} (no stream ${stream})\n`,
-        );
-        return 1;
-      }
-      const facts = foldFacts(customerId, events);
-      if (values.release && !facts.held) {
-        deps.stderr.write(
-          `no retention hold of customer ${customerId} is in effect: nothing to release\n`,
-        );
-        return 1;
-      }
-      const recordedAt = new Date().toISOString();
-      const record = values.release
-        ? ({ customerId, reason, recordedAt } satisfies RetentionHoldReleasedData)
-        : ({
-            customerId,
-            reason,
-            until: until?.toISOString() ?? null,
-            recordedAt,
-          } satisfies RetentionHoldData);
-      const records = events.filter(
-        (e) => e.type === HOLD_PLACED_EVENT_TYPE || e.type === HOLD_RELEASED_EVENT_TYPE,
-      ).length;
-      const result = await store.appendToStream(stream, [
-        {
-          id: retentionHoldEventId(customerId, records),
-          type: values.release ? HOLD_RELEASED_EVENT_TYPE : HOLD_PLACED_EVENT_TYPE,
-          data: encodeRecord(record),
-          metadata: { recordedAt },
-        },
-      ]);
-      const after = foldFacts(customerId, await readWholeStream(store, stream));
-      const state = !after.held
-        ? 'no retention hold is in effect'
-        : `held ${after.heldUntil === null ? 'until released' : `until ${after.heldUntil}`}`;
-      await writeLine(
-        deps.stdout,
-        `${values.release ? 'released' : 'recorded'}: customer ${customerId} (position ${result.position}); ${state}`,
+  return withCustomerRecords(deps, customerId, async (records) => {
+    const facts = foldFacts(customerId, records.events);
+    if (values.release && !facts.held) {
+      deps.stderr.write(
+        `no retention hold of customer ${customerId} is in effect: nothing to release\n`,
       );
-      return 0;
-    },
-    { readOnly: false },
-  );
+      return 1;
+    }
+    const recordedAt = new Date().toISOString();
+    const record = values.release
+      ? ({ customerId, reason, recordedAt } satisfies RetentionHoldReleasedData)
+      : ({
+          customerId,
+          reason,
+          until: until?.toISOString() ?? null,
+          recordedAt,
+        } satisfies RetentionHoldData);
+    const result = await records.append(
+      retentionHoldEventId(
+        customerId,
+        countOf(records.events, HOLD_PLACED_EVENT_TYPE, HOLD_RELEASED_EVENT_TYPE),
+      ),
+      values.release ? HOLD_RELEASED_EVENT_TYPE : HOLD_PLACED_EVENT_TYPE,
+      record,
+    );
+    const after = foldFacts(customerId, await records.reread());
+    const state = !after.held
+      ? 'no retention hold is in effect'
+      : `held ${after.heldUntil === null ? 'until released' : `until ${after.heldUntil}`}`;
+    await writeLine(
+      deps.stdout,
+      `${values.release ? 'released' : 'recorded'}: customer ${customerId} (position ${result.position}); ${state}`,
+    );
+    return 0;
+  });
 }

@@ -6,7 +6,6 @@
  * back (offboardingWithdrawal.ts).
  */
 import { loadRetentionConfig } from '../config.js';
-import { customerStream } from '../events/streams.js';
 import { pointInTime, POINT_IN_TIME_DESCRIPTION } from '../query/params.js';
 import {
   erasableFrom,
@@ -14,15 +13,14 @@ import {
   relationshipEnd,
   type RetentionFacts,
 } from '../../projections/relationshipEnd.js';
-import { readWholeStream } from '../retention/erasurePlan.js';
 import {
-  encodeRecord,
   OFFBOARDED_EVENT_TYPE,
   OFFBOARDING_WITHDRAWN_EVENT_TYPE,
   type OffboardedData,
 } from '../events/retentionEvents.js';
 import { offboardEventId } from '../retention/erasureIds.js';
-import { parseCommandArgs, usageError, withLedger } from './auditSupport.js';
+import { parseCommandArgs, usageError } from './auditSupport.js';
+import { countOf, withCustomerRecords } from './customerRecords.js';
 import type { CliDeps } from './deps.js';
 import { withdrawOffboarding, type OffboardContext } from './offboardingWithdrawal.js';
 import { writeLine } from './output.js';
@@ -72,51 +70,32 @@ export async function run(args: string[], deps: CliDeps): Promise<number> {
   }
   const { retentionDays } = loadRetentionConfig(deps.env);
 
-  return withLedger(
-    deps,
-    async ({ store }) => {
-      const stream = customerStream(customerId);
-      const events = await readWholeStream(store, stream);
-      if (events.length === 0) {
-        deps.stderr.write(
-          `no events are stored for customer ${customerId} (no stream ${stream})\n`,
-        );
-        return 1;
-      }
-      const context = { deps, store, customerId, reason, events };
-      const recorded =
-        at === undefined
-          ? await withdrawOffboarding(context)
-          : await recordOffboarding(context, at.toISOString());
-      if (recorded !== 0) return recorded;
-      await describeEnd(
-        deps,
-        foldFacts(customerId, await readWholeStream(store, stream)),
-        retentionDays,
-      );
-      return 0;
-    },
-    { readOnly: false },
-  );
+  return withCustomerRecords(deps, customerId, async (records) => {
+    const context = { deps, customerId, reason, records };
+    const recorded =
+      at === undefined
+        ? await withdrawOffboarding(context)
+        : await recordOffboarding(context, at.toISOString());
+    if (recorded !== 0) return recorded;
+    await describeEnd(deps, foldFacts(customerId, await records.reread()), retentionDays);
+    return 0;
+  });
 }
 
 async function recordOffboarding(context: OffboardContext, offboardedAt: string): Promise<number> {
-  const { deps, store, customerId, reason, events } = context;
+  const { deps, customerId, reason, records } = context;
   const data: OffboardedData = {
     customerId,
     offboardedAt,
     reason,
     recordedAt: new Date().toISOString(),
   };
-  const withdrawals = events.filter((e) => e.type === OFFBOARDING_WITHDRAWN_EVENT_TYPE).length;
-  const result = await store.appendToStream(customerStream(customerId), [
-    {
-      id: offboardEventId(customerId, offboardedAt, reason, withdrawals),
-      type: OFFBOARDED_EVENT_TYPE,
-      data: encodeRecord(data),
-      metadata: { recordedAt: data.recordedAt },
-    },
-  ]);
+  const withdrawals = countOf(records.events, OFFBOARDING_WITHDRAWN_EVENT_TYPE);
+  const result = await records.append(
+    offboardEventId(customerId, offboardedAt, reason, withdrawals),
+    OFFBOARDED_EVENT_TYPE,
+    data,
+  );
   await writeLine(
     deps.stdout,
     `${result.duplicate ? 'already recorded' : 'recorded'}: customer ${customerId} offboarded at ${offboardedAt} (position ${result.position})`,

@@ -4,31 +4,27 @@
  * ComPilot's deletion). Without it, the old record would make a live customer erasable once
  * its retention period ran out (docs/retention.md).
  */
-import { customerStream } from '../events/streams.js';
 import { foldFacts } from '../../projections/relationshipEnd.js';
 import {
-  encodeRecord,
   OFFBOARDING_WITHDRAWN_EVENT_TYPE,
   type OffboardingWithdrawnData,
 } from '../events/retentionEvents.js';
 import { offboardingWithdrawalEventId } from '../retention/erasureIds.js';
-import type { EventStore, RecordedEvent } from '../store/eventStore.js';
+import { countOf, type CustomerRecords } from './customerRecords.js';
 import type { CliDeps } from './deps.js';
 import { writeLine } from './output.js';
 
 /** What both ways of `offboard` work on. */
 export interface OffboardContext {
   readonly deps: CliDeps;
-  readonly store: EventStore;
   readonly customerId: string;
   readonly reason: string;
-  /** The customer's stream as it was read. */
-  readonly events: readonly RecordedEvent[];
+  readonly records: CustomerRecords;
 }
 
 export async function withdrawOffboarding(context: OffboardContext): Promise<number> {
-  const { deps, store, customerId, reason, events } = context;
-  const { offboardedAt } = foldFacts(customerId, events);
+  const { deps, customerId, reason, records } = context;
+  const { offboardedAt } = foldFacts(customerId, records.events);
   if (offboardedAt === null) {
     deps.stderr.write(
       `no offboarding of customer ${customerId} is in effect: nothing to withdraw\n`,
@@ -41,15 +37,12 @@ export async function withdrawOffboarding(context: OffboardContext): Promise<num
     reason,
     recordedAt: new Date().toISOString(),
   };
-  const withdrawals = events.filter((e) => e.type === OFFBOARDING_WITHDRAWN_EVENT_TYPE).length;
-  const result = await store.appendToStream(customerStream(customerId), [
-    {
-      id: offboardingWithdrawalEventId(customerId, withdrawals),
-      type: OFFBOARDING_WITHDRAWN_EVENT_TYPE,
-      data: encodeRecord(data),
-      metadata: { recordedAt: data.recordedAt },
-    },
-  ]);
+  const withdrawals = countOf(records.events, OFFBOARDING_WITHDRAWN_EVENT_TYPE);
+  const result = await records.append(
+    offboardingWithdrawalEventId(customerId, withdrawals),
+    OFFBOARDING_WITHDRAWN_EVENT_TYPE,
+    data,
+  );
   await writeLine(
     deps.stdout,
     `${result.duplicate ? 'already withdrawn' : 'withdrawn'}: the offboarding of customer ${customerId} at ${offboardedAt} (position ${result.position})`,
