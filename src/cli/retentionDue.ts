@@ -14,7 +14,8 @@ export const USAGE = `usage: compilot-ledger retention due [--json]
 
 Lists the customers not yet erased whose relationship ended (customer.deleted by ComPilot's
 time, or an offboarding record) at least RETENTION_DAYS (default 1826) ago: customer id, end of
-relationship, its source, and since when the customer is erasable. Reads the read model
+relationship, its source, and since when the customer is erasable; then those among them a
+retention hold keeps (compilot-ledger hold), with the hold's end. Reads the read model
 (READ_MODEL_URL), so it is as current as the service's projections.
 
   --json    one JSON document instead of text
@@ -42,8 +43,8 @@ export async function run(args: string[], deps: CliDeps): Promise<number> {
   const db = openReadModel(config.readModelPath, { readonly: true });
   try {
     const now = new Date();
-    const due = listDueCustomers(db, now, retentionDays);
-    if (due === undefined) {
+    const listed = listDueCustomers(db, now, retentionDays);
+    if (listed === undefined) {
       deps.stderr.write(
         'the retention projection has not been built yet, or is being rebuilt for a new version (start serve, or run rebuild retention)\n',
       );
@@ -52,10 +53,16 @@ export async function run(args: string[], deps: CliDeps): Promise<number> {
     if (values.json) {
       await writeLine(
         deps.stdout,
-        JSON.stringify({ now: now.toISOString(), retentionDays, customers: due }),
+        JSON.stringify({
+          now: now.toISOString(),
+          retentionDays,
+          customers: listed.due,
+          held: listed.held,
+        }),
       );
       return 0;
     }
+    const { due, held } = listed;
     await writeLine(
       deps.stdout,
       `${due.length} customer(s) due for erasure (RETENTION_DAYS=${retentionDays})`,
@@ -65,6 +72,18 @@ export async function run(args: string[], deps: CliDeps): Promise<number> {
         deps.stdout,
         `${customer.customerId}  ended ${customer.relationshipEnd} (${customer.source})  due since ${customer.dueSince}`,
       );
+    }
+    if (held.length > 0) {
+      await writeLine(
+        deps.stdout,
+        `${held.length} more past the period but kept by a retention hold (compilot-ledger hold):`,
+      );
+      for (const customer of held) {
+        await writeLine(
+          deps.stdout,
+          `${customer.customerId}  ended ${customer.relationshipEnd} (${customer.source})  held ${customer.heldUntil === null ? 'until released' : `until ${customer.heldUntil}`}`,
+        );
+      }
     }
     return 0;
   } finally {

@@ -12,16 +12,29 @@ export interface DueCustomer {
   readonly dueSince: string;
 }
 
+/** A customer whose period has passed but whom a retention hold keeps. */
+export interface HeldCustomer extends DueCustomer {
+  /** Null: until the hold is released. */
+  readonly heldUntil: string | null;
+}
+
+export interface RetentionDue {
+  /** Erasable now: not held, longest overdue first. */
+  readonly due: readonly DueCustomer[];
+  /** Past their period, kept by a hold (compilot-ledger hold). */
+  readonly held: readonly HeldCustomer[];
+}
+
 /**
- * Customers not yet erased whose relationship ended at least `retentionDays` before `now` and
- * whom no retention hold keeps at `now`, longest overdue first; undefined when the projection
- * has not been built yet, or only in a version before holds.
+ * Customers not yet erased whose relationship ended at least `retentionDays` before `now`: those
+ * no retention hold keeps at `now` are due, the others held; undefined when the projection has
+ * not been built yet, or only in a version before holds.
  */
 export function listDueCustomers(
   db: Database.Database,
   now: Date,
   retentionDays: number,
-): DueCustomer[] | undefined {
+): RetentionDue | undefined {
   if (!hasView(db, 'retention')) return undefined;
   // Tables of version 1 still answer while version 2 is built (a version bump rebuilds in the
   // background): they know no holds, so they cannot say who is due yet.
@@ -31,22 +44,31 @@ export function listDueCustomers(
   ) {
     return undefined;
   }
-  const cutoff = dueCutoff(now, retentionDays);
   const rows = statement(
     db,
-    `SELECT customer_id, relationship_end, end_source FROM retention
+    `SELECT customer_id, relationship_end, end_source, held_until,
+            (held = 1 AND (held_until IS NULL OR held_until > ?)) AS holding
+       FROM retention
       WHERE erased_at IS NULL AND relationship_end IS NOT NULL AND relationship_end <= ?
-        AND (held = 0 OR (held_until IS NOT NULL AND held_until <= ?))
       ORDER BY relationship_end, customer_id`,
-  ).all(cutoff, now.toISOString()) as {
+  ).all(now.toISOString(), dueCutoff(now, retentionDays)) as {
     customer_id: string;
     relationship_end: string;
     end_source: string;
+    held_until: string | null;
+    holding: number;
   }[];
-  return rows.map((row) => ({
-    customerId: row.customer_id,
-    relationshipEnd: row.relationship_end,
-    source: row.end_source as DueCustomer['source'],
-    dueSince: erasableFrom(row.relationship_end, retentionDays),
-  }));
+  const due: DueCustomer[] = [];
+  const held: HeldCustomer[] = [];
+  for (const row of rows) {
+    const customer: DueCustomer = {
+      customerId: row.customer_id,
+      relationshipEnd: row.relationship_end,
+      source: row.end_source as DueCustomer['source'],
+      dueSince: erasableFrom(row.relationship_end, retentionDays),
+    };
+    if (row.holding === 1) held.push({ ...customer, heldUntil: row.held_until });
+    else due.push(customer);
+  }
+  return { due, held };
 }

@@ -61,7 +61,7 @@ export function startRetentionIfConfigured(
     logger,
     metrics: createRetentionMetrics(deps.registry),
     due: () =>
-      (listDueCustomers(deps.readModelDb, new Date(), config.retentionDays) ?? []).map(
+      (listDueCustomers(deps.readModelDb, new Date(), config.retentionDays)?.due ?? []).map(
         (due) => due.customerId,
       ),
     signal: deps.signal,

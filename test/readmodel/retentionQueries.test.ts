@@ -8,8 +8,10 @@ import t from 'tap';
 import { retentionProjection } from '../../projections/retention.js';
 import { encodeRecord, HOLD_PLACED_EVENT_TYPE } from '../../src/events/retentionEvents.js';
 import { customerStream } from '../../src/events/streams.js';
+import { run as runRetention } from '../../src/cli/retentionDue.js';
 import { listDueCustomers } from '../../src/readmodel/retentionQueries.js';
 import { retentionHoldEventId } from '../../src/retention/erasureIds.js';
+import { cliDeps } from '../helpers/auditHarness.js';
 import { createHarness, reached } from '../helpers/projectionHarness.js';
 import { appendWebhook, fixture } from '../helpers/projectionEvents.js';
 
@@ -49,21 +51,46 @@ void t.test(
     const runner = h.start({ projections: [retentionProjection] });
     await runner.waitFor(reached(await h.store.headPosition()));
 
-    const due = listDueCustomers(h.db, new Date('2026-12-01T00:00:00.000Z'), 1826);
+    const listed = listDueCustomers(h.db, new Date('2026-12-01T00:00:00.000Z'), 1826);
     t.same(
-      due?.map((c) => c.customerId),
+      listed?.due.map((c) => c.customerId),
       ['due', 'hold-ended'],
       'the held and the restored customers are passed over',
     );
-    t.match(due?.[0], {
+    t.match(listed?.due[0], {
       relationshipEnd: DELETED_AT,
       source: 'customer.deleted',
       dueSince: '2024-01-01T00:00:00.000Z',
     });
     t.same(
+      listed?.held,
+      [
+        {
+          customerId: 'held',
+          relationshipEnd: DELETED_AT,
+          source: 'customer.deleted',
+          dueSince: '2024-01-01T00:00:00.000Z',
+          heldUntil: null,
+        },
+      ],
+      'the held one is listed apart, with its hold',
+    );
+    t.same(
       listDueCustomers(h.db, new Date('2019-06-01T00:00:00.000Z'), 1826),
-      [],
+      { due: [], held: [] },
       'none before the period ends',
+    );
+
+    const deps = cliDeps({ READ_MODEL_URL: `sqlite:${h.readModelPath}`, RETENTION_DAYS: '1826' });
+    t.equal(await runRetention(['due'], deps), 0, deps.errors());
+    t.match(
+      deps.output(),
+      /^2 customer\(s\) due for erasure \(RETENTION_DAYS=1826\)\ndue {2}ended/,
+    );
+    t.match(
+      deps.output(),
+      /1 more past the period but kept by a retention hold .*\nheld {2}ended 2019-01-01T00:00:00\.000Z \(customer\.deleted\) {2}held until released/,
+      'retention due says who is held',
     );
   },
 );
