@@ -6,12 +6,11 @@
 import { customerStream } from '../events/streams.js';
 import { encodeRecord } from '../events/retentionEvents.js';
 import { readWholeStream } from '../retention/erasurePlan.js';
-import type { AppendResult, EventStore, RecordedEvent } from '../store/eventStore.js';
+import type { AppendResult, RecordedEvent } from '../store/eventStore.js';
 import { withLedger } from './auditSupport.js';
 import type { CliDeps } from './deps.js';
 
 export interface CustomerRecords {
-  readonly store: EventStore;
   /** The customer's stream as it was read before anything was written. */
   readonly events: readonly RecordedEvent[];
   /** Appends one record (`recordedAt` also goes to the metadata). */
@@ -38,7 +37,6 @@ export function withCustomerRecords(
         return 1;
       }
       return body({
-        store,
         events,
         append: (id, type, data) =>
           store.appendToStream(stream, [

@@ -1,6 +1,7 @@
 /** Reads of the `retention` projection: whose retention period has passed. */
 import type Database from 'better-sqlite3';
 import { dueCutoff, erasableFrom } from '../../projections/relationshipEnd.js';
+import { holdsAt } from '../../projections/retentionHold.js';
 import { hasView, statement } from './sql.js';
 
 export interface DueCustomer {
@@ -46,18 +47,17 @@ export function listDueCustomers(
   }
   const rows = statement(
     db,
-    `SELECT customer_id, relationship_end, end_source, held_until,
-            (held = 1 AND (held_until IS NULL OR held_until > ?)) AS holding
-       FROM retention
+    `SELECT customer_id, relationship_end, end_source, held, held_until FROM retention
       WHERE erased_at IS NULL AND relationship_end IS NOT NULL AND relationship_end <= ?
       ORDER BY relationship_end, customer_id`,
-  ).all(now.toISOString(), dueCutoff(now, retentionDays)) as {
+  ).all(dueCutoff(now, retentionDays)) as {
     customer_id: string;
     relationship_end: string;
     end_source: string;
+    held: number;
     held_until: string | null;
-    holding: number;
   }[];
+  const at = now.toISOString();
   const due: DueCustomer[] = [];
   const held: HeldCustomer[] = [];
   for (const row of rows) {
@@ -67,8 +67,10 @@ export function listDueCustomers(
       source: row.end_source as DueCustomer['source'],
       dueSince: erasableFrom(row.relationship_end, retentionDays),
     };
-    if (row.holding === 1) held.push({ ...customer, heldUntil: row.held_until });
-    else due.push(customer);
+    // The rule erase applies too (retentionHold.ts), not a copy of it in SQL.
+    if (holdsAt({ held: row.held === 1, heldUntil: row.held_until }, at)) {
+      held.push({ ...customer, heldUntil: row.held_until });
+    } else due.push(customer);
   }
   return { due, held };
 }
