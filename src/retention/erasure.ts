@@ -22,13 +22,8 @@ import {
   readWholeStream,
   type ErasureRequest,
 } from './erasurePlan.js';
-import {
-  erasableFrom,
-  foldFacts,
-  relationshipEnd,
-  restoredAfterDeletion,
-} from '../../projections/relationshipEnd.js';
-import { holdsAt } from '../../projections/retentionHold.js';
+import { foldFacts } from '../../projections/relationshipEnd.js';
+import { retentionStanding } from '../../projections/retentionStanding.js';
 import {
   ALERT_PURGE_EVENT_TYPE,
   encodeRecord,
@@ -169,29 +164,35 @@ function checkPolicy(
   now: Date,
 ): void {
   if (request.override !== undefined) return;
-  if (holdsAt(facts, now.toISOString())) {
-    const until = facts.heldUntil === null ? 'until it is released' : `until ${facts.heldUntil}`;
-    throw new ErasureRefusedError(
-      `customer ${request.customerId} is under a retention hold ${until} (compilot-ledger hold): its data must be kept; erase it before only with --override "<legal basis>"`,
-    );
-  }
-  const end = relationshipEnd(facts);
-  if (end === null && restoredAfterDeletion(facts)) {
-    throw new ErasureRefusedError(
-      `customer ${request.customerId} was deleted at ${facts.deletedAt} but ComPilot reported it again, not deleted, at ${facts.restoredAt}: the relationship has not ended (record an offboarding when it does); erase it before only with --override "<legal basis>"`,
-    );
-  }
-  if (end === null) {
-    throw new ErasureRefusedError(
-      `customer ${request.customerId} has no end of relationship recorded (no customer.deleted, no offboarding): its retention period has not started; erase it before only with --override "<legal basis>"`,
-    );
-  }
-  const from = erasableFrom(end.at, retentionDays);
-  if (from > now.toISOString()) {
-    throw new ErasureRefusedError(
-      `customer ${request.customerId} is not erasable before ${from} (${retentionDays} days after the end of the relationship, ${end.at} by ${end.source}); erase it before only with --override "<legal basis>"`,
-      from,
-    );
+  // The stage the query API, the viewer and `retention status` show (retentionStanding.ts).
+  const standing = retentionStanding(facts, now.toISOString(), retentionDays);
+  const { customerId } = request;
+  const unless = 'erase it before only with --override "<legal basis>"';
+  switch (standing.stage) {
+    case 'held': {
+      const until = facts.heldUntil === null ? 'until it is released' : `until ${facts.heldUntil}`;
+      throw new ErasureRefusedError(
+        `customer ${customerId} is under a retention hold ${until} (compilot-ledger hold): its data must be kept; ${unless}`,
+      );
+    }
+    case 'restored':
+      throw new ErasureRefusedError(
+        `customer ${customerId} was deleted at ${facts.deletedAt} but ComPilot reported it again, not deleted, at ${facts.restoredAt}: the relationship has not ended (record an offboarding when it does); ${unless}`,
+      );
+    case 'active':
+      throw new ErasureRefusedError(
+        `customer ${customerId} has no end of relationship recorded (no customer.deleted, no offboarding): its retention period has not started; ${unless}`,
+      );
+    case 'retained': {
+      const end = standing.relationshipEnd!;
+      throw new ErasureRefusedError(
+        `customer ${customerId} is not erasable before ${standing.erasableFrom} (${retentionDays} days after the end of the relationship, ${end.at} by ${end.source}); ${unless}`,
+        standing.erasableFrom,
+      );
+    }
+    case 'due':
+    case 'erased':
+      return;
   }
 }
 
