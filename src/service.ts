@@ -6,7 +6,12 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import { projections } from '../projections/index.js';
 import type { FetchLike } from './compilot/client.js';
 import { compilotClientFromConfig } from './compilot/fromConfig.js';
-import type { Config, LedgerConfig, RetentionConfig } from './config.js';
+import {
+  loadRetentionConfig,
+  type Config,
+  type LedgerConfig,
+  type RetentionConfig,
+} from './config.js';
 import { createIngressMetrics } from './ingress/ingressMetrics.js';
 import type { Logger } from './lib/logger.js';
 import { METRIC_PREFIX } from './lib/metrics.js';
@@ -144,6 +149,8 @@ export async function startService(
       registry,
       schemas,
       logger,
+      // Without retention settings (tests, embedders), the documented default period.
+      retentionDays: (options.retention ?? loadRetentionConfig({})).retentionDays,
     });
     logger.info(
       {

@@ -110,6 +110,15 @@ const paths: Json = {
     answer('The KYC history in ComPilot time order, a page at a time.', ref('KycHistory')),
     [400, 404],
   ),
+  '/customers/{customerId}/retention': get(
+    'Where the customer stands in its retention period: end of relationship, erasable from, hold, erasure.',
+    [customerId],
+    answer(
+      'The retention standing now, as `compilot-ledger erase` would decide.',
+      ref('CustomerRetention'),
+    ),
+    [400, 404],
+  ),
   '/customers/{customerId}/events': get(
     'The audit trail: every stored event of the customer stream with its raw body.',
     [

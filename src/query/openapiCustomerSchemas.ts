@@ -202,5 +202,61 @@ export function customerSchemas(): Json {
       'A page of the history: at most `limit` entries and at most 8 MiB of JSON (at least one ' +
         'entry); pass nextCursor back to continue, null once the history is complete.',
     ),
+    CustomerRetention: object(
+      [
+        'customerId',
+        'at',
+        'retentionDays',
+        'stage',
+        'relationshipEnd',
+        'erasableFrom',
+        'deletedAt',
+        'restoredAt',
+        'offboardedAt',
+        'hold',
+        'erasedAt',
+        'erasureId',
+      ],
+      {
+        customerId: text,
+        at: { ...time, description: 'The time the standing is computed for (now).' },
+        retentionDays: { type: 'integer', description: 'RETENTION_DAYS.' },
+        stage: {
+          enum: ['erased', 'held', 'active', 'restored', 'retained', 'due'],
+          description:
+            'erased: the erasure record is stored; held: a retention hold is in effect; ' +
+            'active: no end of relationship is recorded; restored: ComPilot reported the ' +
+            'customer again, not deleted, after its deletion; retained: the retention period ' +
+            'is running; due: it has passed, and `erase` needs no override.',
+        },
+        relationshipEnd: nullable(
+          object(['at', 'source'], {
+            at: time,
+            source: { enum: ['customer.deleted', 'offboarded'] },
+          }),
+        ),
+        erasableFrom: {
+          ...nullable(time),
+          description: 'relationshipEnd.at + retentionDays.',
+        },
+        deletedAt: nullable(time),
+        restoredAt: {
+          ...nullable(time),
+          description:
+            'When ComPilot reported the customer again, not deleted, after its newest deletion.',
+        },
+        offboardedAt: nullable(time),
+        hold: nullable(
+          object(['until', 'inEffect'], {
+            until: { ...nullable(time), description: 'Null: until released.' },
+            inEffect: { type: 'boolean' },
+          }),
+        ),
+        erasedAt: nullable(time),
+        erasureId: { ...nullableText, description: 'Event id of the erasure record.' },
+      },
+      'Where the customer stands in its retention period, folded from its stream as `erase` ' +
+        'decides (docs/retention.md). Times only: no personal data.',
+    ),
   };
 }

@@ -16,6 +16,7 @@ import { queryLimits, type QueryLimits } from '../audit/queryLimits.js';
 import { rawEventHandler } from './rawEvent.js';
 import { openQueryReadModel } from '../readmodel/readModelAdapter.js';
 import { reconciliationsHandler } from './reconciliations.js';
+import { retentionHandler } from './retentionRoute.js';
 import type { QueryReadModel } from '../readmodel/readModel.js';
 import {
   alertHandler,
@@ -38,6 +39,8 @@ export interface QueryRouterDeps {
   readonly logger: Logger;
   /** Stamps `verifiedAt` of signature proofs. @defaultValue () => new Date() */
   readonly clock?: () => Date;
+  /** RETENTION_DAYS, for `/customers/{id}/retention` (as `erase` applies it). */
+  readonly retentionDays: number;
   /** Replaces the read model adapter (tests, other read-model stores). */
   readonly readModel?: QueryReadModel;
   /** Overrides the documented answer limits (tests only). */
@@ -66,6 +69,11 @@ export function createQueryRouter(deps: QueryRouterDeps): Router {
     '/customers/:customerId/events',
     auth,
     auditTrailHandler({ ...routeDeps, prove, clock }),
+  );
+  router.get(
+    '/customers/:customerId/retention',
+    auth,
+    retentionHandler({ store: deps.store, retentionDays: deps.retentionDays, clock }),
   );
   router.get('/alerts', auth, listAlertsHandler(routeDeps));
   router.get('/alerts/:alertId', auth, alertHandler(routeDeps));

@@ -23,6 +23,8 @@ export interface ServiceHttpDeps {
   readonly registry: Registry;
   readonly schemas: SchemaSet;
   readonly logger: Logger;
+  /** RETENTION_DAYS, for the retention answers of the query API and the viewer. */
+  readonly retentionDays: number;
 }
 
 export interface ListeningHttp {
@@ -51,6 +53,7 @@ export async function listenServiceHttp(
         // Retired secrets re-verify stored deliveries only; ingress never accepts with them.
         secrets: [...config.webhookSecrets, ...config.retiredWebhookSecrets],
         tokens: config.queryApiTokens,
+        retentionDays: deps.retentionDays,
         logger,
       }),
       createUiRouter({
@@ -60,6 +63,7 @@ export async function listenServiceHttp(
         secrets: [...config.webhookSecrets, ...config.retiredWebhookSecrets],
         tokens: config.queryApiTokens,
         verifyReportPath: config.verifyReportPath,
+        retentionDays: deps.retentionDays,
         logger,
       }),
     ],

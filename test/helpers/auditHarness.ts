@@ -73,6 +73,8 @@ export interface AuditHarnessOptions {
   readonly schemas?: SchemaSet;
   /** Overrides the query API's documented answer limits. */
   readonly queryLimits?: Partial<QueryLimits>;
+  /** RETENTION_DAYS for `/customers/{id}/retention`. @defaultValue 1826 */
+  readonly retentionDays?: number;
   /** WEBHOOK_MAX_BODY_BYTES. @defaultValue 1 MiB */
   readonly maxBodyBytes?: number;
   /**
@@ -161,6 +163,7 @@ export async function startAuditHarness(
         tokens,
         logger,
         clock,
+        retentionDays: options.retentionDays ?? 1826,
         ...(options.queryLimits && { limits: options.queryLimits }),
       }),
     ],

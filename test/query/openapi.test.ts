@@ -33,6 +33,7 @@ void t.test('every route of the router is in the OpenAPI document and vice versa
     readModelDb,
     secrets: [],
     tokens: ['a-token-of-16-chars'],
+    retentionDays: 1826,
     logger: createLogger('silent'),
   });
   const routed = new Set<string>();
@@ -143,6 +144,10 @@ void t.test('every field of every real answer is declared in the OpenAPI documen
     (e) => e.body === null,
   );
   t.ok(elided, 'the large run is listed without its body');
+  const retention = await check(`/customers/${CUSTOMER_ID}/retention`, 200);
+  t.match(retention, { stage: 'active', relationshipEnd: null, hold: null });
+  await check(`/customers/${CUSTOMER_ID}/retention?at=2030-01-01`, 400);
+  await check('/customers/nobody/retention', 404);
   await check('/customers?status=Active', 200);
   await check(`/alerts/${ALERT_ID}`, 200);
   await check(`/alerts?customerId=${CUSTOMER_ID}`, 200);

@@ -31,6 +31,7 @@ async function startRouter(
     secrets: [],
     tokens: [TOKEN],
     logger,
+    retentionDays: 1826,
     readModel: change.failingReadModel
       ? {
           ...real,
