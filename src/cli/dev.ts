@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadConfig, loadLedgerConfig, type Config } from '../config.js';
+import { loadConfig, loadLedgerConfig, loadRetentionConfig, type Config } from '../config.js';
 import { WEBHOOK_PATH } from '../ingress/app.js';
 import { createLogger, type Logger } from '../lib/logger.js';
 import { readLogPages } from '../store/logPages.js';
@@ -67,7 +67,11 @@ export async function run(args: string[], deps: CliDeps): Promise<number> {
 
   let service: RunningService;
   try {
-    service = await startService(config, logger, { ledger: loadLedgerConfig(env) });
+    service = await startService(config, logger, {
+      ledger: loadLedgerConfig(env),
+      // As serve: RETENTION_DAYS for the retention answers, and erasure recovery at start.
+      retention: loadRetentionConfig(env),
+    });
   } catch (error) {
     await simulator?.api.close(); // a failed start leaves nothing running
     throw error;

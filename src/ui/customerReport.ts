@@ -6,6 +6,7 @@
 import type { CustomerState } from '../../projections/customerState.js';
 import type { KycHistoryEntry } from '../../projections/kycHistory.js';
 import { readAuditTrail } from '../audit/auditTrail.js';
+import { retentionFold, type CustomerRetention } from '../audit/customerRetention.js';
 import type { AuditEventView } from '../audit/auditEventView.js';
 import {
   customerAt,
@@ -55,12 +56,17 @@ export interface CustomerReport {
   readonly alerts: readonly AlertRecord[];
   readonly snapshots: readonly SnapshotChanges[];
   readonly pointInTime: PointInTimeView | undefined;
+  /** Where the customer stands in its retention period (as `erase` decides). */
+  readonly retention: CustomerRetention;
 }
 
 export interface CustomerReportDeps {
   readonly store: EventStore;
   readonly readModel: QueryReadModel;
   readonly prove: SignatureProver;
+  /** RETENTION_DAYS and the clock, for the retention section. */
+  readonly retentionDays: number;
+  readonly clock: () => Date;
 }
 
 /**
@@ -77,10 +83,12 @@ export async function customerReport(
   const snapshots = snapshotTracker();
   const appliedByEffectiveTime: AppliedEvent[] = [];
   const appliedByReceivedTime: AppliedEvent[] = [];
+  const retention = retentionFold(customerId);
   let inStream = 0;
   for await (const { event } of customerEventsAt(deps.store, customerId, {})) {
     inStream += 1;
     timeline.add(event);
+    retention.add(event);
     snapshots.add(event);
     if (at === undefined) continue;
     const applied = { position: event.position, type: event.type, id: event.id };
@@ -122,6 +130,7 @@ export async function customerReport(
     alerts: alerts.items,
     snapshots: snapshots.finish(),
     pointInTime,
+    retention: retention.standing({ now: deps.clock(), retentionDays: deps.retentionDays }),
   };
 }
 

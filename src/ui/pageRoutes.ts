@@ -26,6 +26,8 @@ export interface PageRouteDeps {
   readonly store: EventStore;
   readonly readModel: QueryReadModel;
   readonly prove: SignatureProver;
+  readonly retentionDays: number;
+  readonly clock: () => Date;
 }
 
 const RECENT_CUSTOMERS = 50;

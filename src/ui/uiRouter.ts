@@ -29,6 +29,8 @@ export interface UiRouterDeps {
   readonly tokens: readonly string[];
   /** VERIFY_REPORT: the last `verify` summary, shown on every page when it exists. */
   readonly verifyReportPath?: string;
+  /** RETENTION_DAYS, for the customer page's retention section (as `erase` applies it). */
+  readonly retentionDays: number;
   readonly logger: Logger;
   /** @defaultValue () => new Date() */
   readonly clock?: () => Date;
@@ -131,6 +133,8 @@ export function createUiRouter(deps: UiRouterDeps): Router<UiState> {
     store: deps.store,
     readModel,
     prove: createSignatureProver(deps.secrets),
+    retentionDays: deps.retentionDays,
+    clock,
   });
   return router;
 }

@@ -1,11 +1,16 @@
 /**
  * The audit viewer's customer page in a real browser (see ../helpers/viewerBrowser.ts): the
  * state with its evidence, the deliveries with their signatures and raw bodies, the state at a
- * point in time, and what is left of it once the customer is erased.
+ * point in time, where it stands in its retention period, and what is left of it once the
+ * customer is erased.
  */
 import t from 'tap';
+import { join } from 'node:path';
+import { run as hold } from '../../src/cli/hold.js';
 import { eraseCustomer } from '../../src/retention/erasure.js';
 import { subjectKeysOf } from '../../src/retention/storeKeys.js';
+import { cliDeps, fixtureBody } from '../helpers/auditHarness.js';
+import { ENCRYPTION_ENV } from '../helpers/encryptionKey.js';
 import { openViewerInBrowser, type ViewerBrowser } from '../helpers/viewerBrowser.js';
 import { HOSTILE_CUSTOMER_ID, JOURNEY } from '../helpers/viewerHarness.js';
 
@@ -119,6 +124,52 @@ function customerPageTests({
     await page.getByRole('button', { name: 'Show state at that moment' }).click();
     await page.waitForURL(/time=10/);
     t.match(await effective.locator('tr', { hasText: 'Status' }).first().textContent(), /Active/);
+  });
+
+  void t.test('the retention section says whether the customer may be erased yet', async (t) => {
+    const page = await newPage(t);
+    await signIn(page);
+    await page.goto(customerUrl);
+    const section = page.locator('#retention');
+    t.match(await section.locator('.badge').textContent(), /relationship active/);
+    t.match(await section.textContent(), /the retention period has not started/);
+
+    // A customer ComPilot deleted long ago, whom an authority's hold keeps.
+    const customerId = '5b1e2d3c-4a5f-4e6d-8c7b-9a0f1e2d3c4b';
+    const deletedAt = '2020-02-01T10:00:00.000Z';
+    await viewer.deliver(
+      fixtureBody('customer.created', { customerId, createdAt: '2019-06-01T09:00:00.000Z' }),
+    );
+    await viewer.deliver(fixtureBody('customer.deleted', { customerId, deletedAt }));
+    const deps = cliDeps({
+      ...ENCRYPTION_ENV,
+      EVENT_STORE_URL: `sqlite:${join(viewer.dir, 'events.db')}`,
+    });
+    const code = await hold(
+      [customerId, '--reason', 'FIU request 2026/4', '--until', '2031-06-30'],
+      deps,
+    );
+    t.equal(code, 0, deps.errors());
+    await page.goto(`${base}/ui/customers/${customerId}#retention`);
+    t.match(await section.locator('.badge').textContent(), /retention hold/);
+    t.match(await section.textContent(), /keeps its records until 2031-06-30 23:59:59\.999Z/);
+    t.equal(
+      await section.locator(`dd time[datetime="${deletedAt}"]`).count(),
+      2,
+      'the end of the relationship and the deletion: ComPilot deleted it',
+    );
+    t.equal(
+      await section.locator('dd time[datetime="2025-01-31T10:00:00.000Z"]').count(),
+      1,
+      'erasable 1826 days after the deletion',
+    );
+    await shot(page, 'customer-retention-held');
+
+    const released = await hold([customerId, '--release', '--reason', 'case closed'], deps);
+    t.equal(released, 0, deps.errors());
+    await page.reload();
+    t.match(await section.locator('.badge').textContent(), /due for erasure/);
+    t.match(await section.textContent(), /needs no override/);
   });
 
   // It erases the hostile customer, whom the other files visit: each file has its own service.

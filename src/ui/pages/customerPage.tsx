@@ -8,6 +8,7 @@ import { AlertsTable, KycHistoryTable, TimelineTable } from './history.js';
 import { customerHref } from './homePage.js';
 import { Layout, Time, type PageContext } from './layout.js';
 import { PointInTimeForm, PointInTimeResult } from './pointInTimeSection.js';
+import { RetentionSection } from './retentionSection.js';
 import { StateTable } from './stateTable.js';
 
 export function CustomerPage(props: {
@@ -67,6 +68,9 @@ export function CustomerPage(props: {
             <a href="#state">Current state</a>
           </li>
           <li>
+            <a href="#retention">Retention</a>
+          </li>
+          <li>
             <a href="#point-in-time">Point in time</a>
           </li>
           <li>
@@ -113,6 +117,8 @@ export function CustomerPage(props: {
           <p>No state has been recorded for this customer.</p>
         )}
       </section>
+
+      <RetentionSection retention={report.retention} />
 
       <section
         id="point-in-time"
