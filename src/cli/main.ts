@@ -49,7 +49,8 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: Cli
     load: () => import('./offboard.js'),
   },
   retention: {
-    summary: 'list the customers whose retention period has passed (retention due)',
+    summary:
+      'list the customers whose retention period has passed (retention due), or where one stands (retention status <id>)',
     load: () => import('./retentionDue.js'),
   },
   erase: {

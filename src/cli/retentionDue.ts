@@ -1,6 +1,7 @@
 /**
  * `compilot-ledger retention due [--json]`: the customers whose retention period has passed
- * and who are not erased yet, from the `retention` projection.
+ * and who are not erased yet, from the `retention` projection; `retention status <customerId>`
+ * (retentionStatus.ts): where one customer stands.
  */
 import { existsSync } from 'node:fs';
 import { COMMAND_SETTINGS, loadConfig, loadRetentionConfig } from '../config.js';
@@ -9,8 +10,10 @@ import { listDueCustomers } from '../readmodel/retentionQueries.js';
 import { parseCommandArgs, usageError } from './auditSupport.js';
 import type { CliDeps } from './deps.js';
 import { writeLine } from './output.js';
+import { runRetentionStatus } from './retentionStatus.js';
 
 export const USAGE = `usage: compilot-ledger retention due [--json]
+       compilot-ledger retention status <customerId> [--json]
 
 Lists the customers not yet erased whose relationship ended (customer.deleted by ComPilot's
 time, or an offboarding record) at least RETENTION_DAYS (default 1826) ago: customer id, end of
@@ -18,9 +21,14 @@ relationship, its source, and since when the customer is erasable; then those am
 retention hold keeps (compilot-ledger hold), with the hold's end. Reads the read model
 (READ_MODEL_URL), so it is as current as the service's projections.
 
+status: where one customer stands (active, active again after a deletion ComPilot reported
+undone, retained, held, due or erased), with the end of relationship, the date it becomes
+erasable, the hold and the erasure. Folded from the customer's stream (EVENT_STORE_URL), as
+erase decides, so records just written count at once.
+
   --json    one JSON document instead of text
 
-Exit codes: 0 ok (also when none is due), 1 no read model, 2 usage error.`;
+Exit codes: 0 ok (also when none is due), 1 no read model or no such customer, 2 usage error.`;
 
 const OPTIONS = {
   json: { type: 'boolean' },
@@ -31,8 +39,14 @@ export async function run(args: string[], deps: CliDeps): Promise<number> {
   const parsed = parseCommandArgs(deps, args, OPTIONS, true, USAGE);
   if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
+  if (positionals[0] === 'status') {
+    if (positionals.length !== 2) {
+      return usageError(deps, 'retention status takes one customer id', USAGE);
+    }
+    return runRetentionStatus(deps, positionals[1]!, values.json === true);
+  }
   if (positionals.length !== 1 || positionals[0] !== 'due') {
-    return usageError(deps, 'the only retention subcommand is "due"', USAGE);
+    return usageError(deps, 'the retention subcommands are "due" and "status <customerId>"', USAGE);
   }
   const config = loadConfig(deps.env, { settings: COMMAND_SETTINGS.retention });
   const { retentionDays } = loadRetentionConfig(deps.env);
