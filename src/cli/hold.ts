@@ -52,6 +52,14 @@ export async function run(args: string[], deps: CliDeps): Promise<number> {
   const until = values.until === undefined ? null : pointInTime(values.until);
   if (until === undefined)
     return usageError(deps, `--until must be ${POINT_IN_TIME_DESCRIPTION}`, USAGE);
+  // A hold that has already ended keeps nothing: almost surely a mistyped year.
+  if (until !== null && until.getTime() <= Date.now()) {
+    return usageError(
+      deps,
+      `--until ${until.toISOString()} is in the past: the hold would keep nothing`,
+      USAGE,
+    );
+  }
   const reason = values.reason?.trim();
   if (!reason) {
     const what = values.release ? 'the hold is released' : 'the data must be kept';

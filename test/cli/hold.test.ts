@@ -10,9 +10,9 @@ const hold = (env: Record<string, string>, ...args: string[]) => runFor(run, env
 
 void t.test('a hold is placed, extended and released, and says what is in effect', async (t) => {
   const env = await ledgerWithCustomer(t);
-  const placed = await hold(env, '--reason', 'FIU request 2026/4', '--until', '2031-06-30');
+  const placed = await hold(env, '--reason', 'FIU request 2026/4', '--until', '2099-06-30');
   t.equal(placed.code, 0, placed.stderr);
-  t.match(placed.stdout, /^recorded: customer .*; held until 2031-06-30T23:59:59\.999Z/);
+  t.match(placed.stdout, /^recorded: customer .*; held until 2099-06-30T23:59:59\.999Z/);
   const open = await hold(env, '--reason', 'investigation 77');
   t.match(open.stdout, /held until released/, 'a hold without an end extends it');
 
@@ -32,6 +32,12 @@ void t.test('usage errors name the problem', async (t) => {
   const badTime = await hold(env, '--until', 'next year', '--reason', 'x');
   t.equal(badTime.code, 2);
   t.match(badTime.stderr, /--until must be/);
+  const past = await hold(env, '--until', '2020-01-01', '--reason', 'x');
+  t.equal(past.code, 2);
+  t.match(
+    past.stderr,
+    /--until 2020-01-01T23:59:59\.999Z is in the past: the hold would keep nothing/,
+  );
   const noReason = await hold(env);
   t.equal(noReason.code, 2);
   t.match(noReason.stderr, /--reason must say why the data must be kept/);

@@ -70,11 +70,11 @@ void t.test('records the operator just wrote count at once', async (t) => {
     relationshipEnd: { at: '2024-03-01T23:59:59.999Z', source: 'offboarded' },
   });
 
-  const held = await command(h, hold, ['--reason', 'FIU request 2029/7', '--until', '2031-06-30']);
+  const held = await command(h, hold, ['--reason', 'FIU request 2029/7', '--until', '2099-06-30']);
   t.equal(held.code, 0, held.stderr);
   t.match(await retention(t, h), {
     stage: 'held',
-    hold: { until: '2031-06-30T23:59:59.999Z', inEffect: true },
+    hold: { until: '2099-06-30T23:59:59.999Z', inEffect: true },
   });
 });
 

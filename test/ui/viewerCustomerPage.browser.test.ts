@@ -146,13 +146,13 @@ function customerPageTests({
       EVENT_STORE_URL: `sqlite:${join(viewer.dir, 'events.db')}`,
     });
     const code = await hold(
-      [customerId, '--reason', 'FIU request 2026/4', '--until', '2031-06-30'],
+      [customerId, '--reason', 'FIU request 2026/4', '--until', '2099-06-30'],
       deps,
     );
     t.equal(code, 0, deps.errors());
     await page.goto(`${base}/ui/customers/${customerId}#retention`);
     t.match(await section.locator('.badge').textContent(), /retention hold/);
-    t.match(await section.textContent(), /keeps its records until 2031-06-30 23:59:59\.999Z/);
+    t.match(await section.textContent(), /keeps its records until 2099-06-30 23:59:59\.999Z/);
     t.equal(
       await section.locator(`dd time[datetime="${deletedAt}"]`).count(),
       2,
