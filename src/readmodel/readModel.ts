@@ -5,6 +5,7 @@
 import type { KycHistoryEntry } from '../../projections/kycHistory.js';
 import type { Page } from './cursor.js';
 import type { AlertRecord, CustomerRecord, CustomerSummary, WalletOwner } from './queries.js';
+import type { RetentionDue } from './retentionQueries.js';
 import type { AlertStatus, CustomerStatus, RiskScore } from './vocabulary.js';
 
 export interface QueryReadModel {
@@ -37,4 +38,6 @@ export interface QueryReadModel {
     readonly riskScore?: RiskScore;
     readonly limit: number;
   }): readonly string[];
+  /** Who is due for erasure at `now`, and who a hold keeps; undefined until the projection has it. */
+  listDueCustomers(now: Date, retentionDays: number): RetentionDue | undefined;
 }

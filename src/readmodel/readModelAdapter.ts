@@ -12,6 +12,7 @@ import {
   listAlerts,
   listCustomers,
 } from './queries.js';
+import { listDueCustomers } from './retentionQueries.js';
 import {
   findCustomerIdsByEmail,
   findCustomerIdsByExternalId,
@@ -35,5 +36,6 @@ export function openQueryReadModel(db: Database.Database): QueryReadModel {
     findCustomerIds: (key, value) =>
       key === 'email' ? findCustomerIdsByEmail(db, value) : findCustomerIdsByExternalId(db, value),
     listRecentCustomerIds: (filter) => listRecentCustomerIds(db, filter),
+    listDueCustomers: (now, retentionDays) => listDueCustomers(db, now, retentionDays),
   };
 }

@@ -18,6 +18,7 @@ import { sendHtml } from './http.js';
 import { AlertsPage } from './pages/alertsPage.js';
 import { CustomerPage } from './pages/customerPage.js';
 import { HomePage } from './pages/homePage.js';
+import { RetentionPage } from './pages/retentionPage.js';
 import type { UiState } from './uiState.js';
 
 type Guard = (ctx: RouterContext<UiState>, next: Next) => Promise<void>;
@@ -32,6 +33,7 @@ export interface PageRouteDeps {
 
 const RECENT_CUSTOMERS = 50;
 const ALERTS_SHOWN = 500;
+const RETENTION_SHOWN = 500;
 
 export function createPageRoutes(
   router: Router<UiState>,
@@ -128,6 +130,17 @@ export function createPageRoutes(
         context: ctx.state.page!,
       }),
     );
+  });
+
+  router.get('/ui/retention', requireSession, (ctx) => {
+    const now = deps.clock();
+    const data = {
+      listed: readModel.listDueCustomers(now, deps.retentionDays),
+      retentionDays: deps.retentionDays,
+      at: now.toISOString(),
+      shown: RETENTION_SHOWN,
+    };
+    sendHtml(ctx, 200, RetentionPage({ data, context: ctx.state.page! }));
   });
 }
 

@@ -18,6 +18,7 @@ function accessibilityTests({ base, customerUrl, newPage, signIn }: ViewerBrowse
       `${base}/ui/?q=${JOURNEY.customerId}`,
       `${customerUrl}?date=2025-03-04`,
       `${base}/ui/alerts`,
+      `${base}/ui/retention`,
     ];
     for (const url of pages) {
       if (url !== pages[0]) {

@@ -14,7 +14,7 @@ export interface PageContext {
 export function Layout(props: {
   title: string;
   context?: PageContext;
-  current?: 'customers' | 'alerts';
+  current?: 'customers' | 'alerts' | 'retention';
   children: ComponentChildren;
 }) {
   const { context } = props;
@@ -47,6 +47,14 @@ export function Layout(props: {
                     aria-current={props.current === 'alerts' ? 'page' : undefined}
                   >
                     Alerts
+                  </a>
+                </li>
+                <li>
+                  <a
+                    href="/ui/retention"
+                    aria-current={props.current === 'retention' ? 'page' : undefined}
+                  >
+                    Retention
                   </a>
                 </li>
               </ul>
