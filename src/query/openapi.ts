@@ -184,6 +184,16 @@ const paths: Json = {
     },
     [400, 406],
   ),
+  '/retention/due': get(
+    'Who is due for erasure, and who a retention hold keeps past the period.',
+    [limit(1000, 10_000)],
+    answer(
+      'The customers whose retention period has passed, from the retention read model; 503 ' +
+        'with Retry-After while that projection is being built.',
+      ref('RetentionDue'),
+    ),
+    [400],
+  ),
   '/reconciliations': get(
     'Reconciliation runs, newest first: when the ledger was compared with ComPilot and what was found.',
     [limit(20, 100), cursor],

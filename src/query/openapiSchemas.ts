@@ -4,6 +4,7 @@
  */
 import { EVENT_ORIGINS } from '../audit/auditEventView.js';
 import { customerSchemas } from './openapiCustomerSchemas.js';
+import { retentionSchemas } from './openapiRetentionSchemas.js';
 
 type Json = Record<string, unknown>;
 
@@ -21,6 +22,7 @@ export function componentSchemas(): Json {
   return {
     ...reconciliationSchemas(),
     ...customerSchemas(),
+    ...retentionSchemas(),
     Error: {
       type: 'object',
       required: ['error'],

@@ -1,13 +1,17 @@
 /**
- * `GET /customers/:customerId/retention`: where the customer stands in its retention period now
- * (stage, end of relationship, erasable from, hold, erasure), folded from its stream as `erase`
- * decides. Times and stages only: the answer holds no personal data, also before an erasure.
+ * The retention answers of the query API, times and stages only (no personal data):
+ * - `GET /customers/:customerId/retention`: where the customer stands in its retention period
+ *   now (stage, end of relationship, erasable from, hold, erasure), folded from its stream as
+ *   `erase` decides;
+ * - `GET /retention/due`: who is due for erasure and who a hold keeps past the period, from the
+ *   `retention` read model, as `compilot-ledger retention due` lists them.
  */
 import type { RouterContext } from '@koa/router';
 import { readCustomerRetention } from '../audit/customerRetention.js';
-import { notFound } from '../http/httpError.js';
+import { HttpError, notFound } from '../http/httpError.js';
+import type { QueryReadModel } from '../readmodel/readModel.js';
 import type { EventStore } from '../store/eventStore.js';
-import { onlyParams, pathParam } from './params.js';
+import { limitParam, onlyParams, pathParam } from './params.js';
 
 export interface RetentionRouteDeps {
   readonly store: EventStore;
@@ -26,5 +30,33 @@ export function retentionHandler(deps: RetentionRouteDeps) {
     });
     if (answer === undefined) throw notFound(`no events are stored for customer ${customerId}`);
     ctx.body = answer;
+  };
+}
+
+/** Rows per list at most: the answer stays far below the 8 MiB page cap. */
+const DUE_PAGE = { fallback: 1000, max: 10_000 };
+
+export function dueHandler(
+  deps: Omit<RetentionRouteDeps, 'store'> & { readModel: QueryReadModel },
+) {
+  return (ctx: RouterContext): void => {
+    onlyParams(ctx.query, ['limit']);
+    const limit = limitParam(ctx.query, DUE_PAGE);
+    const now = deps.clock();
+    const listed = deps.readModel.listDueCustomers(now, deps.retentionDays);
+    if (listed === undefined) {
+      // Built at start-up or rebuilt for a new version in the background: soon there.
+      throw new HttpError(503, 'the retention projection is being built', {
+        headers: { 'Retry-After': '30' },
+      });
+    }
+    ctx.body = {
+      at: now.toISOString(),
+      retentionDays: deps.retentionDays,
+      due: listed.due.slice(0, limit),
+      dueCount: listed.due.length,
+      held: listed.held.slice(0, limit),
+      heldCount: listed.held.length,
+    };
   };
 }

@@ -16,7 +16,7 @@ import { queryLimits, type QueryLimits } from '../audit/queryLimits.js';
 import { rawEventHandler } from './rawEvent.js';
 import { openQueryReadModel } from '../readmodel/readModelAdapter.js';
 import { reconciliationsHandler } from './reconciliations.js';
-import { retentionHandler } from './retentionRoute.js';
+import { dueHandler, retentionHandler } from './retentionRoute.js';
 import type { QueryReadModel } from '../readmodel/readModel.js';
 import {
   alertHandler,
@@ -74,6 +74,11 @@ export function createQueryRouter(deps: QueryRouterDeps): Router {
     '/customers/:customerId/retention',
     auth,
     retentionHandler({ store: deps.store, retentionDays: deps.retentionDays, clock }),
+  );
+  router.get(
+    '/retention/due',
+    auth,
+    dueHandler({ readModel, retentionDays: deps.retentionDays, clock }),
   );
   router.get('/alerts', auth, listAlertsHandler(routeDeps));
   router.get('/alerts/:alertId', auth, alertHandler(routeDeps));

@@ -17,6 +17,7 @@ import {
 } from '../helpers/auditHarness.js';
 
 const addFormats = addFormatsPlugin.default;
+const DUE_ID = '4c3b2a19-0f8e-4d7c-9b6a-5f4e3d2c1b0a';
 
 type Paths = Record<string, Record<string, { responses: Record<string, unknown> }>>;
 
@@ -88,6 +89,11 @@ void t.test('every field of every real answer is declared in the OpenAPI documen
     },
     '2030-01-01T00:05:00.000Z',
   );
+  // A customer deleted long ago: due for erasure at the harness's clock (2030).
+  const createdAt = '2019-01-01T00:00:00.000Z';
+  const deletedAt = '2020-01-01T00:00:00.000Z';
+  await h.deliver(fixtureBody('customer.created', { customerId: DUE_ID, createdAt }));
+  await h.deliver(fixtureBody('customer.deleted', { customerId: DUE_ID, deletedAt }));
   await h.caughtUp();
 
   const doc = (await h.get('/openapi.json', { token: null })).json();
@@ -148,6 +154,9 @@ void t.test('every field of every real answer is declared in the OpenAPI documen
   t.match(retention, { stage: 'active', relationshipEnd: null, hold: null });
   await check(`/customers/${CUSTOMER_ID}/retention?at=2030-01-01`, 400);
   await check('/customers/nobody/retention', 404);
+  const dueList = await check('/retention/due', 200);
+  t.match(dueList, { dueCount: 1, due: [{ customerId: DUE_ID, source: 'customer.deleted' }] });
+  await check('/retention/due?limit=0', 400);
   await check('/customers?status=Active', 200);
   await check(`/alerts/${ALERT_ID}`, 200);
   await check(`/alerts?customerId=${CUSTOMER_ID}`, 200);
