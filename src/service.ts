@@ -26,6 +26,7 @@ import {
   recoverErasuresOnStart,
   startRetentionIfConfigured,
 } from './retention/serviceRetention.js';
+import { registerRetentionGauge } from './retention/dueGauge.js';
 import { loadSchemaSet } from './validation/schemas.js';
 import {
   startCheckpointsIfConfigured,
@@ -88,6 +89,9 @@ export async function startService(
     undo.push(() => void readModelDb.close());
     // Personal read-model columns are sealed under the customers' data keys (issue 15).
     sealReadModelFor(readModelDb, store, config.eventStore.encryption);
+    // Without retention settings (tests, embedders), the documented default period.
+    const retentionDays = (options.retention ?? loadRetentionConfig({})).retentionDays;
+    registerRetentionGauge(registry, readModelDb, retentionDays);
     const stop = new AbortController();
     const processors: Promise<void>[] = [];
     undo.push(async () => {
@@ -149,8 +153,7 @@ export async function startService(
       registry,
       schemas,
       logger,
-      // Without retention settings (tests, embedders), the documented default period.
-      retentionDays: (options.retention ?? loadRetentionConfig({})).retentionDays,
+      retentionDays,
     });
     logger.info(
       {

@@ -26,6 +26,23 @@ export interface RetentionDue {
   readonly held: readonly HeldCustomer[];
 }
 
+/** Customers not erased whose relationship ended on or before the bound parameter. */
+const PAST_PERIOD = `FROM retention
+  WHERE erased_at IS NULL AND relationship_end IS NOT NULL AND relationship_end <= ?`;
+
+/**
+ * True when the `retention` projection is built in a version that knows holds. Tables of
+ * version 1 still answer while version 2 is built (a version bump rebuilds in the background):
+ * they cannot say who is due yet.
+ */
+function knowsHolds(db: Database.Database): boolean {
+  return (
+    hasView(db, 'retention') &&
+    statement(db, "SELECT 1 FROM pragma_table_info('retention') WHERE name = 'held'").get() !==
+      undefined
+  );
+}
+
 /**
  * Customers not yet erased whose relationship ended at least `retentionDays` before `now`: those
  * no retention hold keeps at `now` are due, the others held; undefined when the projection has
@@ -36,19 +53,10 @@ export function listDueCustomers(
   now: Date,
   retentionDays: number,
 ): RetentionDue | undefined {
-  if (!hasView(db, 'retention')) return undefined;
-  // Tables of version 1 still answer while version 2 is built (a version bump rebuilds in the
-  // background): they know no holds, so they cannot say who is due yet.
-  if (
-    statement(db, "SELECT 1 FROM pragma_table_info('retention') WHERE name = 'held'").get() ===
-    undefined
-  ) {
-    return undefined;
-  }
+  if (!knowsHolds(db)) return undefined;
   const rows = statement(
     db,
-    `SELECT customer_id, relationship_end, end_source, held, held_until FROM retention
-      WHERE erased_at IS NULL AND relationship_end IS NOT NULL AND relationship_end <= ?
+    `SELECT customer_id, relationship_end, end_source, held, held_until ${PAST_PERIOD}
       ORDER BY relationship_end, customer_id`,
   ).all(dueCutoff(now, retentionDays)) as {
     customer_id: string;
@@ -71,6 +79,26 @@ export function listDueCustomers(
     if (holdsAt({ held: row.held === 1, heldUntil: row.held_until }, at)) {
       held.push({ ...customer, heldUntil: row.held_until });
     } else due.push(customer);
+  }
+  return { due, held };
+}
+
+/** How many {@link listDueCustomers} would list in each group, without building the lists. */
+export function countDueCustomers(
+  db: Database.Database,
+  now: Date,
+  retentionDays: number,
+): { readonly due: number; readonly held: number } | undefined {
+  if (!knowsHolds(db)) return undefined;
+  const at = now.toISOString();
+  let due = 0;
+  let held = 0;
+  const rows = statement(db, `SELECT held, held_until ${PAST_PERIOD}`)
+    .raw()
+    .iterate(dueCutoff(now, retentionDays)) as IterableIterator<[number, string | null]>;
+  for (const [isHeld, heldUntil] of rows) {
+    if (holdsAt({ held: isHeld === 1, heldUntil }, at)) held += 1;
+    else due += 1;
   }
   return { due, held };
 }

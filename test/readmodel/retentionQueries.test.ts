@@ -9,7 +9,7 @@ import { retentionProjection } from '../../projections/retention.js';
 import { encodeRecord, HOLD_PLACED_EVENT_TYPE } from '../../src/events/retentionEvents.js';
 import { customerStream } from '../../src/events/streams.js';
 import { run as runRetention } from '../../src/cli/retentionDue.js';
-import { listDueCustomers } from '../../src/readmodel/retentionQueries.js';
+import { countDueCustomers, listDueCustomers } from '../../src/readmodel/retentionQueries.js';
 import { retentionHoldEventId } from '../../src/retention/erasureIds.js';
 import { cliDeps } from '../helpers/auditHarness.js';
 import { createHarness, reached } from '../helpers/projectionHarness.js';
@@ -80,6 +80,11 @@ void t.test(
       { due: [], held: [] },
       'none before the period ends',
     );
+    t.same(
+      countDueCustomers(h.db, new Date('2026-12-01T00:00:00.000Z'), 1826),
+      { due: 2, held: 1 },
+      'the counts the metric reports agree with the lists',
+    );
 
     const deps = cliDeps({ READ_MODEL_URL: `sqlite:${h.readModelPath}`, RETENTION_DAYS: '1826' });
     t.equal(await runRetention(['due'], deps), 0, deps.errors());
@@ -106,5 +111,6 @@ void t.test(
              INSERT INTO retention_v1 VALUES ('c', '${DELETED_AT}', 'customer.deleted', '${DELETED_AT}', NULL, NULL, NULL);
              CREATE VIEW retention AS SELECT * FROM retention_v1;`);
     t.equal(listDueCustomers(db, new Date('2026-12-01T00:00:00.000Z'), 1826), undefined);
+    t.equal(countDueCustomers(db, new Date('2026-12-01T00:00:00.000Z'), 1826), undefined);
   },
 );
