@@ -11,10 +11,18 @@ export interface PageContext {
   readonly generatedAt: string;
 }
 
+/** The main navigation: section, address, label. */
+const SECTIONS = [
+  ['customers', '/ui/', 'Customers'],
+  ['alerts', '/ui/alerts', 'Alerts'],
+  ['retention', '/ui/retention', 'Retention'],
+] as const;
+type Section = (typeof SECTIONS)[number][0];
+
 export function Layout(props: {
   title: string;
   context?: PageContext;
-  current?: 'customers' | 'alerts' | 'retention';
+  current?: Section;
   children: ComponentChildren;
 }) {
   const { context } = props;
@@ -36,27 +44,13 @@ export function Layout(props: {
           {context && (
             <nav aria-label="Main">
               <ul>
-                <li>
-                  <a href="/ui/" aria-current={props.current === 'customers' ? 'page' : undefined}>
-                    Customers
-                  </a>
-                </li>
-                <li>
-                  <a
-                    href="/ui/alerts"
-                    aria-current={props.current === 'alerts' ? 'page' : undefined}
-                  >
-                    Alerts
-                  </a>
-                </li>
-                <li>
-                  <a
-                    href="/ui/retention"
-                    aria-current={props.current === 'retention' ? 'page' : undefined}
-                  >
-                    Retention
-                  </a>
-                </li>
+                {SECTIONS.map(([section, href, label]) => (
+                  <li key={section}>
+                    <a href={href} aria-current={props.current === section ? 'page' : undefined}>
+                      {label}
+                    </a>
+                  </li>
+                ))}
               </ul>
               <form method="post" action="/ui/sign-out" class="sign-out">
                 <input type="hidden" name="formToken" value={context.formToken} />
