@@ -198,6 +198,12 @@ function customerPageTests({
       /erased: signatures no longer checkable/,
     );
     t.ok((await page.locator('p.erased').count()) > 1, 'each delivery says its data was erased');
+    t.match(await page.locator('#retention .badge').textContent(), /erased/);
+    t.match(
+      await page.locator('#retention').textContent(),
+      /personal data was erased on .*the erasure record stays/s,
+      'the retention section reads the erasure record, not the unreadable events',
+    );
     t.notOk((await page.content()).includes('onerror'), 'the name it had is gone');
     await shot(page, 'customer-erased');
   });

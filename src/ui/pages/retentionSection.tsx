@@ -39,7 +39,16 @@ export function RetentionSection({ retention }: { retention: CustomerRetention }
         </dd>
         <dt>Erasable from</dt>
         <dd>
-          <Time value={retention.erasableFrom} /> (RETENTION_DAYS = {retention.retentionDays})
+          {retention.erasableFrom ? (
+            <>
+              <Time value={retention.erasableFrom} /> ({retention.retentionDays} days after the end,
+              RETENTION_DAYS)
+            </>
+          ) : (
+            <span class="none">
+              {retention.retentionDays} days after the end of the relationship, once one is recorded
+            </span>
+          )}
         </dd>
         <dt>Deleted by ComPilot</dt>
         <dd>
