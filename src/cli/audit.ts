@@ -7,7 +7,7 @@ import { pointInTime, POINT_IN_TIME_DESCRIPTION } from '../query/params.js';
 import { customerEventsAt, type PointInTime } from '../audit/pointInTime.js';
 import { createSignatureProver, type SignatureProof } from '../audit/signatureProof.js';
 import { timelineBuilder, type Timeline, type TimelineRow } from '../audit/timeline.js';
-import { parseCommandArgs, usageError, withLedger } from './auditSupport.js';
+import { parseCustomerCommand, usageError, withLedger } from './auditSupport.js';
 import { count } from '../lib/plural.js';
 import type { CliDeps } from './deps.js';
 import { writeLine } from './output.js';
@@ -36,11 +36,9 @@ const OPTIONS = {
 } as const;
 
 export async function run(args: string[], deps: CliDeps): Promise<number> {
-  const parsed = parseCommandArgs(deps, args, OPTIONS, true, USAGE);
+  const parsed = parseCustomerCommand(deps, args, OPTIONS, USAGE);
   if (typeof parsed === 'number') return parsed;
-  const { values, positionals } = parsed;
-  if (positionals.length !== 1) return usageError(deps, 'give exactly one customer id', USAGE);
-  const customerId = positionals[0]!;
+  const { values, customerId } = parsed;
   const at: { asOf?: Date; knownAt?: Date } = {};
   for (const [option, key] of [
     ['as-of', 'asOf'],

@@ -1,6 +1,6 @@
 /**
- * What the audit commands (audit, verify, export, quarantine) share: option parsing that answers
- * a bad option with the usage on stderr and exit code 2, and opening the configured store with
+ * What the audit and retention commands share: option parsing that answers a bad option with the
+ * usage on stderr and exit code 2, and opening the configured store with
  * logs on stderr, so stdout carries only the command's output.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
@@ -40,6 +40,25 @@ export function parseCommandArgs<O extends Options, P extends boolean>(
     return 0;
   }
   return parsed;
+}
+
+/**
+ * {@link parseCommandArgs} for the commands about one customer (`audit`, `erase`, `offboard`,
+ * `hold`): exactly one positional, the customer id.
+ */
+export function parseCustomerCommand<O extends Options>(
+  deps: CliDeps,
+  args: string[],
+  options: O,
+  usage: string,
+): { readonly values: Parsed<O, true>['values']; readonly customerId: string } | number {
+  const parsed = parseCommandArgs(deps, args, options, true, usage);
+  if (typeof parsed === 'number') return parsed;
+  const [customerId, ...more] = parsed.positionals;
+  if (customerId === undefined || more.length > 0) {
+    return usageError(deps, 'give exactly one customer id', usage);
+  }
+  return { values: parsed.values, customerId };
 }
 
 export function usageError(deps: CliDeps, problem: string, usage: string): number {

@@ -14,7 +14,7 @@ import {
   type ErasureStep,
 } from '../retention/erasure.js';
 import { subjectKeysOf } from '../retention/storeKeys.js';
-import { parseCommandArgs, usageError, withLedger } from './auditSupport.js';
+import { parseCustomerCommand, usageError, withLedger } from './auditSupport.js';
 import type { CliDeps } from './deps.js';
 import { writeLine } from './output.js';
 
@@ -43,11 +43,9 @@ const OPTIONS = {
 } as const;
 
 export async function run(args: string[], deps: CliDeps): Promise<number> {
-  const parsed = parseCommandArgs(deps, args, OPTIONS, true, USAGE);
+  const parsed = parseCustomerCommand(deps, args, OPTIONS, USAGE);
   if (typeof parsed === 'number') return parsed;
-  const { values, positionals } = parsed;
-  if (positionals.length !== 1) return usageError(deps, 'give exactly one customer id', USAGE);
-  const customerId = positionals[0]!;
+  const { values, customerId } = parsed;
   const reason = values.reason?.trim();
   if (!reason) return usageError(deps, '--reason must say why the customer is erased', USAGE);
   if (values.override !== undefined && values.override.trim() === '') {

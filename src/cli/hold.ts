@@ -13,7 +13,7 @@ import {
 import { pointInTime, POINT_IN_TIME_DESCRIPTION } from '../query/params.js';
 import { foldFacts } from '../../projections/relationshipEnd.js';
 import { retentionHoldEventId } from '../retention/erasureIds.js';
-import { parseCommandArgs, usageError } from './auditSupport.js';
+import { parseCustomerCommand, usageError } from './auditSupport.js';
 import { countOf, withCustomerRecords } from './customerRecords.js';
 import type { CliDeps } from './deps.js';
 import { writeLine } from './output.js';
@@ -41,11 +41,9 @@ const OPTIONS = {
 } as const;
 
 export async function run(args: string[], deps: CliDeps): Promise<number> {
-  const parsed = parseCommandArgs(deps, args, OPTIONS, true, USAGE);
+  const parsed = parseCustomerCommand(deps, args, OPTIONS, USAGE);
   if (typeof parsed === 'number') return parsed;
-  const { values, positionals } = parsed;
-  if (positionals.length !== 1) return usageError(deps, 'give exactly one customer id', USAGE);
-  const customerId = positionals[0]!;
+  const { values, customerId } = parsed;
   if (values.release && values.until !== undefined) {
     return usageError(deps, '--until goes with a hold, not with --release', USAGE);
   }

@@ -19,7 +19,7 @@ import {
   type OffboardedData,
 } from '../events/retentionEvents.js';
 import { offboardEventId } from '../retention/erasureIds.js';
-import { parseCommandArgs, usageError } from './auditSupport.js';
+import { parseCustomerCommand, usageError } from './auditSupport.js';
 import { countOf, withCustomerRecords } from './customerRecords.js';
 import type { CliDeps } from './deps.js';
 import { withdrawOffboarding, type OffboardContext } from './offboardingWithdrawal.js';
@@ -51,11 +51,9 @@ const OPTIONS = {
 } as const;
 
 export async function run(args: string[], deps: CliDeps): Promise<number> {
-  const parsed = parseCommandArgs(deps, args, OPTIONS, true, USAGE);
+  const parsed = parseCustomerCommand(deps, args, OPTIONS, USAGE);
   if (typeof parsed === 'number') return parsed;
-  const { values, positionals } = parsed;
-  if (positionals.length !== 1) return usageError(deps, 'give exactly one customer id', USAGE);
-  const customerId = positionals[0]!;
+  const { values, customerId } = parsed;
   if (values.withdraw && values.at !== undefined) {
     return usageError(deps, 'give either --at T or --withdraw, not both', USAGE);
   }

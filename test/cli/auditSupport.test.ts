@@ -1,7 +1,9 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
+import { parseCustomerCommand } from '../../src/cli/auditSupport.js';
 import { openSqliteEventStore } from '../../src/store/sqliteEventStore.js';
+import { cliDeps } from '../helpers/auditHarness.js';
 import { notBuilt, spawnCli } from '../helpers/serviceProcess.js';
 import { ENCRYPTION_ENV } from '../helpers/encryptionKey.js';
 
@@ -94,4 +96,21 @@ void t.test('a missing stream exits 1 naming the stream', { skip: notBuilt }, as
   );
   t.equal(audit.code, 1);
   t.match(audit.err, 'no stream customer-c-2');
+});
+
+void t.test('commands about one customer take exactly one customer id', async (t) => {
+  const options = { reason: { type: 'string' }, help: { type: 'boolean' } } as const;
+  const parse = (args: string[]) => {
+    const deps = cliDeps({});
+    return { parsed: parseCustomerCommand(deps, args, options, 'usage: x'), deps };
+  };
+  t.same(parse(['c-1', '--reason', 'r']).parsed, {
+    values: { reason: 'r' },
+    customerId: 'c-1',
+  });
+  for (const args of [[], ['c-1', 'c-2']]) {
+    const { parsed, deps } = parse(args);
+    t.equal(parsed, 2, `${args.length} ids is a usage error`);
+    t.equal(deps.errors(), 'give exactly one customer id\n\nusage: x\n');
+  }
 });
