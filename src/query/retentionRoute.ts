@@ -43,7 +43,7 @@ export function dueHandler(
     onlyParams(ctx.query, ['limit']);
     const limit = limitParam(ctx.query, DUE_PAGE);
     const now = deps.clock();
-    const listed = deps.readModel.listDueCustomers(now, deps.retentionDays);
+    const listed = deps.readModel.listDueCustomers(now, deps.retentionDays, limit);
     if (listed === undefined) {
       // Built at start-up or rebuilt for a new version in the background: soon there.
       throw new HttpError(503, 'the retention projection is being built', {
@@ -53,10 +53,10 @@ export function dueHandler(
     ctx.body = {
       at: now.toISOString(),
       retentionDays: deps.retentionDays,
-      due: listed.due.slice(0, limit),
-      dueCount: listed.due.length,
-      held: listed.held.slice(0, limit),
-      heldCount: listed.held.length,
+      due: listed.due,
+      dueCount: listed.dueCount,
+      held: listed.held,
+      heldCount: listed.heldCount,
     };
   };
 }

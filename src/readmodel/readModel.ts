@@ -38,6 +38,9 @@ export interface QueryReadModel {
     readonly riskScore?: RiskScore;
     readonly limit: number;
   }): readonly string[];
-  /** Who is due for erasure at `now`, and who a hold keeps; undefined until the projection has it. */
-  listDueCustomers(now: Date, retentionDays: number): RetentionDue | undefined;
+  /**
+   * Who is due for erasure at `now`, and who a hold keeps (at most `limit` of each, all
+   * counted); undefined until the projection has it.
+   */
+  listDueCustomers(now: Date, retentionDays: number, limit?: number): RetentionDue | undefined;
 }

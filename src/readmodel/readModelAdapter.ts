@@ -36,6 +36,7 @@ export function openQueryReadModel(db: Database.Database): QueryReadModel {
     findCustomerIds: (key, value) =>
       key === 'email' ? findCustomerIdsByEmail(db, value) : findCustomerIdsByExternalId(db, value),
     listRecentCustomerIds: (filter) => listRecentCustomerIds(db, filter),
-    listDueCustomers: (now, retentionDays) => listDueCustomers(db, now, retentionDays),
+    listDueCustomers: (now, retentionDays, limit) =>
+      listDueCustomers(db, now, retentionDays, limit),
   };
 }

@@ -24,6 +24,9 @@ export interface RetentionDue {
   readonly due: readonly DueCustomer[];
   /** Past their period, kept by a hold (compilot-ledger hold). */
   readonly held: readonly HeldCustomer[];
+  /** How many are due, and held, in all (the lists may stop at a limit). */
+  readonly dueCount: number;
+  readonly heldCount: number;
 }
 
 /** Customers not erased whose relationship ended on or before the bound parameter. */
@@ -45,60 +48,46 @@ function knowsHolds(db: Database.Database): boolean {
 
 /**
  * Customers not yet erased whose relationship ended at least `retentionDays` before `now`: those
- * no retention hold keeps at `now` are due, the others held; undefined when the projection has
- * not been built yet, or only in a version before holds.
+ * no retention hold keeps at `now` are due, the others held; at most `limit` of each are listed,
+ * and all are counted. Undefined when the projection has not been built yet, or only in a
+ * version before holds.
  */
 export function listDueCustomers(
   db: Database.Database,
   now: Date,
   retentionDays: number,
+  limit = Number.POSITIVE_INFINITY,
 ): RetentionDue | undefined {
   if (!knowsHolds(db)) return undefined;
+  // Streamed row by row: a long overdue list is counted without being held in memory.
   const rows = statement(
     db,
     `SELECT customer_id, relationship_end, end_source, held, held_until ${PAST_PERIOD}
       ORDER BY relationship_end, customer_id`,
-  ).all(dueCutoff(now, retentionDays)) as {
-    customer_id: string;
-    relationship_end: string;
-    end_source: string;
-    held: number;
-    held_until: string | null;
-  }[];
+  )
+    .raw()
+    .iterate(dueCutoff(now, retentionDays)) as IterableIterator<
+    [string, string, string, number, string | null]
+  >;
   const at = now.toISOString();
   const due: DueCustomer[] = [];
   const held: HeldCustomer[] = [];
-  for (const row of rows) {
-    const customer: DueCustomer = {
-      customerId: row.customer_id,
-      relationshipEnd: row.relationship_end,
-      source: row.end_source as DueCustomer['source'],
-      dueSince: erasableFrom(row.relationship_end, retentionDays),
-    };
+  let dueCount = 0;
+  let heldCount = 0;
+  for (const [customerId, end, source, isHeld, heldUntil] of rows) {
     // The rule erase applies too (retentionHold.ts), not a copy of it in SQL.
-    if (holdsAt({ held: row.held === 1, heldUntil: row.held_until }, at)) {
-      held.push({ ...customer, heldUntil: row.held_until });
-    } else due.push(customer);
+    const kept = holdsAt({ held: isHeld === 1, heldUntil }, at);
+    if (kept) heldCount += 1;
+    else dueCount += 1;
+    if ((kept ? heldCount : dueCount) > limit) continue;
+    const customer: DueCustomer = {
+      customerId,
+      relationshipEnd: end,
+      source: source as DueCustomer['source'],
+      dueSince: erasableFrom(end, retentionDays),
+    };
+    if (kept) held.push({ ...customer, heldUntil });
+    else due.push(customer);
   }
-  return { due, held };
-}
-
-/** How many {@link listDueCustomers} would list in each group, without building the lists. */
-export function countDueCustomers(
-  db: Database.Database,
-  now: Date,
-  retentionDays: number,
-): { readonly due: number; readonly held: number } | undefined {
-  if (!knowsHolds(db)) return undefined;
-  const at = now.toISOString();
-  let due = 0;
-  let held = 0;
-  const rows = statement(db, `SELECT held, held_until ${PAST_PERIOD}`)
-    .raw()
-    .iterate(dueCutoff(now, retentionDays)) as IterableIterator<[number, string | null]>;
-  for (const [isHeld, heldUntil] of rows) {
-    if (holdsAt({ held: isHeld === 1, heldUntil }, at)) held += 1;
-    else due += 1;
-  }
-  return { due, held };
+  return { due, held, dueCount, heldCount };
 }

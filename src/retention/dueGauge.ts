@@ -6,7 +6,7 @@
 import { Gauge, type Registry } from 'prom-client';
 import type Database from 'better-sqlite3';
 import { METRIC_PREFIX } from '../lib/metrics.js';
-import { countDueCustomers } from '../readmodel/retentionQueries.js';
+import { listDueCustomers } from '../readmodel/retentionQueries.js';
 
 export function registerRetentionGauge(
   registry: Registry,
@@ -22,10 +22,11 @@ export function registerRetentionGauge(
     registers: [registry],
     collect() {
       this.reset();
-      const counts = countDueCustomers(readModelDb, clock(), retentionDays);
+      // Counted, none listed.
+      const counts = listDueCustomers(readModelDb, clock(), retentionDays, 0);
       if (counts === undefined) return;
-      this.set({ state: 'due' }, counts.due);
-      this.set({ state: 'held' }, counts.held);
+      this.set({ state: 'due' }, counts.dueCount);
+      this.set({ state: 'held' }, counts.heldCount);
     },
   });
 }

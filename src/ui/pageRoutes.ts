@@ -135,10 +135,9 @@ export function createPageRoutes(
   router.get('/ui/retention', requireSession, (ctx) => {
     const now = deps.clock();
     const data = {
-      listed: readModel.listDueCustomers(now, deps.retentionDays),
+      listed: readModel.listDueCustomers(now, deps.retentionDays, RETENTION_SHOWN),
       retentionDays: deps.retentionDays,
       at: now.toISOString(),
-      shown: RETENTION_SHOWN,
     };
     sendHtml(ctx, 200, RetentionPage({ data, context: ctx.state.page! }));
   });

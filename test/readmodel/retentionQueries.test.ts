@@ -9,7 +9,7 @@ import { retentionProjection } from '../../projections/retention.js';
 import { encodeRecord, HOLD_PLACED_EVENT_TYPE } from '../../src/events/retentionEvents.js';
 import { customerStream } from '../../src/events/streams.js';
 import { run as runRetention } from '../../src/cli/retentionDue.js';
-import { countDueCustomers, listDueCustomers } from '../../src/readmodel/retentionQueries.js';
+import { listDueCustomers } from '../../src/readmodel/retentionQueries.js';
 import { retentionHoldEventId } from '../../src/retention/erasureIds.js';
 import { cliDeps } from '../helpers/auditHarness.js';
 import { createHarness, reached } from '../helpers/projectionHarness.js';
@@ -77,13 +77,21 @@ void t.test(
     );
     t.same(
       listDueCustomers(h.db, new Date('2019-06-01T00:00:00.000Z'), 1826),
-      { due: [], held: [] },
+      { due: [], held: [], dueCount: 0, heldCount: 0 },
       'none before the period ends',
     );
+    t.match(listed, { dueCount: 2, heldCount: 1 }, 'all are counted');
+    const first = listDueCustomers(h.db, new Date('2026-12-01T00:00:00.000Z'), 1826, 1);
     t.same(
-      countDueCustomers(h.db, new Date('2026-12-01T00:00:00.000Z'), 1826),
-      { due: 2, held: 1 },
-      'the counts the metric reports agree with the lists',
+      first?.due.map((c) => c.customerId),
+      ['due'],
+      'a limit lists the longest overdue first',
+    );
+    t.match(first, { dueCount: 2, heldCount: 1, held: [{ customerId: 'held' }] });
+    t.same(
+      listDueCustomers(h.db, new Date('2026-12-01T00:00:00.000Z'), 1826, 0),
+      { due: [], held: [], dueCount: 2, heldCount: 1 },
+      'a limit of 0 counts without listing (the metric)',
     );
 
     const deps = cliDeps({ READ_MODEL_URL: `sqlite:${h.readModelPath}`, RETENTION_DAYS: '1826' });
@@ -111,6 +119,5 @@ void t.test(
              INSERT INTO retention_v1 VALUES ('c', '${DELETED_AT}', 'customer.deleted', '${DELETED_AT}', NULL, NULL, NULL);
              CREATE VIEW retention AS SELECT * FROM retention_v1;`);
     t.equal(listDueCustomers(db, new Date('2026-12-01T00:00:00.000Z'), 1826), undefined);
-    t.equal(countDueCustomers(db, new Date('2026-12-01T00:00:00.000Z'), 1826), undefined);
   },
 );

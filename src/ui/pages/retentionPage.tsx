@@ -13,8 +13,6 @@ export interface RetentionData {
   readonly listed: RetentionDue | undefined;
   readonly retentionDays: number;
   readonly at: string;
-  /** At most this many rows per table are shown. */
-  readonly shown: number;
 }
 
 export function RetentionPage({ data, context }: { data: RetentionData; context: PageContext }) {
@@ -39,8 +37,8 @@ export function RetentionPage({ data, context }: { data: RetentionData; context:
             <h2 id="due-heading">Due for erasure</h2>
             <RetentionTable
               rows={listed.due}
-              shown={data.shown}
-              caption={`${listed.due.length} customer${listed.due.length === 1 ? '' : 's'} whose retention period has passed, longest overdue first`}
+              total={listed.dueCount}
+              caption={`${listed.dueCount} customer${listed.dueCount === 1 ? '' : 's'} whose retention period has passed, longest overdue first`}
               empty="No customer is due for erasure."
             />
           </section>
@@ -48,8 +46,8 @@ export function RetentionPage({ data, context }: { data: RetentionData; context:
             <h2 id="held-heading">Kept by a retention hold</h2>
             <RetentionTable
               rows={listed.held}
-              shown={data.shown}
-              caption={`${listed.held.length} customer${listed.held.length === 1 ? '' : 's'} past the period whom a hold keeps (compilot-ledger hold)`}
+              total={listed.heldCount}
+              caption={`${listed.heldCount} customer${listed.heldCount === 1 ? '' : 's'} past the period whom a hold keeps (compilot-ledger hold)`}
               empty="No retention hold keeps a customer past its period."
             />
           </section>
@@ -61,12 +59,13 @@ export function RetentionPage({ data, context }: { data: RetentionData; context:
 
 function RetentionTable(props: {
   rows: readonly (DueCustomer | HeldCustomer)[];
-  shown: number;
+  /** How many there are in all; `rows` may stop before. */
+  total: number;
   caption: string;
   empty: string;
 }) {
   if (props.rows.length === 0) return <p>{props.empty}</p>;
-  const rows = props.rows.slice(0, props.shown);
+  const { rows } = props;
   const held = 'heldUntil' in props.rows[0]!;
   return (
     <>
@@ -109,7 +108,7 @@ function RetentionTable(props: {
           ))}
         </tbody>
       </table>
-      {props.rows.length > rows.length && (
+      {props.total > rows.length && (
         <p class="notice">
           Only the first {rows.length} are listed; <code>compilot-ledger retention due --json</code>{' '}
           lists them all.
