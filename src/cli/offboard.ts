@@ -61,6 +61,15 @@ export async function run(args: string[], deps: CliDeps): Promise<number> {
   if (at === undefined && !values.withdraw) {
     return usageError(deps, `--at must be ${POINT_IN_TIME_DESCRIPTION}`, USAGE);
   }
+  // The record states that the relationship has ended; a planned end is recorded when it comes.
+  // Today's date (which means the end of today) is accepted.
+  if (at !== undefined && at.getTime() > endOfTodayUtc()) {
+    return usageError(
+      deps,
+      `--at ${at.toISOString()} is in the future: record the offboarding once the relationship has ended`,
+      USAGE,
+    );
+  }
   const reason = values.reason?.trim();
   if (!reason) {
     const what = values.withdraw ? 'the offboarding is withdrawn' : 'the relationship ended';
@@ -113,4 +122,10 @@ async function describeEnd(
       ? 'end of relationship: none recorded (the customer is not erasable)'
       : `end of relationship: ${end.at} (${end.source}); erasable from ${erasableFrom(end.at, retentionDays)} (RETENTION_DAYS=${retentionDays})`,
   );
+}
+
+/** The last millisecond of the current UTC day. */
+function endOfTodayUtc(): number {
+  const now = new Date();
+  return Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1) - 1;
 }

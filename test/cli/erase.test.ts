@@ -215,14 +215,14 @@ void t.test(
       'offboard',
       customer.id,
       '--at',
-      '2027-01-01',
+      '2026-11-15',
       '--reason',
       'contract ended',
     ]);
     t.equal(offboarded.code, 0, offboarded.stderr);
-    t.match(offboarded.stdout, /erasable from 2032-01-01T23:59:59\.999Z/);
+    t.match(offboarded.stdout, /erasable from 2031-11-15T23:59:59\.999Z/);
     const stillRefused = await command(ledger, ['erase', customer.id, '--reason', 'asked']);
-    t.match(stillRefused.stderr, /not erasable before 2032-01-01T23:59:59\.999Z \(.*offboarded\)/);
+    t.match(stillRefused.stderr, /not erasable before 2031-11-15T23:59:59\.999Z \(.*offboarded\)/);
 
     // A backup of the key store taken before the erasure (no process has it open now).
     const backup = backupKeys(ledger);

@@ -52,6 +52,20 @@ void t.test('usage errors name the problem and record nothing', async (t) => {
   const neither = await offboard(env, '--reason', 'x');
   t.equal(neither.code, 2);
   t.match(neither.stderr, /--at must be/);
+  const future = await offboard(env, '--at', '2099-01-01', '--reason', 'contract ends');
+  t.equal(future.code, 2);
+  t.match(
+    future.stderr,
+    /--at 2099-01-01T23:59:59\.999Z is in the future: record the offboarding once/,
+  );
   const nothing = await offboard(env, '--withdraw', '--reason', 'x');
   t.equal(nothing.code, 1, 'no offboarding to withdraw');
+});
+
+void t.test("today's date, meaning the end of today, is not the future", async (t) => {
+  const env = await ledgerWithCustomer(t);
+  const today = new Date().toISOString().slice(0, 10);
+  const endsToday = await offboard(env, '--at', today, '--reason', 'closed today');
+  t.equal(endsToday.code, 0, endsToday.stderr);
+  t.match(endsToday.stdout, `${today}T23:59:59.999Z`);
 });
