@@ -32,6 +32,9 @@ void t.test(
       const answer = await service.get(`/customers/${customer.id}`);
       return answer.status === 200 && answer.json().familyName === customer.familyName;
     }, 'enrichment and projections on KurrentDB');
+    const standing = async () =>
+      (await service.get(`/customers/${customer.id}/retention`)).json<{ stage: string }>().stage;
+    t.equal(await standing(), 'due', 'deleted in 2019: due, read through the KurrentDB adapter');
     const stream = customerStream(customer.id);
     const storedBefore = double.events().filter((e) => e.streamName === stream).length;
 
@@ -50,6 +53,9 @@ void t.test(
       return answer.json<{ evidence: { erased?: unknown } }>().evidence.erased !== undefined;
     }, 'the projections applied the erasure');
 
+    t.equal(await standing(), 'erased', 'the standing reads the erasure record');
+    const status = await command(ledger, ['retention', 'status', customer.id]);
+    t.match(status.stdout, /: erased\n/, status.stderr);
     const stored = double.events().filter((e) => e.streamName === stream);
     t.ok(stored.length > storedBefore, 'every event stays; the record and markers are appended');
     const trail = (await service.get(`/customers/${customer.id}/events?limit=100`)).json<{
