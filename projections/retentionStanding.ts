@@ -42,13 +42,14 @@ export function retentionStanding(
   const end = relationshipEnd(facts);
   const from = end === null ? null : erasableFrom(end.at, retentionDays);
   const inEffect = holdsAt(facts, now);
+  const restored = restoredAfterDeletion(facts);
   return {
-    stage: stageOf(facts, end, from, inEffect, now),
+    stage: stageOf(facts, end, from, inEffect, restored, now),
     relationshipEnd: end,
     erasableFrom: from,
     deletedAt: facts.deletedAt,
     // A record from before the deletion restores nothing, so it is not reported as such.
-    restoredAt: restoredAfterDeletion(facts) ? facts.restoredAt : null,
+    restoredAt: restored ? facts.restoredAt : null,
     offboardedAt: facts.offboardedAt,
     hold: facts.held ? { until: facts.heldUntil, inEffect } : null,
     erasedAt: facts.erasedAt,
@@ -61,10 +62,11 @@ function stageOf(
   end: RelationshipEnd | null,
   from: string | null,
   held: boolean,
+  restored: boolean,
   now: string,
 ): RetentionStage {
   if (facts.erasedAt !== null) return 'erased';
   if (held) return 'held';
-  if (end === null) return restoredAfterDeletion(facts) ? 'restored' : 'active';
+  if (end === null) return restored ? 'restored' : 'active';
   return from! > now ? 'retained' : 'due';
 }

@@ -32,7 +32,11 @@ export type {
   LogLevel,
 } from './config/configTypes.js';
 export { loadLedgerConfig, type LedgerConfig } from './config/ledgerSettings.js';
-export { loadRetentionConfig, type RetentionConfig } from './config/retentionSettings.js';
+export {
+  DEFAULT_RETENTION_DAYS,
+  loadRetentionConfig,
+  type RetentionConfig,
+} from './config/retentionSettings.js';
 export { redactUrl } from './config/settingParsers.js';
 
 export interface LoadConfigOptions {

@@ -7,7 +7,7 @@ import { projections } from '../projections/index.js';
 import type { FetchLike } from './compilot/client.js';
 import { compilotClientFromConfig } from './compilot/fromConfig.js';
 import {
-  loadRetentionConfig,
+  DEFAULT_RETENTION_DAYS,
   type Config,
   type LedgerConfig,
   type RetentionConfig,
@@ -90,7 +90,7 @@ export async function startService(
     // Personal read-model columns are sealed under the customers' data keys (issue 15).
     sealReadModelFor(readModelDb, store, config.eventStore.encryption);
     // Without retention settings (tests, embedders), the documented default period.
-    const retentionDays = (options.retention ?? loadRetentionConfig({})).retentionDays;
+    const retentionDays = options.retention?.retentionDays ?? DEFAULT_RETENTION_DAYS;
     registerRetentionGauge(registry, readModelDb, retentionDays);
     const stop = new AbortController();
     const processors: Promise<void>[] = [];

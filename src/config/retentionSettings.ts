@@ -17,11 +17,14 @@ export interface RetentionConfig {
   readonly intervalMs: number;
 }
 
+/** RETENTION_DAYS when unset: about five years, the EU AML directives' period (docs/retention.md). */
+export const DEFAULT_RETENTION_DAYS = 1826;
+
 export function loadRetentionConfig(env: Env): RetentionConfig {
   const problems: string[] = [];
   const whole = (name: string, fallback: number, min: number, max: number): number =>
     parseWholeNumber(name, env[name], fallback, { min, max }, problems);
-  const retentionDays = whole('RETENTION_DAYS', 1826, 0, 36_500);
+  const retentionDays = whole('RETENTION_DAYS', DEFAULT_RETENTION_DAYS, 0, 36_500);
   const rawEnforce = env.RETENTION_ENFORCE?.trim().toLowerCase() || 'false';
   if (rawEnforce !== 'true' && rawEnforce !== 'false') {
     problems.push(`RETENTION_ENFORCE must be true or false (got "${env.RETENTION_ENFORCE}")`);
