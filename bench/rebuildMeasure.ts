@@ -16,6 +16,7 @@ import type { RecordedEvent } from '../src/store/eventStore.js';
 import { openSqliteEventStore } from '../src/store/sqliteEventStore.js';
 import { measureEncryptionCost, type EncryptionCost } from './rebuildEncryption.js';
 import { cpuSeconds, fold } from './rebuildCeiling.js';
+import { floor } from './rebuildFloor.js';
 
 export interface Measured {
   readonly events: number;
@@ -42,6 +43,9 @@ export interface Measured {
   /** readAll pages plus JSON.parse of every body: the least any projection must do. */
   readonly parsedScanRate: number;
   readonly parsedScanCpuSeconds: number;
+  /** The scan, JSON.parse and one bare row written per event: the floor of any design. */
+  readonly floorRate: number;
+  readonly floorCpuSeconds: number;
   /** The scan plus keyOf/evolve of every projection into maps, nothing written: the ceiling. */
   readonly foldRate: number;
   readonly foldCpuSeconds: number;
@@ -119,6 +123,7 @@ export async function measure(
   const raw = await scan(false);
   const scanPeak = peak;
   const parsed = await scan(true);
+  const floored = await floor(store, pageSize, join(path, 'floor.db'));
 
   peak = 0;
   const db = openReadModel(join(path, 'readmodel.db'));
@@ -194,6 +199,8 @@ export async function measure(
     scanCpuSeconds: raw.cpu,
     parsedScanRate: parsed.count / parsed.seconds,
     parsedScanCpuSeconds: parsed.cpu,
+    floorRate: floored.count / floored.seconds,
+    floorCpuSeconds: floored.cpu,
     foldRate: folded.count / folded.seconds,
     foldCpuSeconds: folded.cpu,
     rebuildSeconds,

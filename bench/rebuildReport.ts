@@ -18,6 +18,9 @@ export function reportMeasured(m: Measured, batchSize: number): void {
     `  scan + JSON.parse of every body: ${rate(m.parsedScanRate)} (${perEvent(m.parsedScanCpuSeconds)})`,
   );
   console.log(
+    `  scan + JSON.parse + one bare row written per event (the floor of any design): ${rate(m.floorRate)} (${perEvent(m.floorCpuSeconds)}), ${((m.floorRate / m.scanRate) * 100).toFixed(1)} % of the raw scan`,
+  );
+  console.log(
     `  scan + keyOf/evolve of every projection in memory, nothing written (the ceiling of one thread): ${rate(m.foldRate)} (${perEvent(m.foldCpuSeconds)})`,
   );
   console.log(

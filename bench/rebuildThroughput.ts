@@ -7,9 +7,10 @@
  * their ratio, CPU per event and peak RSS during each; then the same rebuild spread over one
  * thread per core (`rebuild --threads 2` here), against which the command's default of one
  * thread is chosen. Two log sizes show whether memory grows with the log; `--events 5000000`
- * measures 1,000,000 and 5,000,000. Also the ceiling of any design that evolves documents on
- * this thread: the scan plus every projection's keyOf/evolve into in-memory maps, nothing
- * written. `--logs DIR` keeps the generated logs in DIR (log-<events>/events.db) and reuses
+ * measures 1,000,000 and 5,000,000. Also the floor of any design (rebuildFloor.ts: the scan,
+ * JSON.parse and one bare row written per event) and the ceiling of any design that evolves
+ * documents on this thread: the scan plus every projection's keyOf/evolve into in-memory maps,
+ * nothing written. `--logs DIR` keeps the generated logs in DIR (log-<events>/events.db) and reuses
  * them on the next run; `--no-threads` skips the threaded rebuild (for long runs). With
  * encryption at rest (bench/rebuildEncryption.ts): the same log also written encrypted, and
  * one-thread rebuilds with and without encryption alternated `--encryption-rounds` times
@@ -87,7 +88,7 @@ async function main(): Promise<void> {
     for (const size of sizes) {
       const path = join(dir, `log-${size.events}`);
       const described = `${size.events.toLocaleString('en-US')} events over ${size.customers.toLocaleString('en-US')} customers`;
-      for (const old of ['readmodel.db', 'readmodel-threads.db']) {
+      for (const old of ['readmodel.db', 'readmodel-threads.db', 'floor.db']) {
         for (const suffix of ['', '-wal', '-shm'])
           rmSync(join(path, old + suffix), { force: true });
       }
