@@ -6,11 +6,7 @@
  */
 import { projections } from '../projections/index.js';
 import type { openSqliteEventStore } from '../src/store/sqliteEventStore.js';
-
-/** In seconds, user + system: the figures shared by the scans, the rebuild and this fold. */
-export function cpuSeconds(usage: NodeJS.CpuUsage): number {
-  return (usage.user + usage.system) / 1e6;
-}
+import { timedScan, type TimedPass } from './timedScan.js';
 
 /**
  * The scan plus every projection's keyOf/evolve, documents kept in maps (a document keyed as
@@ -20,18 +16,10 @@ export function cpuSeconds(usage: NodeJS.CpuUsage): number {
 export async function fold(
   store: ReturnType<typeof openSqliteEventStore>,
   pageSize: number,
-): Promise<{ count: number; seconds: number; cpu: number }> {
+): Promise<TimedPass> {
   const states = projections.map(() => new Map<string, unknown>());
   const handled = projections.map((projection) => new Set(projection.handles));
-  let count = 0;
-  let after: string | undefined;
-  const started = performance.now();
-  const cpu = process.cpuUsage();
-  for (;;) {
-    const page = await store.readAll({ after, maxCount: pageSize });
-    if (page.length === 0) break;
-    count += page.length;
-    after = page.at(-1)!.position;
+  return timedScan(store, pageSize, (page) => {
     // Event by event across the projections, as the rebuild stages (target.ts, stageAll): each
     // event's body is parsed once and dies young. A state this fold stored is its own, so it is
     // evolved in place where the projection can (evolveOwned), as the rebuild does.
@@ -55,10 +43,5 @@ export async function fold(
         }
       }
     }
-  }
-  return {
-    count,
-    seconds: (performance.now() - started) / 1000,
-    cpu: cpuSeconds(process.cpuUsage(cpu)),
-  };
+  });
 }

@@ -11,7 +11,7 @@
 import { rmSync } from 'node:fs';
 import { openReadModel } from '../src/readmodel/readModelStore.js';
 import type { openSqliteEventStore } from '../src/store/sqliteEventStore.js';
-import { cpuSeconds } from './rebuildCeiling.js';
+import { timedScan, type TimedPass } from './timedScan.js';
 
 type Row = [key: string, stream: string, type: string, doc: string];
 
@@ -20,7 +20,7 @@ export async function floor(
   store: ReturnType<typeof openSqliteEventStore>,
   pageSize: number,
   path: string,
-): Promise<{ count: number; seconds: number; cpu: number }> {
+): Promise<TimedPass> {
   removeDatabase(path);
   const db = openReadModel(path);
   try {
@@ -31,15 +31,7 @@ export async function floor(
     const writePage = db.transaction((rows: readonly Row[]) => {
       for (const row of rows) insert.run(...row);
     });
-    let count = 0;
-    let after: string | undefined;
-    const started = performance.now();
-    const cpu = process.cpuUsage();
-    for (;;) {
-      const page = await store.readAll({ after, maxCount: pageSize });
-      if (page.length === 0) break;
-      count += page.length;
-      after = page.at(-1)!.position;
+    return await timedScan(store, pageSize, (page) => {
       const rows: Row[] = [];
       for (const event of page) {
         const body = JSON.parse(event.data.toString('utf8')) as Record<string, unknown>;
@@ -56,12 +48,7 @@ export async function floor(
         rows.push([event.position, event.streamName, event.type, doc]);
       }
       writePage(rows);
-    }
-    return {
-      count,
-      seconds: (performance.now() - started) / 1000,
-      cpu: cpuSeconds(process.cpuUsage(cpu)),
-    };
+    });
   } finally {
     db.close();
     removeDatabase(path);

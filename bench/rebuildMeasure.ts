@@ -15,8 +15,9 @@ import { parallelRebuildThreads, rebuildInThreads } from '../src/projector/rebui
 import type { RecordedEvent } from '../src/store/eventStore.js';
 import { openSqliteEventStore } from '../src/store/sqliteEventStore.js';
 import { measureEncryptionCost, type EncryptionCost } from './rebuildEncryption.js';
-import { cpuSeconds, fold } from './rebuildCeiling.js';
+import { fold } from './rebuildCeiling.js';
 import { floor } from './rebuildFloor.js';
+import { cpuSeconds } from './timedScan.js';
 
 export interface Measured {
   readonly events: number;
