@@ -2,13 +2,14 @@
 import type Database from 'better-sqlite3';
 import { dueCutoff, erasableFrom } from '../../projections/relationshipEnd.js';
 import { holdsAt } from '../../projections/retentionHold.js';
+import type { RelationshipEndSource } from '../events/retentionEvents.js';
 import { hasView, statement } from './sql.js';
 
 export interface DueCustomer {
   readonly customerId: string;
   /** The end of the business relationship. */
   readonly relationshipEnd: string;
-  readonly source: 'customer.deleted' | 'offboarded';
+  readonly source: RelationshipEndSource;
   /** relationshipEnd + RETENTION_DAYS. */
   readonly dueSince: string;
 }

@@ -170,14 +170,14 @@ function checkPolicy(
   const unless = 'erase it before only with --override "<legal basis>"';
   switch (standing.stage) {
     case 'held': {
-      const until = facts.heldUntil === null ? 'until it is released' : `until ${facts.heldUntil}`;
+      const until = standing.hold?.until ? `until ${standing.hold.until}` : 'until it is released';
       throw new ErasureRefusedError(
         `customer ${customerId} is under a retention hold ${until} (compilot-ledger hold): its data must be kept; ${unless}`,
       );
     }
     case 'restored':
       throw new ErasureRefusedError(
-        `customer ${customerId} was deleted at ${facts.deletedAt} but ComPilot reported it again, not deleted, at ${facts.restoredAt}: the relationship has not ended (record an offboarding when it does); ${unless}`,
+        `customer ${customerId} was deleted at ${standing.deletedAt} but ComPilot reported it again, not deleted, at ${standing.restoredAt}: the relationship has not ended (record an offboarding when it does); ${unless}`,
       );
     case 'active':
       throw new ErasureRefusedError(

@@ -7,6 +7,7 @@
 import type { DueCustomer, HeldCustomer, RetentionDue } from '../../readmodel/retentionQueries.js';
 import { customerHref } from './homePage.js';
 import { Layout, Time, type PageContext } from './layout.js';
+import { endSourceLabel } from './retentionSection.js';
 
 export interface RetentionData {
   /** Undefined while the projection is not built yet (or being rebuilt for a new version). */
@@ -45,6 +46,7 @@ export function RetentionPage({ data, context }: { data: RetentionData; context:
           <section aria-labelledby="held-heading">
             <h2 id="held-heading">Kept by a retention hold</h2>
             <RetentionTable
+              held
               rows={listed.held}
               total={listed.heldCount}
               caption={`${listed.heldCount} customer${listed.heldCount === 1 ? '' : 's'} past the period whom a hold keeps (compilot-ledger hold)`}
@@ -58,15 +60,16 @@ export function RetentionPage({ data, context }: { data: RetentionData; context:
 }
 
 function RetentionTable(props: {
-  rows: readonly (DueCustomer | HeldCustomer)[];
+  rows: readonly (DueCustomer & Partial<Pick<HeldCustomer, 'heldUntil'>>)[];
+  /** The rows are held customers: show when each hold ends. */
+  held?: boolean;
   /** How many there are in all; `rows` may stop before. */
   total: number;
   caption: string;
   empty: string;
 }) {
   if (props.rows.length === 0) return <p>{props.empty}</p>;
-  const { rows } = props;
-  const held = 'heldUntil' in props.rows[0]!;
+  const { rows, held = false } = props;
   return (
     <>
       <table>
@@ -91,19 +94,11 @@ function RetentionTable(props: {
               <td>
                 <Time value={row.relationshipEnd} />
               </td>
-              <td>{row.source === 'offboarded' ? 'offboarding record' : 'deleted by ComPilot'}</td>
+              <td>{endSourceLabel(row.source)}</td>
               <td>
                 <Time value={row.dueSince} />
               </td>
-              {held && (
-                <td>
-                  {(row as HeldCustomer).heldUntil === null ? (
-                    'until released'
-                  ) : (
-                    <Time value={(row as HeldCustomer).heldUntil} />
-                  )}
-                </td>
-              )}
+              {held && <td>{row.heldUntil ? <Time value={row.heldUntil} /> : 'until released'}</td>}
             </tr>
           ))}
         </tbody>

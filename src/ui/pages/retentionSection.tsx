@@ -4,6 +4,7 @@
  * standing `erase` decides with (projections/retentionStanding.ts), so the page never calls a
  * customer erasable that `erase` would refuse.
  */
+import type { RelationshipEndSource } from '../../events/retentionEvents.js';
 import type { CustomerRetention } from '../../audit/customerRetention.js';
 import { Time } from './layout.js';
 
@@ -15,6 +16,11 @@ const STAGE_BADGES: Record<CustomerRetention['stage'], { label: string; tone: st
   due: { label: 'due for erasure', tone: 'badge-invalid' },
   erased: { label: 'erased', tone: 'badge-neutral' },
 };
+
+/** How a relationship's end was recorded, in the viewer's words. */
+export function endSourceLabel(source: RelationshipEndSource): string {
+  return source === 'offboarded' ? 'offboarding record' : 'deleted by ComPilot';
+}
 
 export function RetentionSection({ retention }: { retention: CustomerRetention }) {
   const badge = STAGE_BADGES[retention.stage];
@@ -30,8 +36,7 @@ export function RetentionSection({ retention }: { retention: CustomerRetention }
         <dd>
           {end ? (
             <>
-              <Time value={end.at} /> (
-              {end.source === 'offboarded' ? 'offboarding record' : 'deleted by ComPilot'})
+              <Time value={end.at} /> ({endSourceLabel(end.source)})
             </>
           ) : (
             <span class="none">none recorded</span>
