@@ -9,7 +9,7 @@
  * machine hits both alike, and so is each pair of rounds, with their median (how often the
  * target holds). CPU seconds per event are reported too (the cost apart from other processes).
  */
-import { existsSync, readFileSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { projections } from '../projections/index.js';
 import { createLogger } from '../src/lib/logger.js';
@@ -22,6 +22,7 @@ import { openReadModel } from '../src/readmodel/readModelStore.js';
 import type { EventStore } from '../src/store/eventStore.js';
 import { openSqliteEventStore } from '../src/store/sqliteEventStore.js';
 import { median } from './median.js';
+import { removeDatabase } from './sqliteFiles.js';
 import { writeSyntheticLog } from './writeLog.js';
 
 /** A fixed benchmark master key (the data keys under it are random). Never a real secret. */
@@ -105,7 +106,7 @@ async function rebuildOnce(
   mainCpu: number | undefined;
   finalWriteSeconds: number;
 }> {
-  for (const suffix of ['', '-wal', '-shm']) rmSync(readModelPath + suffix, { force: true });
+  removeDatabase(readModelPath);
   const db = openReadModel(readModelPath);
   try {
     if (

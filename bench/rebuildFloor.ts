@@ -8,9 +8,9 @@
  * beyond the key. The rebuild's rate is read against it: what the floor leaves of the 30 % of
  * the raw scan is what the projections' rules and their other writes may cost (issue 12).
  */
-import { rmSync } from 'node:fs';
 import { openReadModel } from '../src/readmodel/readModelStore.js';
 import type { openSqliteEventStore } from '../src/store/sqliteEventStore.js';
+import { removeDatabase } from './sqliteFiles.js';
 import { timedScan, type TimedPass } from './timedScan.js';
 
 type Row = [key: string, stream: string, type: string, doc: string];
@@ -53,8 +53,4 @@ export async function floor(
     db.close();
     removeDatabase(path);
   }
-}
-
-function removeDatabase(path: string): void {
-  for (const suffix of ['', '-wal', '-shm']) rmSync(path + suffix, { force: true });
 }

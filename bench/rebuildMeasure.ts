@@ -12,12 +12,11 @@ import { createLogger } from '../src/lib/logger.js';
 import { openReadModel } from '../src/readmodel/readModelStore.js';
 import { rebuildProjections } from '../src/projector/rebuildProjections.js';
 import { parallelRebuildThreads, rebuildInThreads } from '../src/projector/rebuildThreads.js';
-import type { RecordedEvent } from '../src/store/eventStore.js';
 import { openSqliteEventStore } from '../src/store/sqliteEventStore.js';
 import { measureEncryptionCost, type EncryptionCost } from './rebuildEncryption.js';
 import { fold } from './rebuildCeiling.js';
 import { floor } from './rebuildFloor.js';
-import { cpuSeconds } from './timedScan.js';
+import { cpuSeconds, timedScan } from './timedScan.js';
 
 export interface Measured {
   readonly events: number;
@@ -98,28 +97,16 @@ export async function measure(
 
   // Raw scan: every page of the log, as the rebuild reads it, doing nothing with the events.
   const scan = async (parse: boolean) => {
-    let count = 0;
     let sink = 0;
-    let after: string | undefined;
-    const started = performance.now();
-    const cpu = process.cpuUsage();
-    for (;;) {
-      const page: RecordedEvent[] = await store.readAll({ after, maxCount: pageSize });
-      if (page.length === 0) break;
-      count += page.length;
+    const pass = await timedScan(store, pageSize, (page) => {
       for (const event of page)
         sink += parse
           ? Object.keys(JSON.parse(event.data.toString('utf8')) as object).length
           : event.data.length;
-      after = page.at(-1)!.position;
       sample();
-    }
+    });
     if (sink < 0) console.log(sink);
-    return {
-      count,
-      seconds: (performance.now() - started) / 1000,
-      cpu: cpuSeconds(process.cpuUsage(cpu)),
-    };
+    return pass;
   };
   const raw = await scan(false);
   const scanPeak = peak;

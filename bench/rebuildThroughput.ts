@@ -35,6 +35,7 @@ import { writeSyntheticLog } from './writeLog.js';
 import { writeEncryptedLog } from './rebuildEncryption.js';
 import { measure, type Measured } from './rebuildMeasure.js';
 import { reportMeasured, reportMemoryVsLogSize } from './rebuildReport.js';
+import { removeDatabase } from './sqliteFiles.js';
 
 const { values } = parseArgs({
   options: {
@@ -89,8 +90,7 @@ async function main(): Promise<void> {
       const path = join(dir, `log-${size.events}`);
       const described = `${size.events.toLocaleString('en-US')} events over ${size.customers.toLocaleString('en-US')} customers`;
       for (const old of ['readmodel.db', 'readmodel-threads.db', 'floor.db']) {
-        for (const suffix of ['', '-wal', '-shm'])
-          rmSync(join(path, old + suffix), { force: true });
+        removeDatabase(join(path, old));
       }
       if (values.logs !== undefined && existsSync(join(path, 'events.db'))) {
         console.log(`\nreusing the log of ${described} in ${path}`);
