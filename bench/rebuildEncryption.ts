@@ -225,10 +225,11 @@ export function reportEncryptionCost(cost: EncryptionCost): void {
   console.log(
     `    write at the head (every staged document written, and sealed when encrypted): plaintext ${best(cost.plainFinalWriteSeconds).toFixed(1)} s, encrypted ${best(cost.encryptedFinalWriteSeconds).toFixed(1)} s (best of each)`,
   );
+  // The target is on the rate (issue 15: within 15 %, a ratio of 0.85 or more), so the shortfall
+  // is the rate's; the same ratio read as time (x1.176 at 0.85) would look like a miss at 0.86.
+  const rateRatio = plain / encrypted;
   console.log(
-    // The target is on the rate (issue 15: within 15 %, a ratio of 0.85 or more), so the shortfall
-    // is the rate's; the same ratio read as time (x1.176 at 0.85) would look like a miss at 0.86.
-    `    with / without encryption: rate ${(plain / encrypted).toFixed(3)} (rate ${((1 - plain / encrypted) * 100).toFixed(1)} % lower; target <= 15 %, a ratio of 0.85 or more), CPU x${cpuRatio.toFixed(3)}; ` +
+    `    with / without encryption: rate ${rateRatio.toFixed(3)} (rate ${((1 - rateRatio) * 100).toFixed(1)} % lower; target <= 15 %, a ratio of 0.85 or more), CPU x${cpuRatio.toFixed(3)}; ` +
       `rounds (s) plaintext ${cost.plainSeconds.map((s) => s.toFixed(1)).join(' / ')}, encrypted ${cost.encryptedSeconds.map((s) => s.toFixed(1)).join(' / ')}`,
   );
   // Best of each hides the slow rounds; the pairs (one plaintext round, then one encrypted) and
