@@ -11,10 +11,10 @@ import {
 } from '../src/events/types.js';
 import type { RecordedEvent } from '../src/store/eventStore.js';
 import type { Evidence } from './evidence.js';
-import { hashBytes } from './fnvHash.js';
+import { hashBytes } from '../src/events/fnvHash.js';
 
 export type { Evidence } from './evidence.js';
-export { hash } from './fnvHash.js';
+export { hash } from '../src/events/fnvHash.js';
 export { compareFacts, compareStamps, compareTies, rankOf, type TieValue } from './factOrder.js';
 
 export type JsonObject = Readonly<Record<string, unknown>>;
@@ -91,7 +91,8 @@ export function bodyOf(event: RecordedEvent): JsonObject {
   if (body !== undefined) return body;
   let parsed: unknown;
   try {
-    parsed = JSON.parse(event.data.toString('utf8'));
+    // An event decrypted in the decrypt thread comes decoded (contentHash says why).
+    parsed = JSON.parse(event.encryption?.plaintextText ?? event.data.toString('utf8'));
   } catch {
     throw new UndecodableEventError(event.id, `${event.type} event ${event.id} is not JSON`);
   }
@@ -275,12 +276,16 @@ export function evidenceOf(event: RecordedEvent, at: string): Evidence {
   };
 }
 
-/** Hash of the event's bytes (per event, once). */
+/**
+ * Hash of the event's bytes (per event, once). An event decrypted in the decrypt thread comes
+ * with it (the same value, computed there on the way), which spares the rebuild's main thread a
+ * pass over every plaintext.
+ */
 export function contentHash(event: RecordedEvent): string {
   const entry = derivedOf(event);
   let content = entry.content;
   if (content === undefined) {
-    content = hashBytes(event.data);
+    content = event.encryption?.plaintextFnv ?? hashBytes(event.data);
     entry.content = content;
   }
   return content;

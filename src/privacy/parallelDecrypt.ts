@@ -5,9 +5,12 @@
  * an encrypted rebuild. Here the reading thread only looks the keys up (planDecrypt, the same
  * code as for one event) and copies the page's envelopes into one buffer; the decrypt thread
  * opens them while the reader works on the page before (a rebuild reads one page ahead), and
- * hands the plaintext back in one transferred buffer. Small pages (the live runner's, single
- * streams) stay on the reading thread: a round trip would cost more than it saves.
+ * hands the plaintext back in one transferred buffer, with each plaintext's content hash (the
+ * projections' tie-break, computed there while the bytes are at hand). Small pages (the live
+ * runner's, single streams) stay on the reading thread: a round trip would cost more than it
+ * saves.
  */
+import { fnvHex } from '../events/fnvHash.js';
 import { HelperThread } from '../lib/helperThread.js';
 import type { RecordedEvent } from '../store/eventStore.js';
 import { EnvelopeError } from './envelope.js';
@@ -24,6 +27,11 @@ export interface DecryptReply {
   readonly seq: number;
   readonly plain: ArrayBuffer;
   readonly ends: Uint32Array;
+  /** Per event, the FNV-1a of its plaintext (fnvHash.ts; 0 where it did not open). */
+  readonly fnv: Uint32Array;
+  /** The page's plaintexts decoded as UTF-8, back to back; `textEnds[i]` is where event i's ends. */
+  readonly text: string;
+  readonly textEnds: Uint32Array;
   /** Events whose envelope did not open, with the reason (as EnvelopeError says it). */
   readonly problems: readonly [number, string][];
 }
@@ -82,15 +90,25 @@ export class ParallelDecrypt {
     this.pagesInThread += 1;
     const problems = new Map(reply.problems);
     let start = 0;
+    let textStart = 0;
     for (let j = 0; j < indexes.length; j++) {
       const end = reply.ends[j]!;
+      const textEnd = reply.textEnds[j]!;
       const problem = problems.size === 0 ? undefined : problems.get(j);
-      const opened =
+      out[indexes[j]!] =
         problem === undefined
-          ? Buffer.from(reply.plain, start, end - start)
-          : new EnvelopeError(problem);
-      out[indexes[j]!] = openedAs(events[indexes[j]!]!, metas[j]!, opened);
+          ? openedAs(
+              events[indexes[j]!]!,
+              metas[j]!,
+              Buffer.from(reply.plain, start, end - start),
+              {
+                fnv: fnvHex(reply.fnv[j]!),
+                text: reply.text.slice(textStart, textEnd),
+              },
+            )
+          : openedAs(events[indexes[j]!]!, metas[j]!, new EnvelopeError(problem));
       start = end;
+      textStart = textEnd;
     }
     return out;
   }

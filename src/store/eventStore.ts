@@ -70,6 +70,14 @@ export interface EventEncryption {
   /** The bytes as stored (the envelope). */
   readonly storedData: Buffer;
   readonly problem?: string;
+  /**
+   * FNV-1a of the plaintext (src/events/fnvHash.ts, `hashBytes(data)`), when the thread that
+   * decrypted the event computed it while the bytes were at hand (src/privacy/parallelDecrypt.ts):
+   * a rebuild's projections take their content hash from here instead of reading `data` again.
+   */
+  readonly plaintextFnv?: string;
+  /** `data` decoded as UTF-8, when that thread decoded it (for the same reason). */
+  readonly plaintextText?: string;
 }
 
 export interface AppendResult {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import t from 'tap';
+import { hashBytes } from '../../src/events/fnvHash.js';
 import { decryptEvent, encryptEvent } from '../../src/privacy/encryptionMetadata.js';
 import type { DataKey, KeyLookup } from '../../src/privacy/keyRecords.js';
 import { PARALLEL_DECRYPT_MIN_EVENTS, ParallelDecrypt } from '../../src/privacy/parallelDecrypt.js';
@@ -35,7 +36,9 @@ function recorded(n: number, streamName: string, data: Buffer, metadata = {}): R
 function page(count: number, streamOf = (n: number) => `customer-c-${n % CUSTOMERS}`) {
   return Array.from({ length: count }, (_, n) => {
     const stream = streamOf(n);
-    const body = Buffer.from(JSON.stringify({ payload: { n, name: `Person ${n}` } }));
+    // Some names outside ASCII and Latin-1: the thread's text must still slice per event.
+    const name = n % 5 === 0 ? `Zoë 北京 ${n}` : `Person ${n}`;
+    const body = Buffer.from(JSON.stringify({ payload: { n, name } }));
     if (n % 50 === 7) return recorded(n, `alert-${n}`, body);
     const plain = recorded(n, stream, body);
     const key = keys.get(`key-${n % CUSTOMERS}`)!;
@@ -78,6 +81,32 @@ void t.test(
     t.equal(problems.size, 3, 'authentication, malformed metadata and a missing key');
     t.same(seen(await decrypt.decrypt(events, lookup)), seen(expected));
     t.equal(decrypt.pagesInThread, 1, 'the page went to the thread');
+  },
+);
+
+void t.test(
+  'the thread hands each plaintext over with its content hash and its UTF-8 text',
+  async (t) => {
+    const decrypt = new ParallelDecrypt();
+    t.teardown(() => decrypt.close());
+    const read = await decrypt.decrypt(page(2 * PARALLEL_DECRYPT_MIN_EVENTS), lookup);
+    const opened = read.filter((e) => e.encryption?.state === 'decrypted');
+    t.ok(opened.length > PARALLEL_DECRYPT_MIN_EVENTS);
+    t.ok(opened.some((e) => e.data.toString('utf8').includes('北京')));
+    for (const event of opened) {
+      if (event.encryption?.plaintextFnv !== hashBytes(event.data)) {
+        t.fail(`content hash of ${event.id}`);
+      }
+      if (event.encryption?.plaintextText !== event.data.toString('utf8')) {
+        t.fail(`text of ${event.id}`);
+      }
+    }
+    const unopened = read.filter((e) => e.encryption && e.encryption.state !== 'decrypted');
+    t.ok(unopened.length > 0);
+    for (const event of unopened) {
+      t.equal(event.encryption?.plaintextText, undefined, `no text for ${event.id}`);
+    }
+    t.equal(decrypt.pagesInThread, 1);
   },
 );
 

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { hash, hashBytes } from '../../projections/fnvHash.js';
+import { hash, hashBytes } from '../../src/events/fnvHash.js';
 
 // Published 32-bit FNV-1a vectors (IETF draft-eastlake-fnv): the stored tie-breaks and content
 // hashes of existing read models depend on these exact values.
