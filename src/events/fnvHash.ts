@@ -16,7 +16,7 @@ export function hash(value: string): string {
   let h = OFFSET_BASIS;
   const length = value.length;
   for (let i = 0; i < length; i++) h = Math.imul(h ^ value.charCodeAt(i), PRIME);
-  return (h >>> 0).toString(16).padStart(8, '0');
+  return fnvHex(h >>> 0);
 }
 
 /** {@link hash} over bytes. */
@@ -32,7 +32,17 @@ export function fnvOfBytes(bytes: Uint8Array): number {
   return h >>> 0;
 }
 
+// Two hex digits per byte, looked up: `value.toString(16).padStart(8, '0')` took 0.5-0.8 µs a
+// call on the bench machine (V8's radix conversion), four lookups 0.07-0.09, and a rebuild
+// converts a hash for every event.
+const HEX_BYTE = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));
+
 /** The 8 hex digits of an unsigned 32-bit FNV-1a value. */
 export function fnvHex(value: number): string {
-  return value.toString(16).padStart(8, '0');
+  return (
+    HEX_BYTE[value >>> 24]! +
+    HEX_BYTE[(value >>> 16) & 255]! +
+    HEX_BYTE[(value >>> 8) & 255]! +
+    HEX_BYTE[value & 255]!
+  );
 }
