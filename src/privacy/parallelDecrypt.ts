@@ -5,10 +5,10 @@
  * an encrypted rebuild. Here the reading thread only looks the keys up (planDecrypt, the same
  * code as for one event) and copies the page's envelopes into one buffer; the decrypt thread
  * opens them while the reader works on the page before (a rebuild reads one page ahead), and
- * hands the plaintext back in one transferred buffer, with each plaintext's content hash (the
- * projections' tie-break, computed there while the bytes are at hand). Small pages (the live
- * runner's, single streams) stay on the reading thread: a round trip would cost more than it
- * saves.
+ * hands the plaintext back in one transferred buffer, with each plaintext's UTF-8 text and
+ * content hash (what the projections parse and break ties with, computed there while the bytes
+ * are at hand). Small pages (the live runner's, single streams) stay on the reading thread: a
+ * round trip would cost more than it saves.
  */
 import { fnvHex } from '../events/fnvHash.js';
 import { HelperThread } from '../lib/helperThread.js';
