@@ -141,25 +141,26 @@ export function planDecrypt(
   return { kind: 'open', meta, key: found.key.key };
 }
 
-/** What the decrypt thread derived from a plaintext on the way (parallelDecrypt.ts). */
-export interface PlaintextFacts {
-  /** FNV-1a of the plaintext, 8 hex digits. */
-  readonly fnv: string;
-  /** The plaintext decoded as UTF-8. */
-  readonly text: string;
-}
-
-/** The event read with its plaintext, or with the reason its ciphertext would not open. */
+/**
+ * The event read with its plaintext, or with the reason its ciphertext would not open.
+ * `plaintextFnv` and `plaintextText`: what the decrypt thread derived from the plaintext on the
+ * way (parallelDecrypt.ts; EventEncryption says what they are).
+ */
 export function openedAs(
   event: RecordedEvent,
   meta: EncryptionMetadata,
   opened: Buffer | EnvelopeError,
-  facts?: PlaintextFacts,
+  plaintextFnv?: string,
+  plaintextText?: string,
 ): RecordedEvent {
   if (opened instanceof EnvelopeError) {
     return readAs(event, EMPTY, stateOf(meta, event, 'undecryptable', opened.message));
   }
-  return readAs(event, opened, stateOf(meta, event, 'decrypted', undefined, facts));
+  return readAs(
+    event,
+    opened,
+    stateOf(meta, event, 'decrypted', undefined, plaintextFnv, plaintextText),
+  );
 }
 
 /** Opens the envelope; an authentication or format failure is returned, not thrown. */
@@ -191,7 +192,8 @@ function stateOf(
   event: RecordedEvent,
   state: EventEncryption['state'],
   problem?: string,
-  facts?: PlaintextFacts,
+  plaintextFnv?: string,
+  plaintextText?: string,
 ): EventEncryption {
   // Every property always present, in one order: one hidden class for all decrypted events.
   return {
@@ -201,8 +203,8 @@ function stateOf(
     plaintextSha256: meta.plaintextSha256,
     storedData: event.data,
     problem,
-    plaintextFnv: facts?.fnv,
-    plaintextText: facts?.text,
+    plaintextFnv,
+    plaintextText,
   };
 }
 

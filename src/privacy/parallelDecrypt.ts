@@ -95,18 +95,17 @@ export class ParallelDecrypt {
       const end = reply.ends[j]!;
       const textEnd = reply.textEnds[j]!;
       const problem = problems.size === 0 ? undefined : problems.get(j);
+      const event = events[indexes[j]!]!;
       out[indexes[j]!] =
         problem === undefined
           ? openedAs(
-              events[indexes[j]!]!,
+              event,
               metas[j]!,
               Buffer.from(reply.plain, start, end - start),
-              {
-                fnv: fnvHex(reply.fnv[j]!),
-                text: reply.text.slice(textStart, textEnd),
-              },
+              fnvHex(reply.fnv[j]!),
+              reply.text.slice(textStart, textEnd),
             )
-          : openedAs(events[indexes[j]!]!, metas[j]!, new EnvelopeError(problem));
+          : openedAs(event, metas[j]!, new EnvelopeError(problem));
       start = end;
       textStart = textEnd;
     }
