@@ -19,24 +19,49 @@ export function openKeyDatabase(path: string, readOnly: boolean): Database.Datab
   if (!readOnly) preparePrivateDatabaseFile(path);
   // Read-only without a key store (a plaintext store, or keys not handed over): no keys, so
   // encrypted events read as undecryptable and verify names them.
-  const absent = readOnly && !existsSync(path);
-  let db: Database.Database;
+  let db = readOnly && !existsSync(path) ? undefined : open(path, readOnly);
+  // A file without tables is a key store whose creator was killed before its schema committed
+  // (the file exists from the moment it is opened): it holds no keys, like no file at all.
+  if (db !== undefined && readOnly && tableCount(db, path) === 0) {
+    db.close();
+    db = undefined;
+  }
+  if (db === undefined) return createSchema(open(':memory:', false));
+  db.pragma('busy_timeout = 5000');
+  db.pragma('secure_delete = ON');
+  if (readOnly) return db;
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  return createSchema(db);
+}
+
+function open(path: string, readOnly: boolean): Database.Database {
   try {
-    db = absent
-      ? new Database(':memory:')
-      : new Database(path, { readonly: readOnly, fileMustExist: false });
+    return new Database(path, { readonly: readOnly, fileMustExist: false });
   } catch (error) {
     throw new KeyStoreError(
       `KEY_STORE_URL: cannot open the key store ${path}: ${(error as Error).message}`,
     );
   }
-  db.pragma('busy_timeout = 5000');
-  db.pragma('secure_delete = ON');
-  if (!readOnly || absent) {
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = FULL');
-    db.exec(KEY_STORE_SCHEMA);
+}
+
+function tableCount(db: Database.Database, path: string): number {
+  try {
+    return db
+      .prepare("SELECT count(*) FROM sqlite_schema WHERE type = 'table'")
+      .pluck()
+      .get() as number;
+  } catch (error) {
+    db.close();
+    throw new KeyStoreError(
+      `KEY_STORE_URL: cannot read the key store ${path}: ${(error as Error).message}`,
+    );
   }
+}
+
+/** In one transaction, so a kill leaves no key store with half a schema. */
+function createSchema(db: Database.Database): Database.Database {
+  db.transaction(() => db.exec(KEY_STORE_SCHEMA)).immediate();
   return db;
 }
 

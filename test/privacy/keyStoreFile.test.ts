@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import t from 'tap';
 import { KeyStoreError } from '../../src/privacy/keyRecords.js';
@@ -25,6 +26,35 @@ void t.test('read-only without a file opens empty and creates nothing', async (t
   t.equal((db.prepare('SELECT count(*) AS n FROM data_keys').get() as { n: number }).n, 0);
   t.notOk(existsSync(path), 'no key store file appears');
 });
+
+void t.test('read-only, a file its creator was killed before filling holds no keys', async (t) => {
+  const dir = t.testdir({});
+  const empty = join(dir, 'empty.db');
+  writeFileSync(empty, ''); // created private, not yet opened by SQLite
+  const walOnly = join(dir, 'wal-only.db');
+  const started = new Database(walOnly); // opened and switched to WAL, no schema yet
+  started.pragma('journal_mode = WAL');
+  started.close();
+  for (const path of [empty, walOnly]) {
+    const size = statSync(path).size;
+    const db = openKeyDatabase(path, true);
+    t.equal((db.prepare('SELECT count(*) AS n FROM data_keys').get() as { n: number }).n, 0);
+    db.close();
+    t.equal(statSync(path).size, size, 'the file is left as it was');
+  }
+});
+
+void t.test(
+  'read-only, a file that is not a database is an error naming KEY_STORE_URL',
+  async (t) => {
+    const path = join(t.testdir({}), 'keys.db');
+    writeFileSync(path, 'not a database, but long enough to have a header of sorts'.repeat(4));
+    t.throws(() => openKeyDatabase(path, true), {
+      name: 'KeyStoreError',
+      message: /^KEY_STORE_URL: cannot read the key store .*keys\.db: file is not a database/,
+    });
+  },
+);
 
 void t.test('a path that cannot be opened is an error naming KEY_STORE_URL', async (t) => {
   const dir = t.testdir({});
