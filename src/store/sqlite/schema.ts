@@ -109,6 +109,12 @@ export function openReadOnlyDatabase(path: string, busyTimeoutMs: number): Datab
     db.pragma(`busy_timeout = ${busyTimeoutMs}`);
     const version = db.pragma('user_version', { simple: true }) as number;
     const applicationId = db.pragma('application_id', { simple: true }) as number;
+    if (applicationId === 0 && version === 0 && tableCount(db) === 0) {
+      // What a first start killed before its schema committed leaves, or a truncated file.
+      throw new StoreUnavailableError(
+        `${path} holds no event store: the file is empty (never initialised, or truncated)`,
+      );
+    }
     if (applicationId !== APPLICATION_ID) {
       throw new StoreUnavailableError(`${path} is not a compilot-ledger event store`);
     }
@@ -185,14 +191,18 @@ function migrate(db: Database.Database): number {
   }
 }
 
-function checkOwnership(db: Database.Database, version: number): void {
-  const applicationId = db.pragma('application_id', { simple: true }) as number;
-  const tables = db
+function tableCount(db: Database.Database): number {
+  return db
     .prepare("SELECT count(*) FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%'")
     .pluck()
     .get() as number;
+}
+
+function checkOwnership(db: Database.Database, version: number): void {
+  const applicationId = db.pragma('application_id', { simple: true }) as number;
   const foreign =
-    (applicationId !== 0 && applicationId !== APPLICATION_ID) || (version === 0 && tables > 0);
+    (applicationId !== 0 && applicationId !== APPLICATION_ID) ||
+    (version === 0 && tableCount(db) > 0);
   if (foreign) {
     throw new StoreUnavailableError('the file is a SQLite database but not an event store');
   }
