@@ -4,7 +4,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { loadConfig } from '../../src/config.js';
 import { generateSigningKeyBase64 } from '../../src/ledger/signingKey.js';
 import { createLogger } from '../../src/lib/logger.js';
@@ -17,6 +17,15 @@ async function cli(args: string[], env: Record<string, string>, cwd: string) {
   const child = spawnCli(args, env, cwd);
   const code = await child.exited;
   return { code, out: child.stdout(), err: child.stderr() };
+}
+
+/** A ledger written with encryption off, and the environment of a run with it on. */
+async function plaintextLedger(t: Test) {
+  const dir = t.testdir();
+  const ledger = await populateLedger(t, join(dir, 'ledger'), { LEDGER_ENCRYPTION: 'off' });
+  const env: Record<string, string> = { ...ledger.env };
+  delete env.LEDGER_ENCRYPTION;
+  return { dir, ledger, env };
 }
 
 void t.test(
@@ -74,10 +83,7 @@ void t.test(
   'a SIGKILL at any moment of encrypt-store leaves a store that verifies, and a rerun finishes it',
   { skip: notBuilt },
   async (t) => {
-    const dir = t.testdir();
-    const ledger = await populateLedger(t, join(dir, 'ledger'), { LEDGER_ENCRYPTION: 'off' });
-    const env: Record<string, string> = { ...ledger.env };
-    delete env.LEDGER_ENCRYPTION;
+    const { dir, ledger, env } = await plaintextLedger(t);
     let finished = false;
     // Node starts in ~100-300 ms; the kills land before, during and after the transaction.
     for (const delayMs of [150, 300, 450, 600, 800, 1100]) {
@@ -122,10 +128,7 @@ void t.test(
   async (t) => {
     // The timed kills above land here only by chance (CI caught it once): SQLite creates the
     // key store file before its schema commits, so the file can exist holding nothing.
-    const dir = t.testdir();
-    const ledger = await populateLedger(t, join(dir, 'ledger'), { LEDGER_ENCRYPTION: 'off' });
-    const env: Record<string, string> = { ...ledger.env };
-    delete env.LEDGER_ENCRYPTION;
+    const { dir, env } = await plaintextLedger(t);
     writeFileSync(join(dir, 'ledger', 'keys.db'), '', { mode: 0o600 });
     const verify = await cli(['verify', '--no-report'], env, dir);
     t.equal(verify.code, 0, verify.err);
