@@ -4,6 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
+import { holdsNoSchema } from '../lib/emptyDatabase.js';
 import { preparePrivateDatabaseFile } from '../lib/privateFile.js';
 import { KEY_STORE_SCHEMA, KeyStoreError } from './keyRecords.js';
 import type { MasterKey } from './masterKey.js';
@@ -16,23 +17,41 @@ import type { MasterKey } from './masterKey.js';
  * being created.)
  */
 export function openKeyDatabase(path: string, readOnly: boolean): Database.Database {
-  if (!readOnly) preparePrivateDatabaseFile(path);
-  // Read-only without a key store (a plaintext store, or keys not handed over): no keys, so
-  // encrypted events read as undecryptable and verify names them.
-  let db = readOnly && !existsSync(path) ? undefined : open(path, readOnly);
-  // A file without tables is a key store whose creator was killed before its schema committed
-  // (the file exists from the moment it is opened): it holds no keys, like no file at all.
-  if (db !== undefined && readOnly && tableCount(db, path) === 0) {
-    db.close();
-    db = undefined;
-  }
-  if (db === undefined) return createSchema(open(':memory:', false));
+  if (readOnly) return openReadOnly(path);
+  preparePrivateDatabaseFile(path);
+  const db = open(path, false);
   db.pragma('busy_timeout = 5000');
   db.pragma('secure_delete = ON');
-  if (readOnly) return db;
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   return createSchema(db);
+}
+
+/**
+ * Without a key store (a plaintext store, or keys not handed over) there are no keys, so
+ * encrypted events read as undecryptable and verify names them. A file without a schema is a
+ * key store whose creator was killed before its schema committed: no keys either.
+ */
+function openReadOnly(path: string): Database.Database {
+  if (existsSync(path)) {
+    const db = open(path, true);
+    let empty: boolean;
+    try {
+      empty = holdsNoSchema(db);
+    } catch (error) {
+      db.close();
+      throw new KeyStoreError(
+        `KEY_STORE_URL: cannot read the key store ${path}: ${(error as Error).message}`,
+      );
+    }
+    if (!empty) {
+      db.pragma('busy_timeout = 5000');
+      db.pragma('secure_delete = ON');
+      return db;
+    }
+    db.close();
+  }
+  return createSchema(open(':memory:', false));
 }
 
 function open(path: string, readOnly: boolean): Database.Database {
@@ -41,20 +60,6 @@ function open(path: string, readOnly: boolean): Database.Database {
   } catch (error) {
     throw new KeyStoreError(
       `KEY_STORE_URL: cannot open the key store ${path}: ${(error as Error).message}`,
-    );
-  }
-}
-
-function tableCount(db: Database.Database, path: string): number {
-  try {
-    return db
-      .prepare("SELECT count(*) FROM sqlite_schema WHERE type = 'table'")
-      .pluck()
-      .get() as number;
-  } catch (error) {
-    db.close();
-    throw new KeyStoreError(
-      `KEY_STORE_URL: cannot read the key store ${path}: ${(error as Error).message}`,
     );
   }
 }

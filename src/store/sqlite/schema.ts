@@ -4,6 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
+import { holdsNoSchema } from '../../lib/emptyDatabase.js';
 import type { Logger } from '../../lib/logger.js';
 import { preparePrivateDatabaseFile } from '../../lib/privateFile.js';
 import { StoreUnavailableError } from '../eventStore.js';
@@ -109,7 +110,7 @@ export function openReadOnlyDatabase(path: string, busyTimeoutMs: number): Datab
     db.pragma(`busy_timeout = ${busyTimeoutMs}`);
     const version = db.pragma('user_version', { simple: true }) as number;
     const applicationId = db.pragma('application_id', { simple: true }) as number;
-    if (applicationId === 0 && version === 0 && tableCount(db) === 0) {
+    if (applicationId === 0 && version === 0 && holdsNoSchema(db)) {
       // What a first start killed before its schema committed leaves, or a truncated file.
       throw new StoreUnavailableError(
         `${path} holds no event store: the file is empty (never initialised, or truncated)`,
@@ -191,18 +192,11 @@ function migrate(db: Database.Database): number {
   }
 }
 
-function tableCount(db: Database.Database): number {
-  return db
-    .prepare("SELECT count(*) FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%'")
-    .pluck()
-    .get() as number;
-}
-
 function checkOwnership(db: Database.Database, version: number): void {
   const applicationId = db.pragma('application_id', { simple: true }) as number;
   const foreign =
     (applicationId !== 0 && applicationId !== APPLICATION_ID) ||
-    (version === 0 && tableCount(db) > 0);
+    (version === 0 && !holdsNoSchema(db));
   if (foreign) {
     throw new StoreUnavailableError('the file is a SQLite database but not an event store');
   }
