@@ -19,7 +19,7 @@ import {
 } from '../store/eventStore.js';
 import { detailsSnapshotEvent, type FetchedDetails } from './detailsSnapshot.js';
 import type { EnrichmentMetrics } from './enrichmentMetrics.js';
-import { isCustomerErased } from './erasureGuard.js';
+import { holdsErasureRecord, isCustomerErased } from './erasureGuard.js';
 
 export type { FetchedDetails };
 
@@ -78,6 +78,10 @@ export async function enrichCustomer(
   let duplicateOf: string | undefined;
   for (;;) {
     const tail = await store.readStream(streamName, { fromRevision });
+    // Erased since it was last checked (while ComPilot answered, say): the append would bring
+    // its data back under a new data key. The append below expects this read's revision, so an
+    // erasure recorded after it makes the append conflict and this check run again.
+    if (holdsErasureRecord(tail)) return { written, fetches };
     const accounted = new Set(tail.flatMap((event) => causedByOf(event).map((cause) => cause.id)));
     const pending = causes.filter((cause) => !accounted.has(cause.id));
     const last = tail.at(-1);

@@ -16,7 +16,7 @@ import type { Logger } from '../lib/logger.js';
 import { uuidv5 } from '../lib/uuidv5.js';
 import type { EventStore } from '../store/eventStore.js';
 import { detailsSnapshotEvent, fetchDetailsEvidence } from './detailsSnapshot.js';
-import { isCustomerErased } from './erasureGuard.js';
+import { appendUnlessErased, isCustomerErased } from './erasureGuard.js';
 
 export interface RefetchOptions {
   readonly store: EventStore;
@@ -35,8 +35,8 @@ export interface RefetchResult {
   readonly details: number;
   readonly notFound: number;
   /**
-   * Customers not asked: no stored event (nothing to record a fetch against), or an implausible
-   * id (see below).
+   * Customers not asked: no stored event (nothing to record a fetch against), an implausible id
+   * (see below), or erased (before the fetch, or while ComPilot answered: nothing recorded).
    */
   readonly skipped: number;
 }
@@ -77,7 +77,11 @@ export async function refetchCustomers(
       causation: cause,
       extraMetadata: { refetchRunId: runId },
     });
-    await store.appendToStream(streamName, [event]);
+    // Erased while ComPilot answered: skipped like one erased before.
+    if ((await appendUnlessErased(store, customerId, event)) === 'erased') {
+      counts.skipped += 1;
+      return;
+    }
     if (fetched.type === DETAILS_EVENT_TYPE) counts.details += 1;
     else counts.notFound += 1;
   }

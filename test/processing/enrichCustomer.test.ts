@@ -1,0 +1,87 @@
+import t from 'tap';
+import { customerStream } from '../../src/events/streams.js';
+import { ERASED_EVENT_TYPE } from '../../src/events/retentionEvents.js';
+import { DETAILS_EVENT_TYPE } from '../../src/events/types.js';
+import { createLogger } from '../../src/lib/logger.js';
+import { enrichCustomer, type FetchedDetails } from '../../src/processing/enrichCustomer.js';
+import { createEnrichmentMetrics } from '../../src/processing/enrichmentMetrics.js';
+import { eraseCustomer } from '../../src/retention/erasure.js';
+import { encryptedStore } from '../helpers/encryptedStore.js';
+import { appendWebhook, CUSTOMER_ID, detailsBody, fixture } from '../helpers/projectionEvents.js';
+
+const fetched = (): FetchedDetails => ({
+  type: DETAILS_EVENT_TYPE,
+  httpStatus: 200,
+  body: Buffer.from(JSON.stringify(detailsBody()), 'utf8'),
+  apiPath: `/customers/${CUSTOMER_ID}/details`,
+  fetchedAt: '2025-03-03T09:31:00.000Z',
+});
+
+void t.test(
+  'a customer erased while its details are being fetched gets no snapshot after the erasure',
+  async (t) => {
+    const { store, keys } = encryptedStore(t);
+    await appendWebhook(store, fixture('customer.created'), 'msg_1');
+    const causes = await store.readStream(customerStream(CUSTOMER_ID));
+    let fetches = 0;
+    const result = await enrichCustomer(
+      {
+        store,
+        metrics: createEnrichmentMetrics(undefined, 'test'),
+        logger: createLogger('silent'),
+        // The officer erases the customer while ComPilot is still answering.
+        fetchDetails: async () => {
+          fetches += 1;
+          await eraseCustomer(
+            { store, keys, retentionDays: 1826, alertIdsOf: () => [] },
+            {
+              customerId: CUSTOMER_ID,
+              reason: 'data subject request',
+              by: 'officer_7',
+              override: 'GDPR Art. 17: no AML obligation applies',
+            },
+          );
+          return fetched();
+        },
+      },
+      customerStream(CUSTOMER_ID),
+      CUSTOMER_ID,
+      causes,
+    );
+
+    t.equal(fetches, 1);
+    t.equal(result.written, 0, 'nothing appended');
+    const events = await store.readStream(customerStream(CUSTOMER_ID));
+    const erasedAt = events.findIndex((e) => e.type === ERASED_EVENT_TYPE);
+    t.ok(erasedAt > 0, 'the erasure record is in the stream');
+    t.same(
+      events.slice(erasedAt).filter((e) => e.type === DETAILS_EVENT_TYPE),
+      [],
+      'no details snapshot follows the erasure record',
+    );
+    t.same(
+      events.filter((e) => e.encryption !== undefined).map((e) => e.encryption!.state),
+      ['erased'],
+      'the only personal data the stream ever held stays erased',
+    );
+  },
+);
+
+void t.test('details are recorded once for the causes still unaccounted for', async (t) => {
+  const { store } = encryptedStore(t);
+  await appendWebhook(store, fixture('customer.created'), 'msg_1');
+  const causes = await store.readStream(customerStream(CUSTOMER_ID));
+  const deps = {
+    store,
+    metrics: createEnrichmentMetrics(undefined, 'test'),
+    logger: createLogger('silent'),
+    fetchDetails: () => Promise.resolve(fetched()),
+  };
+  const first = await enrichCustomer(deps, customerStream(CUSTOMER_ID), CUSTOMER_ID, causes);
+  const again = await enrichCustomer(deps, customerStream(CUSTOMER_ID), CUSTOMER_ID, causes);
+
+  t.same([first.written, again.written], [1, 0]);
+  t.same([first.fetches, again.fetches], [1, 0], 'an accounted cause is not fetched again');
+  const events = await store.readStream(customerStream(CUSTOMER_ID));
+  t.equal(events.filter((e) => e.type === DETAILS_EVENT_TYPE).length, 1);
+});
