@@ -13,8 +13,8 @@ import { DETAILS_EVENT_TYPE } from '../events/types.js';
 import type { Logger } from '../lib/logger.js';
 import { uuidv5 } from '../lib/uuidv5.js';
 import { detailsSnapshotEvent, type FetchedDetails } from '../processing/detailsSnapshot.js';
-import { holdsErasureRecord } from '../processing/erasureGuard.js';
-import type { EventStore } from '../store/eventStore.js';
+import { appendUnlessErased, holdsErasureRecord } from '../processing/erasureGuard.js';
+import type { EventStore, RecordedEvent } from '../store/eventStore.js';
 import { compareEntry, type Difference, type LedgerView } from './compareEntry.js';
 import type { RunCounts, StartRef } from './runRecords.js';
 
@@ -58,14 +58,20 @@ export function createRepairer(deps: RepairerDeps): Repairer {
     };
   }
 
-  /** Fetches the details and appends them, unless they agree with the ledger after all. */
+  /**
+   * Fetches the details and appends them, unless they agree with the ledger after all. That is
+   * judged on the customer's stream as it stands when the snapshot is appended, not as it stood
+   * before the fetch: a webhook in flight when the list was read may have brought the ledger up
+   * to date meanwhile (a snapshot then would claim a difference the log no longer shows), and
+   * the customer may have been erased meanwhile (its data must not come back).
+   */
   async function record(
     customerId: string,
-    view: LedgerView | undefined,
     cause: { listEntry: CustomerListItem | null; differences: Difference[] },
   ): Promise<void> {
     counts.fetched += 1;
     let fetched: FetchedDetails;
+    let answer: CustomerListItem;
     try {
       const response = await customers.getCustomerDetails(customerId, { signal });
       fetched = {
@@ -75,10 +81,7 @@ export function createRepairer(deps: RepairerDeps): Repairer {
         apiPath: response.path,
         fetchedAt: deps.clock().toISOString(),
       };
-      if (view !== undefined && compareEntry(asListEntry(response.json), view).length === 0) {
-        counts.unconfirmed += 1;
-        return;
-      }
+      answer = asListEntry(response.json);
     } catch (error) {
       signal.throwIfAborted();
       // Gone between the list and the details call: nothing to record; the next run sees it.
@@ -97,9 +100,14 @@ export function createRepairer(deps: RepairerDeps): Repairer {
         reconciliation: { runId, listEntry: cause.listEntry, differences: cause.differences },
       },
     });
+    const stillDiffers = (events: readonly RecordedEvent[]): boolean => {
+      const state = foldCustomer(events);
+      return state === undefined || compareEntry(answer, viewOf(state)).length > 0;
+    };
     try {
-      const result = await store.appendToStream(customerStream(customerId), [event]);
-      if (!result.duplicate) counts.appended += 1;
+      const outcome = await appendUnlessErased(store, customerId, event, stillDiffers);
+      if (outcome === 'appended') counts.appended += 1;
+      else if (outcome !== 'duplicate') counts.unconfirmed += 1;
     } catch (error) {
       signal.throwIfAborted();
       fail(error);
@@ -139,7 +147,7 @@ export function createRepairer(deps: RepairerDeps): Repairer {
       const fields = compareEntry(entry, view);
       if (fields.length === 0) return;
       found(entry.id, fields);
-      if (!deps.dryRun) await record(entry.id, view, { listEntry: entry, differences: fields });
+      if (!deps.dryRun) await record(entry.id, { listEntry: entry, differences: fields });
     },
 
     async checkUnlisted(customerId) {
@@ -167,7 +175,7 @@ export function createRepairer(deps: RepairerDeps): Repairer {
       const fields = compareEntry(asListEntry(json), view);
       if (fields.length > 0) {
         found(customerId, fields);
-        await record(customerId, view, { listEntry: null, differences: fields });
+        await record(customerId, { listEntry: null, differences: fields });
       }
       return 'present';
     },

@@ -24,7 +24,11 @@ export interface RunCounts {
   readonly fetched: number;
   /** Snapshots appended. */
   readonly appended: number;
-  /** Differences the details call did not bear out (it agreed with the ledger, or said 404). */
+  /**
+   * Differences not borne out when the snapshot was to be appended: the details agreed with the
+   * ledger as it then stood (a webhook in flight may have caught it up), said 404, or the
+   * customer had been erased meanwhile.
+   */
   readonly unconfirmed: number;
   /** Differences whose details fetch or append failed; the next run retries them. */
   readonly failed: number;
