@@ -3,13 +3,12 @@ import t from 'tap';
 import { customerStream } from '../../src/events/streams.js';
 import { DETAILS_EVENT_TYPE } from '../../src/events/types.js';
 import { appendUnlessErased } from '../../src/processing/erasureGuard.js';
-import { eraseCustomer } from '../../src/retention/erasure.js';
 import {
   StreamRevisionConflictError,
   type EventStore,
   type NewEvent,
 } from '../../src/store/eventStore.js';
-import { encryptedStore, type EncryptedStore } from '../helpers/encryptedStore.js';
+import { encryptedStore, eraseAtOnce } from '../helpers/encryptedStore.js';
 import {
   appendWebhook,
   CUSTOMER_ID,
@@ -19,17 +18,6 @@ import {
 } from '../helpers/projectionEvents.js';
 
 const snapshot = (): NewEvent => detailsEvent(detailsBody(), [{ id: randomUUID(), position: '1' }]);
-
-const erase = ({ store, keys }: EncryptedStore) =>
-  eraseCustomer(
-    { store, keys, retentionDays: 1826, alertIdsOf: () => [] },
-    {
-      customerId: CUSTOMER_ID,
-      reason: 'data subject request',
-      by: 'officer_7',
-      override: 'GDPR Art. 17: no AML obligation applies',
-    },
-  );
 
 /** The store, with `afterRead` run after each of the customer stream's reads returned. */
 function interleaved(store: EventStore, afterRead: (reads: number) => Promise<unknown>) {
@@ -68,7 +56,7 @@ void t.test(
     const ledger = encryptedStore(t);
     await appendWebhook(ledger.store, fixture('customer.created'), 'msg_1');
     const store = interleaved(ledger.store, (reads) =>
-      reads === 1 ? erase(ledger) : Promise.resolve(),
+      reads === 1 ? eraseAtOnce(ledger, CUSTOMER_ID) : Promise.resolve(),
     );
     t.equal(await appendUnlessErased(store, CUSTOMER_ID, snapshot()), 'erased');
     const types = (await ledger.store.readStream(customerStream(CUSTOMER_ID))).map((e) => e.type);
