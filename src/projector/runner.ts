@@ -20,6 +20,7 @@ import { buildGenerations, minimum } from './rebuildProjections.js';
 import { defaultRebuildThreads, rebuildInThreads } from './rebuildThreads.js';
 import { readStatus, type ProjectionsStatus } from './status.js';
 import { applyBatch } from './batch.js';
+import { createErasureWal } from './erasureWal.js';
 import { createTarget, type OnError, type PoisonRecord, type Target } from './target.js';
 
 export interface StartProjectionsOptions {
@@ -129,6 +130,11 @@ export function startProjections(options: StartProjectionsOptions): ProjectionRu
     return resync;
   }
 
+  // A rebuild's long write transactions would hold the truncation (and this thread) up.
+  const erasures = createErasureWal(db, logger, () =>
+    status().projections.some((p) => p.rebuilding !== null),
+  );
+
   async function liveLoop(): Promise<void> {
     while (!signal.aborted) {
       if (refreshing.signal.aborted) refreshing = new AbortController();
@@ -148,6 +154,7 @@ export function startProjections(options: StartProjectionsOptions): ProjectionRu
         })) {
           const last = batch.events.at(-1);
           const resync = last !== undefined && apply(active, batch.events, after);
+          erasures.applied(batch.events);
           if (last !== undefined) {
             after = last.position;
             newestSeen = last.recordedAt;
@@ -157,6 +164,7 @@ export function startProjections(options: StartProjectionsOptions): ProjectionRu
           }
           notify();
           if (resync) break;
+          if (batch.caughtUp) erasures.caughtUp();
         }
       } catch (error) {
         if (signal.aborted) break;
