@@ -4,6 +4,7 @@
  * view of rows with their sealed columns opened, so read models built with random IVs can be
  * compared by what they say.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Projection, TableSpec } from '../../projections/projection.js';
 import { EncryptingEventStore } from '../../src/privacy/encryptingEventStore.js';
@@ -90,4 +91,11 @@ export function sealedCounts(
     }
   }
   return { sealed, plain };
+}
+
+/** A read model's bytes on disk, its file and its WAL: what a search for plaintext must cover. */
+export function readModelBytes(path: string): Buffer {
+  return Buffer.concat(
+    [path, `${path}-wal`].filter((f) => existsSync(f)).map((f) => readFileSync(f)),
+  );
 }

@@ -1,4 +1,3 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { projections } from '../../projections/index.js';
@@ -10,16 +9,9 @@ import { eraseCustomer } from '../../src/retention/erasure.js';
 import { subjectKeysOf } from '../../src/retention/storeKeys.js';
 import { appendJourney, detailsBody, detailsEvent } from '../helpers/projectionEvents.js';
 import { silent } from '../helpers/projectionHarness.js';
-import { openEncryptedTestStore, sealThrough } from '../helpers/sealedReadModel.js';
+import { openEncryptedTestStore, readModelBytes, sealThrough } from '../helpers/sealedReadModel.js';
 
 const EMAIL = 'marie.dubois@example.com';
-
-/** The read model's bytes on disk: the database file and its WAL. */
-function fileBytes(path: string): Buffer {
-  return Buffer.concat(
-    [path, `${path}-wal`].filter((f) => existsSync(f)).map((f) => readFileSync(f)),
-  );
-}
 
 void t.test(
   'data projected while a key is being erased leaves no page on disk once the erasure is applied',
@@ -56,7 +48,7 @@ void t.test(
       runner.waitFor((status) => status.projections.every((p) => p.caughtUp && p.checkpoint));
     await caughtUp();
     // The key still opens the events: the customer's data went into the read model unsealed.
-    t.ok(fileBytes(path).includes(EMAIL), 'the window this test is about');
+    t.ok(readModelBytes(path).includes(EMAIL), 'the window this test is about');
 
     await eraseCustomer(
       { store, keys, retentionDays: 1826, alertIdsOf: () => [] },
@@ -72,6 +64,9 @@ void t.test(
       status.projections.every((p) => p.caughtUp && p.checkpoint !== null && p.checkpoint >= head),
     );
     t.match(getCustomer(db, 'cust-1'), { customerId: 'cust-1', evidence: { erased: {} } });
-    t.notOk(fileBytes(path).includes(EMAIL), 'no page image of it is left in the file or the WAL');
+    t.notOk(
+      readModelBytes(path).includes(EMAIL),
+      'no page image of it is left in the file or the WAL',
+    );
   },
 );

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { projections } from '../../projections/index.js';
@@ -31,7 +31,12 @@ import {
 } from '../helpers/projectionEvents.js';
 import { silent } from '../helpers/projectionHarness.js';
 import type { ParallelSeal } from '../../src/privacy/parallelSeal.js';
-import { openEncryptedTestStore, sealedCounts, sealThrough } from '../helpers/sealedReadModel.js';
+import {
+  openEncryptedTestStore,
+  readModelBytes,
+  sealedCounts,
+  sealThrough,
+} from '../helpers/sealedReadModel.js';
 
 const EMAIL = 'marie.dubois@example.com';
 const EVM = '0x9a1b3c5d7e9f0a2b4c6d8e0f1a3b5c7d9e1f2a3b';
@@ -78,12 +83,6 @@ function answers(db: ReadModelDb): unknown {
   };
 }
 
-function fileBytes(path: string): Buffer {
-  return Buffer.concat(
-    [path, `${path}-wal`].filter((f) => existsSync(f)).map((f) => readFileSync(f)),
-  );
-}
-
 async function build(t: Test, encrypted: boolean, base: string) {
   // One t.testdir() per test: each call empties the directory.
   const dir = join(base, encrypted ? 'sealed' : 'plain');
@@ -116,8 +115,8 @@ void t.test('a sealed read model answers every query as the plaintext one does',
   t.ok(counts.sealed > 10, `${counts.sealed} values sealed`);
 
   sealed.db.pragma('wal_checkpoint(TRUNCATE)');
-  const plainBytes = fileBytes(plain.path);
-  const sealedBytes = fileBytes(sealed.path);
+  const plainBytes = readModelBytes(plain.path);
+  const sealedBytes = readModelBytes(sealed.path);
   for (const value of [EMAIL, 'Dubois', EVM, TEZOS]) {
     t.ok(plainBytes.includes(value), `the plaintext read model holds ${value} (the search works)`);
     t.notOk(sealedBytes.includes(value), `the sealed read model holds no ${value}`);
