@@ -142,7 +142,6 @@ export async function startService(
       readModelDb,
       registry,
       signal: stop.signal,
-      projections: projectionRunner,
     });
     if (retention) processors.push(retention.done);
 

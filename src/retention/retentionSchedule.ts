@@ -1,8 +1,7 @@
 /**
  * RETENTION_ENFORCE inside `serve`: a run at start, then the next RETENTION_INTERVAL_MS after
- * each ended. After a run that erased anything, once the projections have applied the erasure
- * records and markers, `afterErasure` runs (the service truncates the read model's WAL there,
- * so no old page image of the purged rows stays in it).
+ * each ended. Once the live projections have applied the erasures, they empty the read model's
+ * WAL, as after any erasure (src/projector/erasureWal.ts).
  */
 import { sleep } from '../lib/sleep.js';
 import { eraseDueCustomers, type ErasureRunDeps, type ErasureRunResult } from './erasureRun.js';
@@ -10,7 +9,6 @@ import { eraseDueCustomers, type ErasureRunDeps, type ErasureRunResult } from '.
 export interface RetentionScheduleOptions extends ErasureRunDeps {
   readonly signal: AbortSignal;
   readonly intervalMs: number;
-  readonly afterErasure?: () => Promise<void>;
 }
 
 export interface RetentionSchedule {
@@ -25,7 +23,6 @@ export function startRetentionSchedule(options: RetentionScheduleOptions): Reten
     while (!signal.aborted) {
       try {
         last = await eraseDueCustomers(options);
-        if (last.erased + last.recovered > 0) await options.afterErasure?.();
       } catch (error) {
         if (signal.aborted) break;
         logger.error({ errorName: (error as Error).name }, 'retention run failed');

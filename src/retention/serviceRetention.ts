@@ -6,7 +6,6 @@ import type Database from 'better-sqlite3';
 import type { Registry } from 'prom-client';
 import type { RetentionConfig } from '../config.js';
 import type { Logger } from '../lib/logger.js';
-import type { ProjectionRunner } from '../projector/runner.js';
 import { listDueCustomers } from '../readmodel/retentionQueries.js';
 import { StoreUnavailableError, type EventStore } from '../store/eventStore.js';
 import { recoverErasures } from './erasure.js';
@@ -40,7 +39,6 @@ export interface RetentionDeps {
   readonly readModelDb: Database.Database;
   readonly registry: Registry;
   readonly signal: AbortSignal;
-  readonly projections: ProjectionRunner;
 }
 
 export function startRetentionIfConfigured(
@@ -66,19 +64,5 @@ export function startRetentionIfConfigured(
       ),
     signal: deps.signal,
     intervalMs: config.intervalMs,
-    afterErasure: async () => {
-      // Once the projections have applied the records and markers, no page image of the
-      // purged rows may stay behind in the WAL.
-      const head = await deps.store.headPosition();
-      await deps.projections.waitFor(
-        (status) =>
-          head === undefined ||
-          status.projections.every(
-            (p) => p.poisoned !== null || (p.checkpoint !== null && p.checkpoint >= head),
-          ),
-        deps.signal,
-      );
-      if (!deps.signal.aborted) deps.readModelDb.pragma('wal_checkpoint(TRUNCATE)');
-    },
   });
 }
