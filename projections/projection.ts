@@ -48,6 +48,12 @@ export interface TableSpec {
    * it for every event of a rebuild.
    */
   readonly unsealedRows?: { readonly column: string; readonly values: readonly string[] };
+  /**
+   * The column holding the key of the document a row comes from, when it is not the table's
+   * one primary-key column: the projector removes a document's rows by it when the document
+   * can no longer be read (its data key destroyed; documents.ts).
+   */
+  readonly documentKey?: string;
 }
 
 /** How the runner stores a projection's documents. */

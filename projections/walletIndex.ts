@@ -110,7 +110,9 @@ function walletRows(_key: string, state: WalletIndexState | undefined): RowsByTa
 
 export const walletIndexProjection: Projection<WalletIndexState> = {
   name: 'wallet-index',
-  version: 2,
+  // 3: rebuilt once, for the rows of erased customers that documents.ts did not remove before
+  // it removed an unreadable document's rows (documentKey).
+  version: 3,
   handles: ['send.scenario', 'send.verification.flow', DETAILS_EVENT_TYPE, ERASED_EVENT_TYPE],
   tables: [
     {
@@ -125,6 +127,7 @@ export const walletIndexProjection: Projection<WalletIndexState> = {
       ],
       primaryKey: ['address_key', 'customer_id'],
       subject: 'customer_id',
+      documentKey: 'customer_id',
     },
   ],
   keyOf: customerIdOf,

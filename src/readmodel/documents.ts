@@ -34,6 +34,12 @@ export interface Doc {
 export const EMPTY_DOC: Doc = { state: undefined, rows: {} };
 
 /**
+ * A stored document sealed under a destroyed data key: its state cannot be read, so the
+ * projection starts it anew, and its rows (derived from that state) go when it is written.
+ */
+export const UNREADABLE_DOC: Doc = Object.freeze({ state: undefined });
+
+/**
  * Stands in for a stored document of a row-only store (its one row keyed by the document key)
  * once the projector holds a newer state: rewriting or removing that row needs nothing of the
  * old state, so a document read back during a rebuild need not be held twice until the flush.
@@ -61,6 +67,8 @@ interface TableSql {
   readonly primaryKey: readonly string[];
   readonly upsert: Statement<unknown[]>;
   readonly remove: Statement<unknown[]>;
+  /** Removes every row of one document (by TableSpec.documentKey); undefined without one. */
+  readonly removeDocument: Statement<unknown[]> | undefined;
   /** Seals personal columns (sealedColumns.ts); undefined when the table has none or no sealer. */
   readonly seal: RowSealer | undefined;
 }
@@ -94,9 +102,15 @@ export function createDocumentStore(
       others.length === 0
         ? 'DO NOTHING'
         : `DO UPDATE SET ${others.map((c) => `${quoteIdent(c)} = excluded.${quoteIdent(c)}`).join(', ')}`;
+    const documentKey =
+      table.documentKey ?? (table.primaryKey.length === 1 ? table.primaryKey[0] : undefined);
     tables.set(table.name, {
       columns,
       primaryKey: table.primaryKey,
+      removeDocument:
+        documentKey === undefined
+          ? undefined
+          : db.prepare(`DELETE FROM ${physical} WHERE ${quoteIdent(documentKey)} = ?`),
       seal: rowSealerFor(table, sealer),
       upsert: db.prepare(
         `INSERT INTO ${physical} (${columns.map(quoteIdent).join(', ')})
@@ -163,6 +177,19 @@ export function createDocumentStore(
     queue.run(saveState!, params, tickets);
   };
 
+  // Every row and the state of a document, whatever they were: none can be derived again.
+  const removeDocument = (key: string): void => {
+    for (const [name, table] of tables) {
+      if (table.removeDocument === undefined) {
+        throw new Error(
+          `${projection.name}: table ${name} needs a documentKey to remove an unreadable document's rows`,
+        );
+      }
+      queue.run(table.removeDocument, [key]);
+    }
+    if (deleteState !== undefined) queue.run(deleteState, [key]);
+  };
+
   return {
     rowOnly: ownRowOnly,
     load(keys) {
@@ -173,14 +200,20 @@ export function createDocumentStore(
         for (const { k, v, s } of loadMany.all(...chunk)) {
           const subject = sealState ? k : s;
           const text = openStored(sealer, subject, statePurpose, v);
-          // A document whose data key is destroyed is unreadable: the projection starts it anew
-          // (the erasure purges such rows; see docs/retention.md).
-          if (text !== ERASED) docs.set(k, { state: storage.decode(text) });
+          // A document whose data key is destroyed: the projection starts it anew, and the rows
+          // derived from what it was go when it is written (an erasure the projector applies
+          // after the key went; docs/retention.md).
+          docs.set(k, text === ERASED ? UNREADABLE_DOC : { state: storage.decode(text) });
         }
       }
       return docs;
     },
-    write(key, before, state) {
+    write(key, doc, state) {
+      let before = doc;
+      if (before === UNREADABLE_DOC) {
+        removeDocument(key);
+        before = EMPTY_DOC;
+      }
       if (state === before.state) return before;
       if (before === STORED_ROW_DOC && !ownRowOnly) {
         throw new Error(`${projection.name}: a stored document's state is needed to rewrite it`);
