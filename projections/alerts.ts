@@ -170,6 +170,7 @@ function alertRows(_key: string, state: AlertState | undefined): RowsByTable {
         deleted: state.deleted ? 1 : 0,
         deleted_at: state.deletedAt,
         last_position: state.lastEventPosition,
+        customer_erased_at: state.customerErasedAt ?? null,
         doc: JSON.stringify(state),
       },
     ],
@@ -178,7 +179,8 @@ function alertRows(_key: string, state: AlertState | undefined): RowsByTable {
 
 export const alertsProjection: Projection<AlertState> = {
   name: 'alerts',
-  version: 2,
+  // 3: customer_erased_at, and the stub it marks stored unsealed.
+  version: 3,
   handles: HANDLED,
   tables: [
     {
@@ -199,10 +201,15 @@ export const alertsProjection: Projection<AlertState> = {
         { name: 'deleted', type: 'INTEGER', notNull: true },
         { name: 'deleted_at', type: 'TEXT' },
         { name: 'last_position', type: 'TEXT', notNull: true },
+        // When the alert's customer was erased; null for every other alert.
+        { name: 'customer_erased_at', type: 'TEXT' },
         { name: 'doc', type: 'TEXT', notNull: true, sealed: true },
       ],
       primaryKey: ['alert_id'],
       subject: 'customer_id',
+      // The alert of an erased customer keeps no customer field (purgedAlert), and must stay
+      // readable once the customer's key is destroyed.
+      unsealedRows: { column: 'customer_erased_at' },
       indexes: [
         ['customer_id', 'status'],
         ['status', 'alert_id'],

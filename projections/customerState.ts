@@ -148,6 +148,7 @@ function customerRows(_key: string, state: CustomerState | undefined): RowsByTab
         created_at: state.createdAt,
         updated_at: state.updatedAt,
         last_position: state.lastEventPosition,
+        erased_at: state.evidence.erased?.at ?? null,
         doc: encodeCustomer(state),
       },
     ],
@@ -156,7 +157,8 @@ function customerRows(_key: string, state: CustomerState | undefined): RowsByTab
 
 export const customerStateProjection: Projection<CustomerState> = {
   name: 'customer-state',
-  version: 2,
+  // 3: erased_at, and the stub it marks stored unsealed.
+  version: 3,
   handles: [...CUSTOMER_EVENT_TYPES_HANDLED, ERASED_EVENT_TYPE],
   tables: [
     {
@@ -172,10 +174,14 @@ export const customerStateProjection: Projection<CustomerState> = {
         { name: 'created_at', type: 'TEXT' },
         { name: 'updated_at', type: 'TEXT' },
         { name: 'last_position', type: 'TEXT', notNull: true },
+        // When the customer was erased (the erasure record's time); null for every other.
+        { name: 'erased_at', type: 'TEXT' },
         { name: 'doc', type: 'TEXT', notNull: true, sealed: true },
       ],
       primaryKey: ['customer_id'],
       subject: 'customer_id',
+      // An erased customer's stub holds ids and dates only, and must outlive the key.
+      unsealedRows: { column: 'erased_at' },
       indexes: [['status', 'customer_id'], ['risk_score', 'customer_id'], ['external_customer_id']],
     },
   ],

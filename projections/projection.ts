@@ -42,12 +42,15 @@ export interface TableSpec {
   /** The column naming the customer whose data key seals this table's sealed columns. */
   readonly subject?: string;
   /**
-   * Rows whose `column` holds one of `values` carry no personal data in their sealed columns
-   * (no name, email, wallet or free text about the person): they are stored unsealed. Sealing
-   * costs a cipher per value, and a table written once per event (kyc_observations) would pay
-   * it for every event of a rebuild.
+   * Rows whose `column` holds one of `values` (without `values`: any value, not null) carry no
+   * personal data in their sealed columns (no name, email, wallet or free text about the
+   * person): they are stored unsealed, whatever the state of the subject's key. Two uses:
+   * - an erasure's stubs (ids and dates), which must stay readable once the key is destroyed,
+   *   and are written while it is still being erased;
+   * - rows that cost a cipher per value for nothing: a table written once per event
+   *   (kyc_observations) would pay it for every event of a rebuild.
    */
-  readonly unsealedRows?: { readonly column: string; readonly values: readonly string[] };
+  readonly unsealedRows?: { readonly column: string; readonly values?: readonly string[] };
   /**
    * The column holding the key of the document a row comes from, when it is not the table's
    * one primary-key column: the projector removes a document's rows by it when the document

@@ -15,6 +15,11 @@ export type KeyLookup =
   | { readonly state: 'destroyed'; readonly destroyedAt: string }
   | { readonly state: 'missing' };
 
+/** What a subject's new read-model values are sealed under (KeyStore.sealingKey). */
+export type SealingKey =
+  | { readonly kind: 'live'; readonly key: DataKey }
+  | { readonly kind: 'destroyed'; readonly keyId: string };
+
 export interface SubjectKeyInfo {
   readonly subject: string;
   readonly keyId: string;

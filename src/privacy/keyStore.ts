@@ -24,6 +24,7 @@ import {
   keyInfo,
   type KeyLookup,
   type KeyRow,
+  type SealingKey,
   type SubjectKeyInfo,
 } from './keyRecords.js';
 import { rewrapKeys, type RewrapResult } from './keyRotation.js';
@@ -56,6 +57,7 @@ export class KeyStore {
   private dataVersionQuery: Database.Statement | undefined;
   private byIdQuery: Database.Statement | undefined;
   private liveRowQuery: Database.Statement | undefined;
+  private newestQuery: Database.Statement | undefined;
   private freshThisTurn = false;
   /** Turns of the event loop that asked the store something (the read-ahead counts them). */
   private turn = 0;
@@ -135,6 +137,21 @@ export class KeyStore {
   }
 
   /**
+   * What a new read-model value of `subject` is sealed under: its live key, active or being
+   * erased (data decrypted while an erasure runs must go with the key it was encrypted under),
+   * else the id of its destroyed key (the value is stored shredded: it reads as erased), else
+   * undefined (a subject that never had a key: events stored before encryption).
+   */
+  sealingKey(subject: string): SealingKey | undefined {
+    const active = this.activeKey(subject);
+    if (active !== undefined) return { kind: 'live', key: active };
+    const row = this.liveRow(subject);
+    if (row !== undefined && row.wrapped !== null) return { kind: 'live', key: this.remember(row) };
+    const newest = this.newestRow(subject);
+    return newest?.state === 'destroyed' ? { kind: 'destroyed', keyId: newest.key_id } : undefined;
+  }
+
+  /**
    * Looks a key up by the id an event's metadata names (read paths). `bulk`: the read is a large
    * page (a rebuild, verify, an export), whose misses may start a read-ahead (keyReadAhead.ts).
    */
@@ -156,9 +173,7 @@ export class KeyStore {
 
   /** The state of the subject's newest key; undefined for a subject that never had one. */
   state(subject: string): SubjectKeyInfo | undefined {
-    const row = this.db
-      .prepare('SELECT * FROM data_keys WHERE subject = ? ORDER BY rowid DESC LIMIT 1')
-      .get(subject) as KeyRow | undefined;
+    const row = this.newestRow(subject);
     return row === undefined ? undefined : keyInfo(row);
   }
 
@@ -252,6 +267,13 @@ export class KeyStore {
       `SELECT * FROM data_keys WHERE subject = ? AND state <> 'destroyed'`,
     );
     return this.liveRowQuery.get(subject) as KeyRow | undefined;
+  }
+
+  private newestRow(subject: string): KeyRow | undefined {
+    this.newestQuery ??= this.db.prepare(
+      'SELECT * FROM data_keys WHERE subject = ? ORDER BY rowid DESC LIMIT 1',
+    );
+    return this.newestQuery.get(subject) as KeyRow | undefined;
   }
 
   /** One prepared statement for every lookup by key id (a rebuild misses once per customer). */

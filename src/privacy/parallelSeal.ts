@@ -10,9 +10,9 @@
 import { receiveMessageOnPort, type MessagePort, type Worker } from 'node:worker_threads';
 import { MessageChannel } from 'node:worker_threads';
 import { startWorker } from '../lib/startWorker.js';
-import type { DataKey } from './keyCache.js';
+import type { SealingKey } from './keyRecords.js';
 import type { KeyStore } from './keyStore.js';
-import { sealValue } from './sealedValue.js';
+import { sealValue, shreddedValue } from './sealedValue.js';
 
 export interface SealThreadSetup {
   readonly port: MessagePort;
@@ -70,17 +70,21 @@ export class ParallelSeal {
   /** Values the thread sealed (the others were sealed in place). */
   sealedInThread = 0;
   private lastSubject: string | undefined;
-  private lastKey: DataKey | undefined;
+  private lastKey: SealingKey | undefined;
 
   constructor(private readonly keys: KeyStore) {}
 
-  /** A ticket, or `plaintext` itself when the subject has no active key (nothing to seal). */
+  /** A ticket, or `plaintext` itself when the subject never had a key (nothing to seal). */
   submit(subject: string, purpose: string, plaintext: string): number | string {
-    // Never under a key being erased: what is written then is the erasure's stub (ids and
-    // dates), which must stay readable once the key is destroyed.
-    const key = this.activeKey(subject);
-    if (key === undefined) return plaintext;
+    // The rules of readModelSealer.ts: a key being erased seals too; a destroyed one shreds.
+    const target = this.sealingKey(subject);
+    if (target === undefined) return plaintext;
     const ticket = this.next++;
+    if (target.kind === 'destroyed') {
+      this.results.set(ticket, shreddedValue(target.keyId, subject, purpose));
+      return ticket;
+    }
+    const key = target.key;
     if (this.inFlush++ < SEAL_IN_PLACE || this.failed) {
       this.results.set(ticket, sealValue(key.key, key.keyId, subject, purpose, plaintext));
       return ticket;
@@ -118,10 +122,10 @@ export class ParallelSeal {
    * the event loop) the key store would give the same answer: it reads PRAGMA data_version once
    * per turn.
    */
-  private activeKey(subject: string): DataKey | undefined {
+  private sealingKey(subject: string): SealingKey | undefined {
     if (subject !== this.lastSubject) {
       this.lastSubject = subject;
-      this.lastKey = this.keys.activeKey(subject);
+      this.lastKey = this.keys.sealingKey(subject);
     }
     return this.lastKey;
   }

@@ -9,9 +9,12 @@
  * as a BLOB (sealedValue.ts; the earlier text form `cls1:...` is still opened).
  * The AAD binds the value to its customer and its table and column. The key id names the data
  * key, so a value of a destroyed key reads as erased while a newer key of the same customer
- * (a later generation) opens newer values. A customer without an active key (events stored in
- * plaintext before encryption, a key being erased or destroyed) gets its values stored as they
- * are: the projection's only sources for them are then plaintext events or the erasure's stubs.
+ * (a later generation) opens newer values. Values are sealed under a key being erased as well
+ * (the projections may still apply events decrypted before the erasure began), and a customer
+ * whose only key is destroyed gets shredded values (sealedValue.ts): so data decrypted before
+ * an erasure never reaches the read model's file in plaintext, however late it is written. A
+ * customer that never had a key (events stored before encryption) gets its values stored as
+ * they are; so do the erasure's stubs, in rows the projections declare free of personal data.
  * Equality lookups use blind indexes: HMAC-SHA-256 under a key derived from the master key,
  * of the exact value (wallet keys are already normalised by the projection).
  */
@@ -27,6 +30,7 @@ import {
   parseSealed,
   sealValue,
   sealedValueAad,
+  shreddedValue,
   type StoredValue,
 } from './sealedValue.js';
 import { deriveBlindIndexKey, type MasterKey } from './masterKey.js';
@@ -57,11 +61,12 @@ export function createReadModelSealer<Erased>(
   return {
     batch: new ParallelSeal(keys),
     seal(subject, purpose, plaintext) {
-      // Never under a key being erased: what is written then is the erasure's stub (ids and
-      // dates), which must stay readable once the key is destroyed.
-      const key = keys.activeKey(subject);
-      if (key === undefined) return plaintext;
-      return sealValue(key.key, key.keyId, subject, purpose, plaintext);
+      // Under a key being erased too: data decrypted while the erasure runs goes with the key.
+      // The erasure's stubs are rows the projections declare unsealed (TableSpec.unsealedRows).
+      const target = keys.sealingKey(subject);
+      if (target === undefined) return plaintext;
+      if (target.kind === 'destroyed') return shreddedValue(target.keyId, subject, purpose);
+      return sealValue(target.key.key, target.key.keyId, subject, purpose, plaintext);
     },
     open(subject, purpose, stored) {
       const parsed = parseSealed(stored);

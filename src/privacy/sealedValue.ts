@@ -15,7 +15,7 @@
  * 1,000,000-event bench read model took 1.7-2.2 times as long as their plaintext rows in the
  * text form, and 1.0-1.25 times in this one (docs/performance.md).
  */
-import { createCipheriv } from 'node:crypto';
+import { createCipheriv, randomBytes } from 'node:crypto';
 import { IV_BYTES, nextIv } from './ivPool.js';
 
 /** The earlier text form's prefix (read, no longer written). */
@@ -66,6 +66,15 @@ export function sealValue(
   cipher.final();
   cipher.getAuthTag().copy(sealed, head + IV_BYTES + text.length);
   return sealed;
+}
+
+/**
+ * A value of a subject whose key is destroyed: the sealed form naming that key, of nothing,
+ * under a random key nobody keeps. It reads as erased, like every value the key sealed; what
+ * a projection derived from decrypted data and writes only after the erasure is never stored.
+ */
+export function shreddedValue(keyId: string, subject: string, purpose: string): Buffer {
+  return sealValue(randomBytes(32), keyId, subject, purpose, '');
 }
 
 /** True when `stored` has a sealed form (binary, or the earlier text form). */

@@ -1,10 +1,11 @@
 /**
  * Emptying the read model's WAL once the live projections have applied an erasure, whoever
- * erased (`erase`, or the retention schedule). Data of the customer projected while its key was
- * being erased (events not yet applied when the erasure began: reads still decrypt then) was
- * written unsealed, as everything of a customer without an active key is; the stub has replaced
- * it since, and `secure_delete` zeroed the old cells, but older images of those pages stay in
- * the WAL until it is checkpointed and truncated (docs/retention.md).
+ * erased (`erase`, or the retention schedule). The rows an erasure purges that were stored
+ * unsealed (KYC state observations: statuses, levels, scores, automation reasons; see
+ * kycHistory.ts) are replaced by stubs, and `secure_delete` zeroes the old cells, but older
+ * images of those pages stay in the WAL until it is checkpointed and truncated. Everything
+ * personal is sealed under the customer's key, even while the key is being erased
+ * (docs/retention.md), so it goes with the key whether or not the WAL is emptied.
  */
 import {
   ALERT_PURGE_EVENT_TYPE,

@@ -107,7 +107,11 @@ export function rowSealerFor(
     readonly string[],
     { subject: number; unsealedBy: number; sealed: [number, string][]; blind: [number, string][] }
   >();
-  const unsealed = new Set(table.unsealedRows?.values ?? []);
+  const unsealed = table.unsealedRows?.values;
+  const exempt =
+    unsealed === undefined
+      ? (value: unknown) => value !== null && value !== undefined
+      : (value: unknown) => unsealed.includes(value as string);
   const planOf = (names: readonly string[]) => {
     let plan = plans.get(names);
     if (plan === undefined) {
@@ -134,7 +138,7 @@ export function rowSealerFor(
     const subject = plan.subject < 0 ? undefined : values[plan.subject];
     // A row naming no customer (an alert without one) has no data key to seal under.
     if (typeof subject !== 'string' || subject === '') return values;
-    if (plan.unsealedBy >= 0 && unsealed.has(values[plan.unsealedBy] as string)) return values;
+    if (plan.unsealedBy >= 0 && exempt(values[plan.unsealedBy])) return values;
     for (const [i, purpose] of plan.sealed)
       sealParameter(sealer, subject, purpose, values, i, tickets);
     return values;

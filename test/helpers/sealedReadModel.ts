@@ -75,7 +75,9 @@ export function sealedCounts(
       const personal =
         exempt === undefined
           ? ''
-          : ` AND "${exempt.column}" NOT IN (${exempt.values.map((v) => `'${v}'`).join(', ')})`;
+          : exempt.values === undefined
+            ? ` AND "${exempt.column}" IS NULL`
+            : ` AND "${exempt.column}" NOT IN (${exempt.values.map((v) => `'${v}'`).join(', ')})`;
       for (const column of table.columns.filter((c) => c.sealed === true)) {
         const values = db
           .prepare(

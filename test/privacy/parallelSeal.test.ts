@@ -47,15 +47,34 @@ void t.test('values sealed in the thread open to what was submitted, in order', 
   );
 });
 
-void t.test('a customer whose key is being erased gets its value stored as it is', async (t) => {
-  const keys = await keyStore(t);
-  const batch = new ParallelSeal(keys);
-  t.teardown(() => batch.close());
-  keys.beginErasure('c-3');
-  t.equal(batch.submit('c-3', 'customers.doc', 'stub'), 'stub');
-  t.type(batch.submit('c-4', 'customers.doc', 'data'), 'number');
-  batch.end();
-});
+void t.test(
+  'a key being erased still seals, a destroyed one shreds, and a subject without a key stays plaintext',
+  async (t) => {
+    const keys = await keyStore(t);
+    const sealer = createReadModelSealer(keys, master, ERASED);
+    const batch = new ParallelSeal(keys);
+    t.teardown(() => batch.close());
+    keys.beginErasure('c-3');
+    keys.beginErasure('c-4');
+    keys.destroy('c-4');
+    const erasing = batch.submit('c-3', 'customers.doc', 'data');
+    const destroyed = batch.submit('c-4', 'customers.doc', 'data');
+    t.equal(batch.submit('never-keyed', 'customers.doc', 'data'), 'data');
+    t.equal(sealer.open('c-3', 'customers.doc', batch.take(erasing as number)), 'data');
+    const shredded = batch.take(destroyed as number);
+    t.ok(sealer.isSealed(shredded));
+    t.equal(sealer.open('c-4', 'customers.doc', shredded), ERASED);
+    t.notOk(Buffer.from(shredded).includes('data'), 'nothing of the value is stored');
+    batch.end();
+
+    // The sealer's own (in place) path follows the same rules.
+    t.equal(sealer.open('c-3', 'customers.doc', sealer.seal('c-3', 'customers.doc', 'x')), 'x');
+    t.equal(sealer.open('c-4', 'customers.doc', sealer.seal('c-4', 'customers.doc', 'x')), ERASED);
+    t.equal(sealer.seal('never-keyed', 'customers.doc', 'x'), 'x');
+    keys.destroy('c-3');
+    t.equal(sealer.open('c-3', 'customers.doc', sealer.seal('c-3', 'customers.doc', 'x')), ERASED);
+  },
+);
 
 void t.test('tickets of an abandoned flush are void, the next flush starts afresh', async (t) => {
   const keys = await keyStore(t);

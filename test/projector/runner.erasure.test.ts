@@ -1,13 +1,14 @@
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { projections } from '../../projections/index.js';
+import { ALERT_PURGE_EVENT_TYPE } from '../../src/events/retentionEvents.js';
 import { customerStream } from '../../src/events/streams.js';
 import { startProjections } from '../../src/projector/runner.js';
 import type { EncryptingEventStore } from '../../src/privacy/encryptingEventStore.js';
 import { rebuildProjections } from '../../src/projector/rebuildProjections.js';
-import { findWalletOwners, getCustomer } from '../../src/readmodel/queries.js';
+import { findWalletOwners, getAlert, getCustomer } from '../../src/readmodel/queries.js';
 import { openReadModel, type ReadModelDb } from '../../src/readmodel/readModelStore.js';
-import { eraseCustomer } from '../../src/retention/erasure.js';
+import { eraseCustomer, recoverErasures } from '../../src/retention/erasure.js';
 import { subjectKeysOf } from '../../src/retention/storeKeys.js';
 import { appendJourney, detailsBody, detailsEvent } from '../helpers/projectionEvents.js';
 import { silent } from '../helpers/projectionHarness.js';
@@ -64,7 +65,7 @@ function rowsNaming(db: ReadModelDb, customerId: string): Record<string, unknown
 }
 
 void t.test(
-  'data projected while a key is being erased leaves no page on disk once the erasure is applied',
+  'data decrypted while a key is being erased is sealed under that key, never stored in plaintext',
   async (t) => {
     const { store, path, db, keys } = setUp(t);
     await appendJourney(store, 1);
@@ -74,18 +75,61 @@ void t.test(
     ]);
     await keys.beginErasure('cust-1');
     await catchUp(store, db);
-    // The key still opens the events: the customer's data went into the read model unsealed.
-    t.ok(readModelBytes(path).includes(EMAIL), 'the window this test is about');
+    t.notOk(readModelBytes(path).includes(EMAIL), 'not on disk while the key is being erased');
+    t.match(getCustomer(db, 'cust-1'), { emails: [EMAIL] }, 'readable until the key goes');
 
     await eraseCustomer(
       { store, keys, retentionDays: 1826, alertIdsOf: () => [] },
       { customerId: 'cust-1', ...REQUEST },
     );
     await catchUp(store, db);
-    t.match(getCustomer(db, 'cust-1'), { customerId: 'cust-1', evidence: { erased: {} } });
-    t.notOk(
-      readModelBytes(path).includes(EMAIL),
-      'no page image of it is left in the file or the WAL',
+    t.match(getCustomer(db, 'cust-1'), {
+      customerId: 'cust-1',
+      emails: [],
+      evidence: { erased: {} },
+    });
+    t.notOk(readModelBytes(path).includes(EMAIL), 'nor after the erasure');
+  },
+);
+
+void t.test(
+  'stubs the projections write while the key is being erased outlive the key',
+  async (t) => {
+    const { store, db, keys } = setUp(t);
+    await appendJourney(store, 2);
+    await catchUp(store, db);
+    t.match(getAlert(db, 'alrt-2'), { customerId: 'cust-2', externalCustomerId: 'user_48213' });
+    // The erasure stops before it destroys the key (a crash there): the projections apply the
+    // record and the markers while the key is still being erased.
+    await t.rejects(
+      eraseCustomer(
+        {
+          store,
+          keys,
+          retentionDays: 1826,
+          alertIdsOf: () => ['alrt-2'],
+          onStep: (step) => {
+            if (step === 'purged') throw new Error('stopped before the key is destroyed');
+          },
+        },
+        { customerId: 'cust-2', ...REQUEST },
+      ),
+    );
+    await catchUp(store, db);
+    t.same(
+      await recoverErasures({ store, keys, retentionDays: 1826, alertIdsOf: () => ['alrt-2'] }),
+      { finished: ['cust-2'], aborted: [] },
+    );
+    t.match(getCustomer(db, 'cust-2'), { customerId: 'cust-2', evidence: { erased: {} } });
+    t.match(
+      getAlert(db, 'alrt-2'),
+      {
+        alertId: 'alrt-2',
+        customerId: 'cust-2',
+        externalCustomerId: null,
+        evidence: { current: { eventType: ALERT_PURGE_EVENT_TYPE } },
+      },
+      'the alert stays, without the customer fields, with the evidence of its purge',
     );
   },
 );

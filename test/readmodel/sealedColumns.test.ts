@@ -22,6 +22,8 @@ import {
 import { openReadModel, type ReadModelDb } from '../../src/readmodel/readModelStore.js';
 import type { EventStore } from '../../src/store/eventStore.js';
 import { openSqliteEventStore } from '../../src/store/sqliteEventStore.js';
+import { eraseCustomer, recoverErasures } from '../../src/retention/erasure.js';
+import { subjectKeysOf } from '../../src/retention/storeKeys.js';
 import {
   appendJourney,
   appendWebhook,
@@ -154,22 +156,40 @@ void t.test('a customer whose key is destroyed reads as erased, others as before
 });
 
 void t.test(
-  "what is written while a customer's key is being erased stays readable after",
+  "a rebuild while a customer's key is being erased seals the data under it, and keeps the stub readable",
   async (t) => {
     const sealed = await build(t, true, t.testdir());
     const store = sealed.store as ReturnType<typeof openEncryptedTestStore>;
+    const keys = subjectKeysOf(store)!;
+    const deps = { store, keys, retentionDays: 1826, alertIdsOf: () => ['alrt-2'] };
+    const docOf = (id: string) =>
+      sealed.db.prepare('SELECT doc FROM customers WHERE customer_id = ?').pluck().get(id) as
+        string | Buffer;
+    // The erasure stops before the key is destroyed: the record and the markers are in the log.
+    await t.rejects(
+      eraseCustomer(
+        {
+          ...deps,
+          onStep: (step) => {
+            if (step === 'purged') throw new Error('stopped before the key is destroyed');
+          },
+        },
+        { customerId: 'cust-2', reason: 'request', by: 'officer', override: 'GDPR Art. 17' },
+      ),
+    );
     store.keys.beginErasure('cust-1');
-    // A rebuild while the key is erasing: the erasure's stubs are written then.
     await rebuildProjections(projections, { store, db: sealed.db, logger: silent });
-    const doc = sealed.db
-      .prepare("SELECT doc FROM customers WHERE customer_id = 'cust-1'")
-      .pluck()
-      .get() as string | Buffer;
-    t.type(doc, 'string', 'not sealed under the key being erased');
-    t.notOk(sealerOf(sealed.db)!.isSealed(doc));
-    store.keys.destroy('cust-1');
-    t.ok(getCustomer(sealed.db, 'cust-1'), 'still readable once the key is destroyed');
-    t.match(getCustomer(sealed.db, 'cust-2'), { customerId: 'cust-2' });
+    t.notOk(sealerOf(sealed.db)!.isSealed(docOf('cust-2')), "the erased customer's stub: unsealed");
+    t.ok(sealerOf(sealed.db)!.isSealed(docOf('cust-1')), 'data under a key being erased: sealed');
+
+    await recoverErasures(deps);
+    store.keys.beginErasure('cust-3');
+    store.keys.destroy('cust-3');
+    await rebuildProjections(projections, { store, db: sealed.db, logger: silent });
+    t.match(getCustomer(sealed.db, 'cust-2'), { evidence: { erased: {} } }, 'readable after');
+    t.match(getAlert(sealed.db, 'alrt-2'), { alertId: 'alrt-2', externalCustomerId: null });
+    t.match(getCustomer(sealed.db, 'cust-1'), { customerId: 'cust-1' }, 'readable until it goes');
+    t.equal(getCustomer(sealed.db, 'cust-3'), undefined, 'a destroyed key: nothing readable');
   },
 );
 
