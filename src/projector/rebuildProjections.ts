@@ -61,7 +61,11 @@ export async function rebuildProjections(
           generation: existing.generation,
           checkpoint: existing.checkpoint,
         },
-        'resuming an interrupted rebuild',
+        // The service's start creates the generation a new version needs and hands it here:
+        // nothing was interrupted when nothing was written yet.
+        existing.checkpoint === null
+          ? 'building the generation from the start of the log'
+          : 'resuming an interrupted rebuild',
       );
       return existing;
     }
