@@ -179,7 +179,7 @@ function alertRows(_key: string, state: AlertState | undefined): RowsByTable {
 
 export const alertsProjection: Projection<AlertState> = {
   name: 'alerts',
-  // 3: customer_erased_at, and the stub it marks stored unsealed.
+  // 3: reason and tags sealed; customer_erased_at, and the stub it marks stored unsealed.
   version: 3,
   handles: HANDLED,
   tables: [
@@ -191,8 +191,9 @@ export const alertsProjection: Projection<AlertState> = {
         { name: 'external_customer_id', type: 'TEXT', sealed: true },
         { name: 'status', type: 'TEXT' },
         { name: 'severity', type: 'TEXT' },
-        { name: 'reason', type: 'TEXT' },
-        { name: 'tags', type: 'TEXT', notNull: true },
+        // Free text about the customer (a sanctions hit, tag titles): sealed, as the webhook is.
+        { name: 'reason', type: 'TEXT', sealed: true },
+        { name: 'tags', type: 'TEXT', notNull: true, sealed: true },
         { name: 'workflow_name', type: 'TEXT' },
         { name: 'workflow_id', type: 'TEXT' },
         { name: 'scenario_alert_count', type: 'INTEGER' },

@@ -279,10 +279,12 @@ function toAlert(db: Db, stored: AlertRow): AlertRecord {
     return opened === ERASED ? null : opened;
   };
   // An alert whose customer's key is destroyed keeps its ids, status and dates; the customer's
-  // external id and the evidence (in the sealed document) read as absent.
+  // external id, the reason, the tags and the evidence (in the sealed document) read as absent.
   const row = {
     ...stored,
     external_customer_id: open('external_customer_id', stored.external_customer_id),
+    reason: open('reason', stored.reason),
+    tags: open('tags', stored.tags) ?? '[]',
     doc: open('doc', stored.doc),
   };
   return {

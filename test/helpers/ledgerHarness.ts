@@ -70,7 +70,11 @@ export async function populateLedger(
     ledger: loadLedgerConfig(env),
   });
   const active = state.customer(addActiveCustomer(state))!;
-  const alert = state.addAlert(active.id, { severity: 'High', reason: 'sanctions hit' });
+  // A reason naming the person, as a sanctions-list match can: free text about the customer.
+  const alert = state.addAlert(active.id, {
+    severity: 'High',
+    reason: `sanctions list match: ${active.familyName}`,
+  });
   const gone = state.addCustomer();
   try {
     const deliver = async (body: object | string, msgId?: string) => {
