@@ -9,7 +9,7 @@
  * machine hits both alike, and so is each pair of rounds, with their median (how often the
  * target holds). CPU seconds per event are reported too (the cost apart from other processes).
  */
-import { existsSync, readFileSync, mkdirSync } from 'node:fs';
+import { readFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { projections } from '../projections/index.js';
 import { createLogger } from '../src/lib/logger.js';
@@ -24,6 +24,7 @@ import { openSqliteEventStore } from '../src/store/sqliteEventStore.js';
 import { median } from './median.js';
 import { removeDatabase } from './sqliteFiles.js';
 import { writeSyntheticLog } from './writeLog.js';
+import { discardLog, isKeptLog, markKept } from './keptLogs.js';
 
 /** A fixed benchmark master key (the data keys under it are random). Never a real secret. */
 const BENCH_MASTER_KEY = Buffer.alloc(32, 0x5a).toString('base64');
@@ -78,18 +79,22 @@ export async function writeEncryptedLog(
   events: number,
   customers: number,
 ): Promise<boolean> {
-  if (existsSync(join(encryptedDir(path), 'events.db'))) return false;
-  mkdirSync(encryptedDir(path), { recursive: true });
+  const dir = encryptedDir(path);
+  if (isKeptLog(dir, { events, customers })) return false;
+  mkdirSync(dir, { recursive: true });
+  discardLog(dir);
   const keys = openKeyStore({
-    path: join(encryptedDir(path), 'keys.db'),
+    path: join(dir, 'keys.db'),
     master: parseMasterKey(BENCH_MASTER_KEY),
   });
   await writeSyntheticLog(
-    join(encryptedDir(path), 'events.db'),
+    join(dir, 'events.db'),
     events,
     customers,
     (store) => new EncryptingEventStore(store, keys),
   );
+  keys.close();
+  markKept(dir, { events, customers });
   return true;
 }
 

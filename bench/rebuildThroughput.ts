@@ -20,7 +20,7 @@
  * figures only; no assertions.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,6 +36,7 @@ import { writeEncryptedLog } from './rebuildEncryption.js';
 import { measure, type Measured } from './rebuildMeasure.js';
 import { reportMeasured, reportMemoryVsLogSize } from './rebuildReport.js';
 import { removeDatabase } from './sqliteFiles.js';
+import { discardLog, isKeptLog, markKept } from './keptLogs.js';
 
 const { values } = parseArgs({
   options: {
@@ -92,12 +93,14 @@ async function main(): Promise<void> {
       for (const old of ['readmodel.db', 'readmodel-threads.db', 'floor.db']) {
         removeDatabase(join(path, old));
       }
-      if (values.logs !== undefined && existsSync(join(path, 'events.db'))) {
+      if (values.logs !== undefined && isKeptLog(path, size)) {
         console.log(`\nreusing the log of ${described} in ${path}`);
       } else {
         mkdirSync(path, { recursive: true });
+        discardLog(path);
         const started = performance.now();
         await writeSyntheticLog(join(path, 'events.db'), size.events, size.customers);
+        markKept(path, size);
         const seconds = (performance.now() - started) / 1000;
         console.log(`\ngenerated ${described} in ${seconds.toFixed(1)} s`);
       }
