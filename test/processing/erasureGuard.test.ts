@@ -17,6 +17,11 @@ import {
   fixture,
 } from '../helpers/projectionEvents.js';
 
+/** The types of the customer's stream, oldest first. */
+async function typesIn(store: EventStore): Promise<string[]> {
+  return (await store.readStream(customerStream(CUSTOMER_ID))).map((event) => event.type);
+}
+
 const snapshot = (): NewEvent => detailsEvent(detailsBody(), [{ id: randomUUID(), position: '1' }]);
 
 /** The store, with `afterRead` run after each of the customer stream's reads returned. */
@@ -59,7 +64,7 @@ void t.test(
       reads === 1 ? eraseAtOnce(ledger, CUSTOMER_ID) : Promise.resolve(),
     );
     t.equal(await appendUnlessErased(store, CUSTOMER_ID, snapshot()), 'erased');
-    const types = (await ledger.store.readStream(customerStream(CUSTOMER_ID))).map((e) => e.type);
+    const types = await typesIn(ledger.store);
     t.notOk(types.includes(DETAILS_EVENT_TYPE), 'nothing follows the erasure');
   },
 );
@@ -74,7 +79,7 @@ void t.test(
     );
     const error = await appendUnlessErased(store, CUSTOMER_ID, snapshot()).catch((e: unknown) => e);
     t.type(error, StreamRevisionConflictError);
-    const types = (await ledger.store.readStream(customerStream(CUSTOMER_ID))).map((e) => e.type);
+    const types = await typesIn(ledger.store);
     t.notOk(types.includes(DETAILS_EVENT_TYPE));
   },
 );

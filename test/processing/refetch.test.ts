@@ -4,7 +4,7 @@ import t, { type Test } from 'tap';
 import { createCompilotClient } from '../../src/compilot/client.js';
 import { customerStream } from '../../src/events/streams.js';
 import { createLogger } from '../../src/lib/logger.js';
-import { refetchCustomers } from '../../src/processing/refetch.js';
+import { refetchCustomers, type RefetchResult } from '../../src/processing/refetch.js';
 import type { EventStore, RecordedEvent } from '../../src/store/eventStore.js';
 import { openSqliteEventStore } from '../../src/store/sqliteEventStore.js';
 import { startServer } from '../helpers/httpServer.js';
@@ -33,6 +33,19 @@ async function withHistory(store: EventStore, customerId: string): Promise<Recor
   return event!;
 }
 
+/** What a refetch counted, in one object to compare. */
+const counts = ({ details, notFound, skipped }: RefetchResult) => ({ details, notFound, skipped });
+
+/** Refetches `ids` into `store` from the API at `baseUrl`. */
+function refetchFrom(store: EventStore, baseUrl: string, apiKey: string, ids: string[]) {
+  return refetchCustomers(ids, {
+    store,
+    client: createCompilotClient({ baseUrl, apiKey }),
+    logger: createLogger('silent'),
+    signal: new AbortController().signal,
+  });
+}
+
 void t.test(
   'refetch records one details answer per known customer, byte-exact with its evidence, and 404 as not-found',
   async (t) => {
@@ -56,7 +69,7 @@ void t.test(
       runId: 'run-1',
     });
     t.same(
-      { details: result.details, notFound: result.notFound, skipped: result.skipped },
+      counts(result),
       { details: 1, notFound: 1, skipped: 1 },
       'a customer with no stored event is skipped',
     );
@@ -115,16 +128,8 @@ void t.test(
     const store = openSqliteEventStore({ path: join(t.testdir({}), 'events.db') });
     t.teardown(() => store.close());
     await withHistory(store, known);
-    const result = await refetchCustomers(['..', known, 'a/b'], {
-      store,
-      client: createCompilotClient({ baseUrl: sim.api.url, apiKey: sim.apiKey }),
-      logger: createLogger('silent'),
-      signal: new AbortController().signal,
-    });
-    t.same(
-      { details: result.details, notFound: result.notFound, skipped: result.skipped },
-      { details: 1, notFound: 0, skipped: 2 },
-    );
+    const result = await refetchFrom(store, sim.api.url, sim.apiKey, ['..', known, 'a/b']);
+    t.same(counts(result), { details: 1, notFound: 0, skipped: 2 });
     t.same(
       sim.api.requests.map((request) => request.path),
       [`/customers/${known}/details`],
@@ -147,16 +152,8 @@ void t.test(
     });
     t.teardown(() => api.close());
 
-    const result = await refetchCustomers([CUSTOMER_ID], {
-      store,
-      client: createCompilotClient({ baseUrl: api.baseUrl, apiKey: 'key' }),
-      logger: createLogger('silent'),
-      signal: new AbortController().signal,
-    });
-    t.same(
-      { details: result.details, notFound: result.notFound, skipped: result.skipped },
-      { details: 0, notFound: 0, skipped: 1 },
-    );
+    const result = await refetchFrom(store, api.baseUrl, 'key', [CUSTOMER_ID]);
+    t.same(counts(result), { details: 0, notFound: 0, skipped: 1 });
     t.same(
       await snapshotsAfterErasure(store, CUSTOMER_ID),
       [],
