@@ -143,8 +143,9 @@ export class KeyStore {
    * undefined (a subject that never had a key: events stored before encryption).
    */
   sealingKey(subject: string): SealingKey | undefined {
-    const active = this.activeKey(subject);
-    if (active !== undefined) return { kind: 'live', key: active };
+    this.freshen();
+    const cached = this.cache.getLive(subject);
+    if (cached !== undefined) return { kind: 'live', key: cached };
     const row = this.liveRow(subject);
     if (row !== undefined && row.wrapped !== null) return { kind: 'live', key: this.remember(row) };
     const newest = this.newestRow(subject);

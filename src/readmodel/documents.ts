@@ -141,6 +141,18 @@ export function createDocumentStore(
     ? columnPurpose(inRow.table, inRow.column)
     : columnPurpose(`${projection.name}__state`, 'state');
   const sealState = sealer !== undefined && !inRow && storage.sealedByKey === true;
+  // A sealed document can become unreadable (its key destroyed): its rows must then be found
+  // by the document key alone (removeDocument below). Checked here, at start, not at the
+  // erasure that would need it.
+  if (sealer !== undefined && (inRowSealed || sealState)) {
+    for (const [name, table] of tables) {
+      if (table.removeDocument === undefined) {
+        throw new Error(
+          `${projection.name}: table ${name} needs a documentKey to remove an unreadable document's rows`,
+        );
+      }
+    }
+  }
   const loadMany = db.prepare<unknown[], { k: string; v: StoredValue; s: string | null }>(
     `SELECT ${keyColumn} AS k, ${valueColumn} AS v, ${subjectColumn} AS s FROM ${from}
      WHERE ${keyColumn} IN (${Array.from({ length: LOAD_CHUNK }, () => '?').join(', ')})`,
@@ -179,13 +191,8 @@ export function createDocumentStore(
 
   // Every row and the state of a document, whatever they were: none can be derived again.
   const removeDocument = (key: string): void => {
-    for (const [name, table] of tables) {
-      if (table.removeDocument === undefined) {
-        throw new Error(
-          `${projection.name}: table ${name} needs a documentKey to remove an unreadable document's rows`,
-        );
-      }
-      queue.run(table.removeDocument, [key]);
+    for (const table of tables.values()) {
+      if (table.removeDocument !== undefined) queue.run(table.removeDocument, [key]);
     }
     if (deleteState !== undefined) queue.run(deleteState, [key]);
   };
