@@ -157,11 +157,8 @@ function alertRows(_key: string, state: AlertState | undefined): RowsByTable {
       {
         alert_id: state.alertId,
         customer_id: state.customerId,
-        external_customer_id: state.externalCustomerId,
         status: state.status,
         severity: state.severity,
-        reason: state.reason,
-        tags: JSON.stringify(state.tags),
         workflow_name: state.workflowName,
         workflow_id: state.workflowId,
         scenario_alert_count: state.scenarioAlertCount,
@@ -180,7 +177,8 @@ function alertRows(_key: string, state: AlertState | undefined): RowsByTable {
 export const alertsProjection: Projection<AlertState> = {
   name: 'alerts',
   // 3: reason and tags sealed; customer_erased_at, and the stub it marks stored unsealed.
-  version: 3,
+  // 4: the customer's external id, the reason and the tags only in the sealed document.
+  version: 4,
   handles: HANDLED,
   tables: [
     {
@@ -188,12 +186,8 @@ export const alertsProjection: Projection<AlertState> = {
       columns: [
         { name: 'alert_id', type: 'TEXT', notNull: true },
         { name: 'customer_id', type: 'TEXT' },
-        { name: 'external_customer_id', type: 'TEXT', sealed: true },
         { name: 'status', type: 'TEXT' },
         { name: 'severity', type: 'TEXT' },
-        // Free text about the customer (a sanctions hit, tag titles): sealed, as the webhook is.
-        { name: 'reason', type: 'TEXT', sealed: true },
-        { name: 'tags', type: 'TEXT', notNull: true, sealed: true },
         { name: 'workflow_name', type: 'TEXT' },
         { name: 'workflow_id', type: 'TEXT' },
         { name: 'scenario_alert_count', type: 'INTEGER' },
@@ -204,6 +198,9 @@ export const alertsProjection: Projection<AlertState> = {
         { name: 'last_position', type: 'TEXT', notNull: true },
         // When the alert's customer was erased; null for every other alert.
         { name: 'customer_erased_at', type: 'TEXT' },
+        // The alert's state, and the only column with personal data: the customer's external
+        // id, the reason and the tags (free text about the customer, such as a sanctions hit)
+        // are read from it. One sealed value a row: each is a cipher on every write.
         { name: 'doc', type: 'TEXT', notNull: true, sealed: true },
       ],
       primaryKey: ['alert_id'],

@@ -10,7 +10,7 @@ import type { Page } from './cursor.js';
 import { afterKey, checkLimit, hasView, page, statement } from './sql.js';
 import { decodeCustomer, type CustomerState } from '../../projections/customerState.js';
 import { decodeKyc, kycEntries, type KycHistoryEntry } from '../../projections/kycHistory.js';
-import type { AlertState, AlertTag } from '../../projections/alerts.js';
+import type { AlertState } from '../../projections/alerts.js';
 import type { Evidence } from '../../projections/eventFacts.js';
 import { walletKey } from '../../projections/wallets.js';
 import { ERASED, blindKey, openColumn } from './sealedColumns.js';
@@ -154,18 +154,16 @@ export function getKycHistory(db: Db, customerId: string): KycHistoryEntry[] {
   );
 }
 
-const ALERT_COLUMNS = `alert_id, customer_id, external_customer_id, status, severity, reason, tags,
-  workflow_name, workflow_id, scenario_alert_count, created_at, updated_at, deleted, deleted_at,
-  last_position, doc`;
+// The alert's personal data (the customer's external id, the reason, the tags) is only in its
+// sealed document: one cipher a row.
+const ALERT_COLUMNS = `alert_id, customer_id, status, severity, workflow_name, workflow_id,
+  scenario_alert_count, created_at, updated_at, deleted, deleted_at, last_position, doc`;
 
 interface AlertRow {
   alert_id: string;
   customer_id: string | null;
-  external_customer_id: string | null;
   status: string | null;
   severity: string | null;
-  reason: string | null;
-  tags: string;
   workflow_name: string | null;
   workflow_id: string | null;
   scenario_alert_count: number | null;
@@ -273,28 +271,21 @@ function compareText(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
 
-function toAlert(db: Db, stored: AlertRow): AlertRecord {
-  const open = (column: string, value: string | null): string | null => {
-    const opened = openColumn(db, 'alerts', column, stored.customer_id, value);
-    return opened === ERASED ? null : opened;
-  };
+function toAlert(db: Db, row: AlertRow): AlertRecord {
+  const opened = openColumn(db, 'alerts', 'doc', row.customer_id, row.doc);
   // An alert whose customer's key is destroyed keeps its ids, status and dates; the customer's
-  // external id, the reason, the tags and the evidence (in the sealed document) read as absent.
-  const row = {
-    ...stored,
-    external_customer_id: open('external_customer_id', stored.external_customer_id),
-    reason: open('reason', stored.reason),
-    tags: open('tags', stored.tags) ?? '[]',
-    doc: open('doc', stored.doc),
-  };
+  // external id, the reason, the tags and the evidence (all in the sealed document) read as
+  // absent.
+  const state =
+    opened === null || opened === ERASED ? undefined : (JSON.parse(opened) as AlertState);
   return {
     alertId: row.alert_id,
     customerId: row.customer_id,
-    externalCustomerId: row.external_customer_id,
+    externalCustomerId: state?.externalCustomerId ?? null,
     status: row.status,
     severity: row.severity,
-    reason: row.reason,
-    tags: JSON.parse(row.tags) as AlertTag[],
+    reason: state?.reason ?? null,
+    tags: state?.tags ?? [],
     workflowName: row.workflow_name,
     workflowId: row.workflow_id,
     scenarioAlertCount: row.scenario_alert_count,
@@ -303,12 +294,9 @@ function toAlert(db: Db, stored: AlertRow): AlertRecord {
     deleted: row.deleted === 1,
     deletedAt: row.deleted_at,
     lastEventPosition: row.last_position,
-    evidence: evidenceOfAlert(row.doc),
+    evidence:
+      state === undefined
+        ? ({ current: null, deleted: null } as unknown as AlertRecord['evidence'])
+        : { current: state.evidence, deleted: state.deletedEvidence },
   };
-}
-
-function evidenceOfAlert(doc: string | null): AlertRecord['evidence'] {
-  if (doc === null) return { current: null, deleted: null } as unknown as AlertRecord['evidence'];
-  const state = JSON.parse(doc) as AlertState;
-  return { current: state.evidence, deleted: state.deletedEvidence };
 }

@@ -139,6 +139,8 @@ void t.test('read-model routes answer from the projections', async (t) => {
       customerId: CUSTOMER_ID,
       status: 'Under Investigation',
       severity: 'High',
+      externalCustomerId: 'user_48213',
+      reason: 'Sanctions hit during AML screening',
       tags: [{ title: 'needs-edd' }],
     });
     await fails(t, h, '/alerts/alrt_nope', 404, /no alert alrt_nope is known/);
