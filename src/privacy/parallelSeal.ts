@@ -12,7 +12,7 @@ import { MessageChannel } from 'node:worker_threads';
 import { startWorker } from '../lib/startWorker.js';
 import type { SealingKey } from './keyRecords.js';
 import type { KeyStore } from './keyStore.js';
-import { sealValue, shreddedValue } from './sealedValue.js';
+import { sealUnder, sealValue } from './sealedValue.js';
 
 export interface SealThreadSetup {
   readonly port: MessagePort;
@@ -76,19 +76,15 @@ export class ParallelSeal {
 
   /** A ticket, or `plaintext` itself when the subject never had a key (nothing to seal). */
   submit(subject: string, purpose: string, plaintext: string): number | string {
-    // The rules of readModelSealer.ts: a key being erased seals too; a destroyed one shreds.
+    // The rule of sealUnder (sealedValue.ts); only a live key's values go to the thread.
     const target = this.sealingKey(subject);
     if (target === undefined) return plaintext;
     const ticket = this.next++;
-    if (target.kind === 'destroyed') {
-      this.results.set(ticket, shreddedValue(target.keyId, subject, purpose));
+    if (target.kind === 'destroyed' || this.inFlush++ < SEAL_IN_PLACE || this.failed) {
+      this.results.set(ticket, sealUnder(target, subject, purpose, plaintext));
       return ticket;
     }
     const key = target.key;
-    if (this.inFlush++ < SEAL_IN_PLACE || this.failed) {
-      this.results.set(ticket, sealValue(key.key, key.keyId, subject, purpose, plaintext));
-      return ticket;
-    }
     const request = { key: key.key, keyId: key.keyId, subject, purpose, plaintext };
     this.outstanding.set(ticket, request);
     this.order.push(ticket);

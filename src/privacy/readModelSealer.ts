@@ -28,9 +28,8 @@ import {
   SEALED_TAG_BYTES,
   isSealedValue,
   parseSealed,
-  sealValue,
+  sealUnder,
   sealedValueAad,
-  shreddedValue,
   type StoredValue,
 } from './sealedValue.js';
 import { deriveBlindIndexKey, type MasterKey } from './masterKey.js';
@@ -63,10 +62,7 @@ export function createReadModelSealer<Erased>(
     seal(subject, purpose, plaintext) {
       // Under a key being erased too: data decrypted while the erasure runs goes with the key.
       // The erasure's stubs are rows the projections declare unsealed (TableSpec.unsealedRows).
-      const target = keys.sealingKey(subject);
-      if (target === undefined) return plaintext;
-      if (target.kind === 'destroyed') return shreddedValue(target.keyId, subject, purpose);
-      return sealValue(target.key.key, target.key.keyId, subject, purpose, plaintext);
+      return sealUnder(keys.sealingKey(subject), subject, purpose, plaintext);
     },
     open(subject, purpose, stored) {
       const parsed = parseSealed(stored);

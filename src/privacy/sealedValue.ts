@@ -17,6 +17,7 @@
  */
 import { createCipheriv, randomBytes } from 'node:crypto';
 import { IV_BYTES, nextIv } from './ivPool.js';
+import type { SealingKey } from './keyRecords.js';
 
 /** The earlier text form's prefix (read, no longer written). */
 export const SEALED_PREFIX = 'cls1:';
@@ -75,6 +76,36 @@ export function sealValue(
  */
 export function shreddedValue(keyId: string, subject: string, purpose: string): Buffer {
   return sealValue(randomBytes(32), keyId, subject, purpose, '');
+}
+
+/**
+ * A value of `subject` as the read model stores it, sealed here and now, given what the key
+ * store says to seal it under (KeyStore.sealingKey): sealed under the live key (active, or
+ * being erased: data decrypted while an erasure runs goes with its key), shredded under a
+ * destroyed one, and as it is for a subject that never had a key. The one rule of both the
+ * read-model sealer and the seal thread's writer (parallelSeal.ts).
+ */
+export function sealUnder(
+  target: SealingKey,
+  subject: string,
+  purpose: string,
+  plaintext: string,
+): Buffer;
+export function sealUnder(
+  target: SealingKey | undefined,
+  subject: string,
+  purpose: string,
+  plaintext: string,
+): StoredValue;
+export function sealUnder(
+  target: SealingKey | undefined,
+  subject: string,
+  purpose: string,
+  plaintext: string,
+): StoredValue {
+  if (target === undefined) return plaintext;
+  if (target.kind === 'destroyed') return shreddedValue(target.keyId, subject, purpose);
+  return sealValue(target.key.key, target.key.keyId, subject, purpose, plaintext);
 }
 
 /** True when `stored` has a sealed form (binary, or the earlier text form). */
