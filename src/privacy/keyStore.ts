@@ -29,6 +29,7 @@ import {
 } from './keyRecords.js';
 import { rewrapKeys, type RewrapResult } from './keyRotation.js';
 import { checkMasterKey, openKeyDatabase } from './keyStoreFile.js';
+import { WalSync } from '../lib/walSync.js';
 import { unwrapDataKey, type MasterKey } from './masterKey.js';
 
 /**
@@ -62,6 +63,8 @@ export class KeyStore {
   /** Turns of the event loop that asked the store something (the read-ahead counts them). */
   private turn = 0;
   private readonly creation: KeyCreation;
+  /** Flushes new keys' commits off the event loop (walSync.ts); undefined without a WAL. */
+  private readonly walSync: WalSync | undefined;
 
   constructor(private readonly options: OpenKeyStoreOptions) {
     this.db = openKeyDatabase(options.path, options.readOnly ?? false);
@@ -72,14 +75,23 @@ export class KeyStore {
       cacheSize,
       (keyId) => this.cache.get(keyId) !== undefined,
     );
-    this.creation = new KeyCreation(this.db, options.master, {
-      existing: (subject) => {
-        const row = this.liveRow(subject);
-        if (row?.state === 'erasing') return new SubjectErasingError(subject);
-        return row === undefined ? undefined : this.remember(row);
+    if (this.db.pragma('journal_mode', { simple: true }) === 'wal') {
+      this.walSync = new WalSync(options.path);
+    }
+    this.creation = new KeyCreation(
+      this.db,
+      options.master,
+      {
+        existing: (subject) => {
+          const row = this.liveRow(subject);
+          if (row?.state === 'erasing') return new SubjectErasingError(subject);
+          // Not cached here: a key reaches the cache only once its commit is flushed.
+          return row === undefined ? undefined : this.unwrap(row);
+        },
+        handedOut: (key) => this.cache.set(key, 'active'),
       },
-      handedOut: (key) => this.cache.set(key, 'active'),
-    });
+      this.walSync === undefined ? undefined : () => this.walSync!.sync(),
+    );
     if (!options.skipMasterKeyCheck) checkMasterKey(this.db, options.master, options.path);
   }
 
@@ -259,6 +271,7 @@ export class KeyStore {
   }
 
   close(): void {
+    this.walSync?.close();
     if (this.db.open) this.db.close();
   }
 
@@ -289,6 +302,12 @@ export class KeyStore {
   }
 
   private remember(row: KeyRow): DataKey {
+    const key = this.unwrap(row);
+    this.cache.set(key, row.state === 'erasing' ? 'erasing' : 'active');
+    return key;
+  }
+
+  private unwrap(row: KeyRow): DataKey {
     if (row.wrapped === null || row.master_key_id === null) {
       throw new KeyStoreError(`data key ${row.key_id} has no key material`);
     }
@@ -298,13 +317,11 @@ export class KeyStore {
           `${row.key_id} (key id ${row.master_key_id})`,
       );
     }
-    const key: DataKey = {
+    return {
       subject: row.subject,
       keyId: row.key_id,
       key: unwrapDataKey(this.options.master, row.wrapped, row.subject, row.key_id),
     };
-    this.cache.set(key, row.state === 'erasing' ? 'erasing' : 'active');
-    return key;
   }
 }
 

@@ -92,3 +92,88 @@ void t.test('a failed transaction rejects every waiter and writes nothing', asyn
   blocker.close();
   db.close();
 });
+
+/** A flush the test completes or fails by hand. */
+function manualFlush() {
+  const calls: { resolve: () => void; reject: (error: Error) => void }[] = [];
+  const durable = (): Promise<void> =>
+    new Promise((resolve, reject) => calls.push({ resolve, reject }));
+  return { durable, calls };
+}
+
+const turns = async (n: number): Promise<void> => {
+  for (let i = 0; i < n; i++) await new Promise((resolve) => setImmediate(resolve));
+};
+
+void t.test('keys are handed out only once their commit is flushed', async (t) => {
+  const path = join(t.testdir({}), 'keys.db');
+  const db = openKeyDatabase(path, false);
+  t.teardown(() => db.close());
+  const handed: DataKey[] = [];
+  const { durable, calls } = manualFlush();
+  const creation = new KeyCreation(
+    db,
+    master,
+    { existing: () => undefined, handedOut: (key) => handed.push(key) },
+    durable,
+  );
+  let settled = false;
+  const asked = creation.request('c-1').then((key) => {
+    settled = true;
+    return key;
+  });
+  await turns(5);
+  t.equal(calls.length, 1, 'the commit asked for one flush');
+  t.equal((db.prepare('SELECT count(*) AS n FROM data_keys').get() as { n: number }).n, 1);
+  t.notOk(settled, 'the waiter is still waiting for the flush');
+  t.same(handed, [], 'nothing is cached for other appends yet');
+  t.equal(db.pragma('synchronous', { simple: true }), 2, 'the connection is back to FULL');
+  calls[0]!.resolve();
+  const key = await asked;
+  t.same(handed, [key], 'handed out once flushed');
+});
+
+void t.test(
+  'a failed flush refuses the waiters, and a later request waits for its own',
+  async (t) => {
+    const path = join(t.testdir({}), 'keys.db');
+    const db = openKeyDatabase(path, false);
+    t.teardown(() => db.close());
+    const handed: DataKey[] = [];
+    const { durable, calls } = manualFlush();
+    const committed = new Map<string, DataKey>();
+    const creation = new KeyCreation(
+      db,
+      master,
+      {
+        // The row the first attempt committed, as the key store reads it back.
+        existing: (subject) => committed.get(subject),
+        handedOut: (key) => handed.push(key),
+      },
+      durable,
+    );
+    const first = creation.request('c-1');
+    await turns(5);
+    calls[0]!.reject(new Error('EIO: i/o error, fdatasync'));
+    const failed = await first.then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    t.type(failed, StoreUnavailableError, 'a retryable store error (ingress answers 503)');
+    t.match((failed as Error).message, /cannot create a data key: EIO/);
+    t.same(handed, [], 'nothing was handed out');
+
+    const row = db.prepare('SELECT key_id, subject, wrapped FROM data_keys').get() as Row;
+    committed.set('c-1', {
+      subject: 'c-1',
+      keyId: row.key_id,
+      key: unwrapDataKey(master, row.wrapped, row.subject, row.key_id),
+    });
+    const again = creation.request('c-1');
+    await turns(5);
+    t.equal(calls.length, 2, 'the retry asks for a flush of its own');
+    calls[1]!.resolve();
+    t.equal((await again).keyId, row.key_id, 'the committed key, once flushed');
+    t.equal(handed.length, 1);
+  },
+);
