@@ -14,22 +14,26 @@
  * the ratio b/b' of one run. (b) runs with encryption at rest (src/privacy/) as the service does;
  * (b''): (b) with LEDGER_ENCRYPTION=off, run in the same run, so b/b'' is its cost;
  * `-- --encryption-rounds N` runs N-1 more pairs of (b) and (b'') after the table and reports
- * each pair's ratio and their median (one pair on this 2-vCPU machine swings by ±5 %).
+ * each pair's ratio and their median (one pair on this 2-vCPU machine swings by ±15 %);
+ * `-- --encryption-slices N` measures the same ratio with both servers running side by side,
+ * taking turns in N one-second slices each (bench/ingressInterleaved.ts), for two workloads:
+ * the table's (1,000 customers in turn) and a steady flow of new customers.
  */
-import { fork, type ChildProcess } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { cpus, loadavg } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { Webhook } from 'svix';
+import { cycling, prepare, steadyNewCustomers, webhookRequests } from './ingressDeliveries.js';
+import { interleavedLines, measureInterleaved } from './ingressInterleaved.js';
 import type { ServerStats } from './ingressServer.js';
+import { ask, startServer, type Mode } from './ingressProcesses.js';
 import { median } from './median.js';
 
 const CONNECTIONS = 50;
 const DURATION_SECONDS = 10;
 /** Enough distinct deliveries for ~10k req/s over the run; more are signed on the fly. */
 const PREPARED = 60_000;
+/** Deliveries signed ahead per one-second slice of `--encryption-slices` (above any rate seen). */
+const PREPARED_PER_SLICE = 3_500;
 
 interface Figures {
   readonly name: string;
@@ -42,107 +46,6 @@ interface Figures {
   readonly serverCpuMicrosPerReq: number;
   readonly mainThreadCpuMicrosPerReq?: number;
   readonly server: ServerStats;
-}
-
-interface PreparedRequest {
-  readonly body: string;
-  readonly headers: Record<string, string>;
-}
-
-const secret = `whsec_${randomBytes(24).toString('base64')}`;
-const webhook = new Webhook(secret);
-const customers = Array.from({ length: 1000 }, () => randomUUID());
-
-/** A realistic ~1 KB customer.updated delivery with its own svix id and signature. */
-function prepare(n: number): PreparedRequest {
-  const msgId = `msg_${randomUUID()}`;
-  const body = JSON.stringify(
-    {
-      eventType: 'customer.updated',
-      payload: {
-        id: `wh_${randomBytes(6).toString('hex')}`,
-        cmsProjectId: 'cmsproj_k2P8xQ',
-        customerId: customers[n % customers.length],
-        externalCustomerId: `user_${48213 + n}`,
-        createdBy: 'system',
-        updatedBy: n % 3 === 0 ? 'officer_19' : 'system',
-        type: 'Individual',
-        onboardingLevel: 'Onboarded',
-        status: n % 7 === 0 ? 'To be reviewed' : 'Active',
-        riskScore: n % 7 === 0 ? 'Medium' : 'Low',
-        reason:
-          n % 7 === 0
-            ? 'AML screening hits received during ongoing monitoring: potential match on a ' +
-              'sanctions list entry with a similar name and birth year; officer review required ' +
-              'before the customer can transact again. Screening provider reference attached; ' +
-              'the case was escalated to the compliance team for enhanced due diligence.'
-            : 'Rules engine verification passed: identity document, liveness check and AML ' +
-              'screening all completed without findings; wallet screening returned a low risk ' +
-              'level and the customer was promoted to Active with a Low risk score. The ' +
-              'onboarding workflow completed all of its steps, including the questionnaire.',
-        deletedBy: null,
-        deletedAt: null,
-        createdAt: '2025-03-03T09:14:02.118Z',
-        updatedAt: new Date(Date.UTC(2025, 2, 3, 9, 21, 40) + n * 1000).toISOString(),
-      },
-    },
-    null,
-    2,
-  );
-  const now = new Date();
-  const signature = webhook.sign(msgId, now, body);
-  return {
-    body,
-    headers: {
-      'content-type': 'application/json',
-      'svix-id': msgId,
-      'svix-timestamp': String(Math.floor(now.getTime() / 1000)),
-      'svix-signature': signature,
-    },
-  };
-}
-
-type Mode =
-  | 'bare'
-  | 'ingress'
-  | 'minimal'
-  | 'node-http'
-  | 'ingress-inline'
-  | 'ingress-no-chain'
-  | 'ingress-plain';
-
-function startServer(mode: Mode): Promise<{ child: ChildProcess; port: number }> {
-  const args =
-    mode === 'ingress-inline'
-      ? ['ingress', 'inline']
-      : mode === 'ingress-no-chain'
-        ? ['ingress', 'worker', 'no-chain']
-        : mode === 'ingress-plain'
-          ? ['ingress', 'worker', 'chain', 'plain']
-          : [mode];
-  const child = fork(fileURLToPath(new URL('./ingressServer.js', import.meta.url)), args, {
-    env: { ...process.env, BENCH_WEBHOOK_SECRET: secret },
-    execArgv: ['--enable-source-maps'],
-  });
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('exit', (code) => reject(new Error(`${mode} server exited early (${code})`)));
-    child.on('message', (message: { type: string; port?: number }) => {
-      if (message.type === 'ready') resolve({ child, port: message.port! });
-    });
-  });
-}
-
-function ask<T>(child: ChildProcess, type: string): Promise<T> {
-  return new Promise((resolve) => {
-    const onMessage = (message: { type: string }): void => {
-      if (message.type !== type) return;
-      child.off('message', onMessage);
-      resolve(message as T);
-    };
-    child.on('message', onMessage);
-    child.send({ type });
-  });
 }
 
 async function run(name: string, mode: Mode, requests: autocannon.Request[]): Promise<Figures> {
@@ -187,21 +90,6 @@ function line(figures: Figures): string {
   ].join('  ');
 }
 
-function webhookRequests(prepared: readonly PreparedRequest[]): autocannon.Request[] {
-  let cursor = 0;
-  return [
-    {
-      method: 'POST',
-      path: '/webhooks/compilot',
-      setupRequest: (request) => {
-        const next = cursor < prepared.length ? prepared[cursor]! : prepare(cursor);
-        cursor++;
-        return { ...request, body: next.body, headers: next.headers };
-      },
-    },
-  ];
-}
-
 /** The store must hold exactly one event per 2xx the server gave. */
 function check(figures: Figures): boolean {
   const { responses2xx, storedEvents } = figures.server;
@@ -220,6 +108,11 @@ async function main(): Promise<void> {
   const encryptionRounds = roundsAt === -1 ? 1 : Number(process.argv[roundsAt + 1]);
   if (!Number.isInteger(encryptionRounds) || encryptionRounds < 1) {
     throw new Error('--encryption-rounds takes a whole number of pairs, 1 or more');
+  }
+  const slicesAt = process.argv.indexOf('--encryption-slices');
+  const encryptionSlices = slicesAt === -1 ? 0 : Number(process.argv[slicesAt + 1]);
+  if (!Number.isInteger(encryptionSlices) || encryptionSlices < 0) {
+    throw new Error('--encryption-slices takes a whole number of one-second slices per server');
   }
   const cpu = cpus();
   const load = (): string =>
@@ -297,6 +190,21 @@ async function main(): Promise<void> {
     `ratio b/b' (req/s, cost of the hash chain; within 10 % means >= 0.900): ` +
       (chained.reqPerSec / unchained.reqPerSec).toFixed(3),
   );
+  if (encryptionSlices > 0) {
+    for (const [workload, customerOf] of [
+      ['1,000 customers in turn', cycling],
+      ['a new customer every 20th delivery', steadyNewCustomers()],
+    ] as const) {
+      const figures = await measureInterleaved(
+        workload,
+        customerOf,
+        encryptionSlices,
+        encryptionSlices * PREPARED_PER_SLICE,
+      );
+      for (const text of interleavedLines(figures)) console.log(text);
+      ok = figures.consistent && ok;
+    }
+  }
   console.log(`load average after: ${load()}`);
   console.log(`ingress body size: ~${Buffer.byteLength(prepared[0]!.body)} bytes`);
   for (const row of rows.slice(1)) {
