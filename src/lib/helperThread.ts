@@ -1,6 +1,6 @@
 /**
  * A helper thread that answers each job posted to it with one message naming the job's `seq`
- * (the decrypt and encrypt threads of encryption at rest). Started on first use; it keeps the
+ * (the decrypt thread of encryption at rest). Started on first use; it keeps the
  * process alive only while a job is out. When it cannot start, or dies, every job out and every
  * later one is answered `undefined`: the caller then does the work on its own thread.
  */

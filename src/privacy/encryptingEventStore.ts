@@ -16,11 +16,10 @@ import type {
   SubscribeOptions,
   SubscriptionBatch,
 } from '../store/eventStore.js';
-import { checkEncryptable } from './encryptionMetadata.js';
+import { checkEncryptable, encryptEvent } from './encryptionMetadata.js';
 import type { KeyLookup } from './keyRecords.js';
 import type { KeyStore } from './keyStore.js';
 import { PARALLEL_DECRYPT_MIN_EVENTS, ParallelDecrypt } from './parallelDecrypt.js';
-import { ParallelEncrypt } from './parallelEncrypt.js';
 import { subjectOf } from './subjectRule.js';
 
 /**
@@ -51,29 +50,20 @@ export class EncryptingEventStore implements EventStore {
     // Refused on every event, sealed or not: a plaintext event holding the key would read back
     // as an encrypted one that cannot be opened.
     for (const event of events) checkEncryptable(event);
-    const stored: Promise<NewEvent>[] = [];
-    let sealing = false;
-    try {
-      for (const event of events) {
-        const subject = subjectOf(streamName, event.type, event.data);
-        if (subject === undefined) {
-          stored.push(Promise.resolve(event));
-          continue;
-        }
-        // A known customer's key is cached: no promise per event on the ingress's hot path.
-        const key =
-          this.keys.cachedKeyForAppend(subject) ?? (await this.keys.keyForAppend(subject));
-        stored.push(this.encrypting.encrypt(streamName, withStoredId(event), key));
-        sealing = true;
+    const stored: NewEvent[] = [];
+    for (const event of events) {
+      const subject = subjectOf(streamName, event.type, event.data);
+      if (subject === undefined) {
+        stored.push(event);
+        continue;
       }
-    } catch (error) {
-      // The append is refused; the events already handed to the encrypt thread are dropped.
-      void Promise.allSettled(stored);
-      throw error;
+      // A known customer's key is cached: no promise per event on the ingress's hot path.
+      const key = this.keys.cachedKeyForAppend(subject) ?? (await this.keys.keyForAppend(subject));
+      // Sealed here, on the appending thread: a thread of its own for the ciphers cost the
+      // ingress more than it saved on two cores (docs/performance.md, 7 Dec, interleaved runs).
+      stored.push(encryptEvent(streamName, withStoredId(event), key));
     }
-    // Nothing to seal (the ledger, alerts that name no customer): handed on at once, as before.
-    if (!sealing) return this.inner.appendToStream(streamName, events, options);
-    return this.inner.appendToStream(streamName, await Promise.all(stored), options);
+    return this.inner.appendToStream(streamName, stored, options);
   }
 
   private readonly lookup = (keyId: string): KeyLookup => this.keys.lookup(keyId);
@@ -82,13 +72,6 @@ export class EncryptingEventStore implements EventStore {
 
   // Large pages are opened in a thread of their own (parallelDecrypt.ts).
   private readonly parallel = new ParallelDecrypt();
-  // A busy turn's appends are sealed in a thread of their own (parallelEncrypt.ts).
-  private readonly encrypting = new ParallelEncrypt();
-
-  /** Appended events the encrypt thread sealed (the others were sealed on the calling thread). */
-  get eventsSealedInThread(): number {
-    return this.encrypting.eventsInThread;
-  }
 
   private decrypt(events: readonly RecordedEvent[]): Promise<RecordedEvent[]> {
     const bulk = events.length >= PARALLEL_DECRYPT_MIN_EVENTS;
@@ -122,7 +105,6 @@ export class EncryptingEventStore implements EventStore {
       await this.inner.close();
     } finally {
       await this.parallel.close();
-      await this.encrypting.close();
       this.keys.close();
     }
   }

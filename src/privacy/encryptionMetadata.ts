@@ -34,11 +34,11 @@ export function encryptEvent(streamName: string, event: NewEvent, key: DataKey):
 
 /**
  * The `plaintextSha256` an encrypted event's metadata records (hex SHA-256 of its plaintext):
- * computed where events are sealed (here and in the encrypt thread) and checked by verify.
+ * computed where events are sealed (encryptEvent) and checked by verify.
  */
 export function plaintextSha256Of(plaintext: Uint8Array): string {
   // The one-shot hash, as the ledger's: 1.4 µs for a 880-byte body against 2.6 through a
-  // Hash object, once per event appended (the encrypt thread) and per event verify opens.
+  // Hash object, once per event appended and per event verify opens.
   return sha256Hex(plaintext);
 }
 
@@ -53,11 +53,8 @@ export function checkEncryptable(event: NewEvent): void {
   }
 }
 
-/**
- * The stored form of `event` from its envelope and its plaintext's SHA-256 (hex), however they
- * were computed (here, or by the encrypt thread of parallelEncrypt.ts).
- */
-export function encryptedAs(
+/** The stored form of `event` from its envelope and its plaintext's SHA-256 (hex). */
+function encryptedAs(
   event: NewEvent,
   key: DataKey,
   envelope: Buffer,

@@ -1,5 +1,5 @@
 /**
- * How a batch of events crosses to the decrypt or encrypt thread and is read there: their bytes
+ * How a batch of events crosses to the decrypt thread and is read there: their bytes
  * back to back in one buffer and their 32-byte data keys in another (both transferred, not
  * copied), and each event's id and stream name (what its envelope's AAD binds) in one
  * NUL-separated string: one string crosses threads as one copy, an array of thousands as
