@@ -36,6 +36,9 @@ export class KeyCreation {
   private insert: Database.Statement | undefined;
   private normal: Database.Statement | undefined;
   private full: Database.Statement | undefined;
+  /** Keys committed but not yet flushed, with the flush that will cover them. */
+  private readonly syncing = new Map<string, number>();
+  private flushes = 0;
 
   constructor(
     private readonly db: Database.Database,
@@ -66,11 +69,18 @@ export class KeyCreation {
     const batch = this.pending;
     this.pending = new Map();
     const results = new Map<string, DataKey | Error>();
+    const created: string[] = [];
     try {
       this.inTransaction(() => {
         const now = new Date().toISOString();
         for (const subject of batch.keys()) {
-          results.set(subject, this.live.existing(subject) ?? this.create(subject, now));
+          const found = this.live.existing(subject);
+          if (found !== undefined) results.set(subject, found);
+          else {
+            const key = this.create(subject, now);
+            created.push(key.keyId);
+            results.set(subject, key);
+          }
         }
       });
     } catch (error) {
@@ -81,10 +91,27 @@ export class KeyCreation {
       this.handOut(batch, results);
       return;
     }
+    const flush = ++this.flushes;
+    for (const keyId of created) this.syncing.set(keyId, flush);
     this.durable().then(
-      () => this.handOut(batch, results),
+      () => {
+        // The flush covers every commit before it, including those whose own flush failed.
+        for (const [keyId, committedIn] of this.syncing) {
+          if (committedIn <= flush) this.syncing.delete(keyId);
+        }
+        this.handOut(batch, results);
+      },
       (error: unknown) => rejectAll(batch, wrapFailure(error)),
     );
+  }
+
+  /**
+   * True while the key's commit is not known to be on disk. The key store may still read the
+   * row meanwhile (a projector sealing a value of the subject), so appends ask here before they
+   * use a cached key: none may be sealed under a key a crash could lose.
+   */
+  isSyncing(keyId: string): boolean {
+    return this.syncing.size > 0 && this.syncing.has(keyId);
   }
 
   /** Commits without a flush on this thread when `durable` flushes afterwards. */

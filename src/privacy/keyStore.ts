@@ -128,14 +128,15 @@ export class KeyStore {
   /** The subject's cached active key, without waiting: undefined means ask keyForAppend. */
   cachedKeyForAppend(subject: string): DataKey | undefined {
     this.freshen();
-    return this.cache.getLive(subject);
+    const cached = this.cache.getLive(subject);
+    return cached === undefined || this.creation.isSyncing(cached.keyId) ? undefined : cached;
   }
 
   /** The key to encrypt a new event of `subject` with; created (durably) when there is none. */
   keyForAppend(subject: string): Promise<DataKey> {
-    this.freshen();
-    const cached = this.cache.getLive(subject);
+    const cached = this.cachedKeyForAppend(subject);
     if (cached !== undefined) return Promise.resolve(cached);
+    // A key not yet flushed comes back once a flush that covers it completed.
     return this.creation.request(subject);
   }
 

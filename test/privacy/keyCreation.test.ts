@@ -128,9 +128,12 @@ void t.test('keys are handed out only once their commit is flushed', async (t) =
   t.notOk(settled, 'the waiter is still waiting for the flush');
   t.same(handed, [], 'nothing is cached for other appends yet');
   t.equal(db.pragma('synchronous', { simple: true }), 2, 'the connection is back to FULL');
+  const { key_id: keyId } = db.prepare('SELECT key_id FROM data_keys').get() as Row;
+  t.ok(creation.isSyncing(keyId), 'appends must not use it from another path meanwhile');
   calls[0]!.resolve();
   const key = await asked;
   t.same(handed, [key], 'handed out once flushed');
+  t.notOk(creation.isSyncing(keyId), 'and usable by every path');
 });
 
 void t.test(
@@ -162,6 +165,10 @@ void t.test(
     t.type(failed, StoreUnavailableError, 'a retryable store error (ingress answers 503)');
     t.match((failed as Error).message, /cannot create a data key: EIO/);
     t.same(handed, [], 'nothing was handed out');
+    t.ok(
+      creation.isSyncing((db.prepare('SELECT key_id FROM data_keys').get() as Row).key_id),
+      'the committed key stays unusable until a flush succeeds',
+    );
 
     const row = db.prepare('SELECT key_id, subject, wrapped FROM data_keys').get() as Row;
     committed.set('c-1', {
@@ -175,5 +182,6 @@ void t.test(
     calls[1]!.resolve();
     t.equal((await again).keyId, row.key_id, 'the committed key, once flushed');
     t.equal(handed.length, 1);
+    t.notOk(creation.isSyncing(row.key_id), 'the later flush covers the earlier commit');
   },
 );

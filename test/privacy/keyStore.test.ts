@@ -183,3 +183,18 @@ void t.test(
     again.close();
   },
 );
+
+void t.test(
+  'a new key read by another path before its commit is flushed is not used for appends',
+  async (t) => {
+    const keys = openKeyStore({ path: join(t.testdir({}), 'keys.db'), master });
+    t.teardown(() => keys.close());
+    const asked = keys.keyForAppend('c-1');
+    // The creating turn has committed; its flush runs in libuv's pool until a later turn.
+    await new Promise((resolve) => setImmediate(resolve));
+    t.equal(keys.sealingKey('c-1')?.kind, 'live', 'a projector sealing a value reads the row');
+    t.equal(keys.cachedKeyForAppend('c-1'), undefined, 'but no append uses it before the flush');
+    const key = await asked;
+    t.equal(keys.cachedKeyForAppend('c-1')?.keyId, key.keyId, 'once flushed, every append does');
+  },
+);
