@@ -19,16 +19,14 @@
  * taking turns in N one-second slices each (bench/ingressInterleaved.ts), for two workloads:
  * the table's (1,000 customers in turn) and a steady flow of new customers.
  */
-import { once } from 'node:events';
 import { cpus, loadavg } from 'node:os';
 import autocannon from 'autocannon';
 import { cycling, prepare, steadyNewCustomers, webhookRequests } from './ingressDeliveries.js';
 import { interleavedLines, measureInterleaved } from './ingressInterleaved.js';
 import type { ServerStats } from './ingressServer.js';
-import { ask, startServer, type Mode } from './ingressProcesses.js';
+import { ask, CONNECTIONS, startServer, stopServer, type Mode } from './ingressProcesses.js';
 import { median } from './median.js';
 
-const CONNECTIONS = 50;
 const DURATION_SECONDS = 10;
 /** Enough distinct deliveries for ~10k req/s over the run; more are signed on the fly. */
 const PREPARED = 60_000;
@@ -58,9 +56,7 @@ async function run(name: string, mode: Mode, requests: autocannon.Request[]): Pr
     requests,
   });
   const server = await ask<ServerStats>(child, 'stats');
-  child.removeAllListeners('exit');
-  child.send({ type: 'stop' });
-  await once(child, 'exit');
+  await stopServer(child);
   const handled = server.responses2xx + server.responsesOther;
   const perRequest = (micros: number): number => (handled === 0 ? 0 : micros / handled);
   return {

@@ -8,15 +8,13 @@
  * hits both alike. Only one is loaded at a time. Each sees the same deliveries in the same
  * order, new customers included, so the encrypted one creates the same keys the service would.
  */
-import { once } from 'node:events';
 import autocannon from 'autocannon';
 import type { CustomerOf, PreparedRequest } from './ingressDeliveries.js';
 import { prepare, webhookRequests } from './ingressDeliveries.js';
 import type { ServerStats } from './ingressServer.js';
-import { ask, startServer, type Mode } from './ingressProcesses.js';
+import { ask, CONNECTIONS, startServer, stopServer, type Mode } from './ingressProcesses.js';
 import { median } from './median.js';
 
-const CONNECTIONS = 50;
 const SLICE_SECONDS = 1;
 
 export interface InterleavedFigures {
@@ -95,9 +93,7 @@ export async function measureInterleaved(
     };
   } finally {
     for (const { child } of started) {
-      child.removeAllListeners('exit');
-      child.send({ type: 'stop' });
-      await once(child, 'exit');
+      await stopServer(child);
     }
   }
 }

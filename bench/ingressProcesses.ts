@@ -3,8 +3,12 @@
  * load generator does not share its event loop.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { secret } from './ingressDeliveries.js';
+
+/** Connections autocannon keeps open to a server, in every measure. */
+export const CONNECTIONS = 50;
 
 export type Mode =
   | 'bare'
@@ -47,4 +51,11 @@ export function ask<T>(child: ChildProcess, type: string): Promise<T> {
     child.on('message', onMessage);
     child.send({ type });
   });
+}
+
+/** Stops a server and waits for its process to end. */
+export async function stopServer(child: ChildProcess): Promise<void> {
+  child.removeAllListeners('exit');
+  child.send({ type: 'stop' });
+  await once(child, 'exit');
 }

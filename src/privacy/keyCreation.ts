@@ -5,8 +5,8 @@
  *
  * The commit's flush to disk runs off the event loop (`durable`, walSync.ts): a steady flow of
  * new customers (5 % of deliveries in bench:ingress's steady mode) would otherwise stall the
- * ingress for a disk flush every other turn. So a key is handed to its waiters, and only then
- * cached for later appends (`handedOut`), once the flush that followed its commit completed.
+ * ingress for a disk flush every other turn. So a key is handed to its waiters once the flush
+ * that followed its commit completed, and until then no append may use it (`isSyncing`).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
@@ -16,10 +16,7 @@ import { wrapDataKey, type MasterKey } from './masterKey.js';
 
 /** What the key store answers for a subject inside the creating transaction. */
 export interface LiveKeys {
-  /**
-   * The subject's live key, an error refusing new events, or undefined when it has none. Must
-   * not cache the key: it may have been committed by a flush whose sync is still running.
-   */
+  /** The subject's live key, an error refusing new events, or undefined when it has none. */
   existing(subject: string): DataKey | Error | undefined;
   /** A key handed to its waiters (after the commit). */
   handedOut(key: DataKey): void;
@@ -111,7 +108,7 @@ export class KeyCreation {
    * use a cached key: none may be sealed under a key a crash could lose.
    */
   isSyncing(keyId: string): boolean {
-    return this.syncing.size > 0 && this.syncing.has(keyId);
+    return this.syncing.has(keyId);
   }
 
   /** Commits without a flush on this thread when `durable` flushes afterwards. */

@@ -15,6 +15,7 @@
  *   clears the cache, so a key destroyed by `erase` stops decrypting in a running service.
  */
 import type Database from 'better-sqlite3';
+import { WalSync } from '../lib/walSync.js';
 import { KeyCache, type DataKey } from './keyCache.js';
 import { KeyCreation } from './keyCreation.js';
 import { KeyReadAhead } from './keyReadAhead.js';
@@ -29,7 +30,6 @@ import {
 } from './keyRecords.js';
 import { rewrapKeys, type RewrapResult } from './keyRotation.js';
 import { checkMasterKey, openKeyDatabase } from './keyStoreFile.js';
-import { WalSync } from '../lib/walSync.js';
 import { unwrapDataKey, type MasterKey } from './masterKey.js';
 
 /**
@@ -85,8 +85,8 @@ export class KeyStore {
         existing: (subject) => {
           const row = this.liveRow(subject);
           if (row?.state === 'erasing') return new SubjectErasingError(subject);
-          // Not cached here: a key reaches the cache only once its commit is flushed.
-          return row === undefined ? undefined : this.unwrap(row);
+          // Cached at once, like any key read: appends skip it until its flush (isSyncing).
+          return row === undefined ? undefined : this.remember(row);
         },
         handedOut: (key) => this.cache.set(key, 'active'),
       },
@@ -303,12 +303,6 @@ export class KeyStore {
   }
 
   private remember(row: KeyRow): DataKey {
-    const key = this.unwrap(row);
-    this.cache.set(key, row.state === 'erasing' ? 'erasing' : 'active');
-    return key;
-  }
-
-  private unwrap(row: KeyRow): DataKey {
     if (row.wrapped === null || row.master_key_id === null) {
       throw new KeyStoreError(`data key ${row.key_id} has no key material`);
     }
@@ -318,11 +312,13 @@ export class KeyStore {
           `${row.key_id} (key id ${row.master_key_id})`,
       );
     }
-    return {
+    const key: DataKey = {
       subject: row.subject,
       keyId: row.key_id,
       key: unwrapDataKey(this.options.master, row.wrapped, row.subject, row.key_id),
     };
+    this.cache.set(key, row.state === 'erasing' ? 'erasing' : 'active');
+    return key;
   }
 }
 
