@@ -62,7 +62,7 @@ function encryptedDir(path: string): string {
   return join(path, 'encrypted');
 }
 
-function openEncrypted(path: string, readOnly: boolean): EncryptingEventStore {
+export function openEncrypted(path: string, readOnly: boolean): EncryptingEventStore {
   return new EncryptingEventStore(
     openSqliteEventStore({ path: join(encryptedDir(path), 'events.db') }),
     openKeyStore({
@@ -98,7 +98,7 @@ export async function writeEncryptedLog(
   return true;
 }
 
-async function rebuildOnce(
+export async function rebuildOnce(
   store: EventStore,
   readModelPath: string,
   seal: boolean,

@@ -14,7 +14,10 @@
  * them on the next run; `--no-threads` skips the threaded rebuild (for long runs). With
  * encryption at rest (bench/rebuildEncryption.ts): the same log also written encrypted, and
  * one-thread rebuilds with and without encryption alternated `--encryption-rounds` times
- * (default 2; 0 skips), their ratio printed (issue 15: within 15 %). The child process runs
+ * (default 2; 0 skips), their ratio printed (issue 15: within 15 %); then the same ratio
+ * measured interleaved (rebuildInterleaved.ts): both rebuilding side by side in processes of
+ * their own, taking turns in one-second slices, `--encryption-interleaved` rebuilds each
+ * (default 3; 0 skips). The child process runs
  * with `--max-semi-space-size` set to the young generation `rebuild` gives its threads for a
  * log that long (rebuildThreads.ts), so its one-thread rebuilds run as the command's do. Prints
  * figures only; no assertions.
@@ -35,6 +38,7 @@ import { writeSyntheticLog } from './writeLog.js';
 import { writeEncryptedLog } from './rebuildEncryption.js';
 import { measure, type Measured } from './rebuildMeasure.js';
 import { reportMeasured, reportMemoryVsLogSize } from './rebuildReport.js';
+import { measureInterleavedRebuild, reportInterleavedRebuild } from './rebuildInterleaved.js';
 import { removeDatabase } from './sqliteFiles.js';
 import { discardLog, isKeptLog, markKept } from './keptLogs.js';
 
@@ -52,11 +56,13 @@ const { values } = parseArgs({
     // Skips the threaded rebuild (long runs such as --events 5000000; the default is 1 thread).
     'no-threads': { type: 'boolean', default: false },
     'encryption-rounds': { type: 'string', default: '2' },
+    'encryption-interleaved': { type: 'string', default: '3' },
   },
 });
 const batchSize = Number(values.batch);
 const memoryBudgetMb = Number(values['memory-mb']);
 const encryptionRounds = Number(values['encryption-rounds']);
+const encryptionInterleaved = Number(values['encryption-interleaved']);
 
 if (values.measure !== undefined) {
   const result = await measure(values.measure, batchSize, {
@@ -111,18 +117,21 @@ async function main(): Promise<void> {
           console.log(`generated the same log encrypted at rest in ${seconds.toFixed(1)} s`);
         }
       }
+      const nodeFlags = [
+        ...process.execArgv,
+        // The young generation of `rebuild`'s threads for a log this long (rebuildThreads.ts),
+        // for this process's one-thread rebuilds; threads get it from their resource limits.
+        ...(rebuildYoungGenerationMb(size.events) === undefined
+          ? []
+          : [`--max-semi-space-size=${REBUILD_SEMI_SPACE_MB}`]),
+      ];
       // A fresh process per measurement: RSS then counts the scan and rebuild, not the generator.
       const output = execFileSync(
         process.execPath,
         [
-          ...process.execArgv,
+          ...nodeFlags,
           // For the live heap after a full GC at each quarter (otherwise heap in use, garbage too).
           '--expose-gc',
-          // The young generation of `rebuild`'s threads for a log this long (rebuildThreads.ts),
-          // for this process's one-thread rebuilds; threads get it from their resource limits.
-          ...(rebuildYoungGenerationMb(size.events) === undefined
-            ? []
-            : [`--max-semi-space-size=${REBUILD_SEMI_SPACE_MB}`]),
           fileURLToPath(import.meta.url),
           '--measure',
           path,
@@ -142,6 +151,17 @@ async function main(): Promise<void> {
       };
       results.push(measured);
       reportMeasured(measured, batchSize);
+      if (encryptionRounds > 0 && encryptionInterleaved > 0) {
+        reportInterleavedRebuild(
+          await measureInterleavedRebuild(
+            path,
+            batchSize,
+            memoryBudgetMb,
+            encryptionInterleaved,
+            nodeFlags,
+          ),
+        );
+      }
     }
     const [small, large] = results as [Measured, Measured];
     reportMemoryVsLogSize(small, large);
