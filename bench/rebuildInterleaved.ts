@@ -1,20 +1,26 @@
 /**
- * bench:rebuild's interleaved measure of encryption's cost (`--encryption-interleaved N`). The
- * alternated rounds of rebuildEncryption.ts run one after the other in one process, so a
+ * bench:rebuild's interleaved measure of encryption's cost (`--encryption-interleaved N`).
+ *
+ * The alternated rounds of rebuildEncryption.ts run one after the other in one process, so a
  * change of this shared VM's speed between rounds, or the process's own history (its heap, its
- * caches), lands on one side only: the same log's ratio moved between ~0.78 and ~0.96 from one
- * run to the next. Here each side rebuilds in a process of its own (rebuildLoop.ts), both alive
- * for the whole measure, and they take turns: one runs for a slice of one second while the
- * other is stopped (SIGSTOP stops every thread of a process), in the order E P, P E, E P, … so
- * that a change of the machine's speed hits both alike, as bench:ingress's
- * `--encryption-slices` does for the ingress. A rebuild's time is the time its process was
- * running between the rebuild's start and end; each side runs N rebuilds at least, and pair i
- * compares the two sides' i-th rebuilds.
+ * caches), lands on one side only. Here each side rebuilds in a process of its own
+ * (rebuildLoop.ts), both alive for the whole measure, and they take turns: one runs for a
+ * slice of one second while the other is stopped (SIGSTOP stops every thread of a process), in
+ * the order E P, P E, E P, … so that a change of the machine's speed hits both alike, as
+ * bench:ingress's `--encryption-slices` does for the ingress. A rebuild's time is the time its
+ * process was running between the rebuild's start and end.
+ *
+ * Each pair of processes does one rebuild each, as a `rebuild` command does, and every pair is
+ * a fresh one: two processes doing the same work on this VM differ by themselves. Two
+ * plaintext rebuilds of one log, interleaved in one pair of processes, ran at 1.151 to 1 (63.4
+ * against 53.0 µs of CPU an event), while rounds repeated within that pair agreed to within a
+ * few percent. `--interleaved-control` measures exactly that (plaintext against plaintext), the
+ * spread this measure has when there is nothing to find.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { join } from 'node:path';
 import { median } from './median.js';
 import { removeDatabase } from './sqliteFiles.js';
 
@@ -33,25 +39,27 @@ export interface LoopRebuilt {
   readonly cpuSeconds: number;
 }
 
-/** The read model each side rebuilds into, beside the log (not the alternated measure's). */
-export function loopReadModel(path: string, side: LoopSide): string {
-  return join(path, `readmodel-${side}-interleaved.db`);
+/** The read model a loop rebuilds into, beside the log (not the alternated measure's). */
+export function loopReadModel(path: string, tag: string): string {
+  return join(path, `readmodel-${tag}-interleaved.db`);
 }
 
 export interface InterleavedRebuild {
   readonly events: number;
-  /** Seconds each rebuild's process was running, in the order they finished. */
-  readonly plainSeconds: readonly number[];
-  readonly encryptedSeconds: readonly number[];
-  readonly plainCpuSeconds: readonly number[];
-  readonly encryptedCpuSeconds: readonly number[];
-  /** Rate with / without encryption of each pair of rebuilds (the i-th of each side). */
+  /** Plaintext against encrypted, or (the control) plaintext against plaintext. */
+  readonly control: boolean;
+  /** Seconds each rebuild's process was running, one rebuild per process, pair by pair. */
+  readonly baseSeconds: readonly number[];
+  readonly otherSeconds: readonly number[];
+  readonly baseCpuSeconds: readonly number[];
+  readonly otherCpuSeconds: readonly number[];
+  /** Rate of the other side against the base, pair by pair. */
   readonly pairs: readonly number[];
   readonly slices: number;
 }
 
 interface Side {
-  readonly name: LoopSide;
+  readonly tag: string;
   readonly child: ChildProcess;
   /** When the parent let this process run: [continued, stopped] on the monotonic clock. */
   readonly running: [bigint, bigint][];
@@ -60,24 +68,26 @@ interface Side {
   ended?: string;
 }
 
-function start(
-  name: LoopSide,
-  path: string,
-  page: number,
-  memoryMb: number,
-  execArgv: readonly string[],
-): Promise<Side> {
-  removeDatabase(loopReadModel(path, name));
+interface Settings {
+  readonly path: string;
+  readonly page: number;
+  readonly memoryMb: number;
+  readonly execArgv: readonly string[];
+}
+
+function start(kind: LoopSide, tag: string, settings: Settings): Promise<Side> {
+  const { path, page, memoryMb, execArgv } = settings;
+  removeDatabase(loopReadModel(path, tag));
   const child = fork(
     fileURLToPath(new URL('./rebuildLoop.js', import.meta.url)),
-    [name, path, String(page), String(memoryMb)],
+    [kind, tag, path, String(page), String(memoryMb)],
     { execArgv: [...execArgv] },
   );
-  const side: Side = { name, child, running: [], rebuilt: [] };
+  const side: Side = { tag, child, running: [], rebuilt: [] };
   return new Promise((resolve, reject) => {
     child.once('error', reject);
     child.once('exit', (code, signal) => {
-      side.ended = `the ${name} rebuild loop exited (${code ?? signal})`;
+      side.ended = `the ${tag} rebuild loop exited (${code ?? signal})`;
       reject(new Error(side.ended));
     });
     child.on('message', (message: { type: string }) => {
@@ -108,28 +118,46 @@ async function slice(side: Side): Promise<void> {
   side.running.push([continued, process.hrtime.bigint()]);
 }
 
-export async function measureInterleavedRebuild(
-  path: string,
-  page: number,
-  memoryMb: number,
-  rounds: number,
-  execArgv: readonly string[],
-): Promise<InterleavedRebuild> {
-  const sides = await Promise.all(
-    (['encrypted', 'plain'] as const).map((name) => start(name, path, page, memoryMb, execArgv)),
-  );
-  const [encrypted, plain] = sides as [Side, Side];
+interface Measured {
+  readonly seconds: number;
+  readonly cpuSeconds: number;
+  readonly events: number;
+}
+
+/** One pair of fresh processes, in turns until each finished one rebuild. */
+async function measurePair(
+  kinds: readonly [LoopSide, LoopSide],
+  settings: Settings,
+  swapped: boolean,
+): Promise<{ base: Measured; other: Measured; slices: number }> {
+  const started = await Promise.allSettled([
+    start(kinds[0], `${kinds[0]}-base`, settings),
+    start(kinds[1], `${kinds[1]}-other`, settings),
+  ]);
+  const failed = started.find((s) => s.status === 'rejected');
+  if (failed !== undefined) {
+    for (const s of started) if (s.status === 'fulfilled') s.value.child.kill('SIGKILL');
+    throw failed.reason;
+  }
+  const [base, other] = started.map((s) => (s as PromiseFulfilledResult<Side>).value) as [
+    Side,
+    Side,
+  ];
+  // Which side has the first turn alternates from pair to pair: when one side always had it
+  // (and was started second), the control found that side ~4 % slower in four pairs of five.
+  const first = swapped ? base : other;
+  const second = swapped ? other : base;
+  const sides = [base, other];
   let slices = 0;
   try {
     for (const side of sides) {
       side.child.kill('SIGSTOP');
       side.child.send({ type: 'go' });
     }
-    while (sides.some((side) => side.rebuilt.length < rounds)) {
+    while (sides.some((side) => side.rebuilt.length === 0)) {
       const ended = sides.find((side) => side.ended !== undefined);
       if (ended) throw new Error(ended.ended);
-      const order = slices % 2 === 0 ? [encrypted, plain] : [plain, encrypted];
-      for (const side of order) await slice(side);
+      for (const side of slices % 2 === 0 ? [first, second] : [second, first]) await slice(side);
       slices += 1;
     }
   } finally {
@@ -139,26 +167,40 @@ export async function measureInterleavedRebuild(
       side.child.kill('SIGKILL');
     }
     await sleep(100);
-    for (const side of sides) removeDatabase(loopReadModel(path, side.name));
+    for (const side of sides) removeDatabase(loopReadModel(settings.path, side.tag));
   }
-  const seconds = (side: Side): number[] =>
-    side.rebuilt
-      .slice(0, rounds)
-      .map((r) => runningSeconds(side, BigInt(r.startNs), BigInt(r.endNs)));
-  const plainSeconds = seconds(plain);
-  const encryptedSeconds = seconds(encrypted);
-  const events = plain.rebuilt[0]!.events;
-  if (encrypted.rebuilt.some((r) => r.events !== events)) {
+  const firstRebuild = (side: Side): Measured => {
+    const r = side.rebuilt[0]!;
+    const seconds = runningSeconds(side, BigInt(r.startNs), BigInt(r.endNs));
+    return { seconds, cpuSeconds: r.cpuSeconds, events: r.events };
+  };
+  return { base: firstRebuild(base), other: firstRebuild(other), slices };
+}
+
+/** `pairs` pairs of fresh processes, one rebuild each; `control`: both plaintext. */
+export async function measureInterleavedRebuild(
+  settings: Settings,
+  pairs: number,
+  control = false,
+): Promise<InterleavedRebuild> {
+  const kinds = ['plain', control ? 'plain' : 'encrypted'] as const;
+  const measured = [];
+  for (let i = 0; i < pairs; i++) measured.push(await measurePair(kinds, settings, i % 2 === 1));
+  const events = measured[0]!.base.events;
+  if (measured.some((m) => m.base.events !== events || m.other.events !== events)) {
     throw new Error('the plaintext and encrypted logs differ in length');
   }
+  const baseSeconds = measured.map((m) => m.base.seconds);
+  const otherSeconds = measured.map((m) => m.other.seconds);
   return {
     events,
-    plainSeconds,
-    encryptedSeconds,
-    plainCpuSeconds: plain.rebuilt.slice(0, rounds).map((r) => r.cpuSeconds),
-    encryptedCpuSeconds: encrypted.rebuilt.slice(0, rounds).map((r) => r.cpuSeconds),
-    pairs: plainSeconds.map((p, i) => p / encryptedSeconds[i]!),
-    slices,
+    control,
+    baseSeconds,
+    otherSeconds,
+    baseCpuSeconds: measured.map((m) => m.base.cpuSeconds),
+    otherCpuSeconds: measured.map((m) => m.other.cpuSeconds),
+    pairs: baseSeconds.map((p, i) => p / otherSeconds[i]!),
+    slices: measured.reduce((total, m) => total + m.slices, 0),
   };
 }
 
@@ -168,15 +210,17 @@ export function reportInterleavedRebuild(m: InterleavedRebuild): void {
     `${Math.round((m.events * seconds.length) / sum(seconds)).toLocaleString('en-US')} events/s`;
   const us = (cpu: readonly number[]): string =>
     `${((sum(cpu) / (m.events * cpu.length)) * 1e6).toFixed(1)} us CPU/event`;
+  const [base, other] = m.control
+    ? ['plaintext (first)', 'plaintext (second)']
+    : ['plaintext', 'encrypted'];
   console.log(
-    `  encryption at rest, interleaved (${m.plainSeconds.length} rebuilds each in 1-second turns, ${m.slices} turns each):`,
+    `  ${m.control ? 'control: the same plaintext rebuild twice' : 'encryption at rest'}, interleaved (${m.pairs.length} pairs of fresh processes, one rebuild each, in 1-second turns; ${m.slices} turns each):`,
   );
   console.log(
-    `    plaintext ${rate(m.plainSeconds)} (${us(m.plainCpuSeconds)}), encrypted ${rate(m.encryptedSeconds)} (${us(m.encryptedCpuSeconds)})`,
+    `    ${base} ${rate(m.baseSeconds)} (${us(m.baseCpuSeconds)}), ${other} ${rate(m.otherSeconds)} (${us(m.otherCpuSeconds)})`,
   );
   console.log(
-    `    with / without encryption: rate ${(sum(m.plainSeconds) / sum(m.encryptedSeconds)).toFixed(3)} over all (target: 0.85 or more); ` +
-      `pairs ${m.pairs.map((r) => r.toFixed(3)).join(' / ')}, median ${median(m.pairs).toFixed(3)}; ` +
-      `running seconds plaintext ${m.plainSeconds.map((s) => s.toFixed(1)).join(' / ')}, encrypted ${m.encryptedSeconds.map((s) => s.toFixed(1)).join(' / ')}`,
+    `    ${m.control ? 'second / first' : 'with / without encryption'}: pairs ${m.pairs.map((r) => r.toFixed(3)).join(' / ')}, median ${median(m.pairs).toFixed(3)}${m.control ? " (nothing to find: the spread is the method's own)" : ' (target: 0.85 or more)'}; ` +
+      `over all ${(sum(m.baseSeconds) / sum(m.otherSeconds)).toFixed(3)}; running seconds ${m.baseSeconds.map((s) => s.toFixed(1)).join(' / ')} against ${m.otherSeconds.map((s) => s.toFixed(1)).join(' / ')}`,
   );
 }

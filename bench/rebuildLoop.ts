@@ -1,6 +1,7 @@
 /**
  * One side of bench:rebuild's interleaved encryption measure (rebuildInterleaved.ts), in a
- * process of its own: `node rebuildLoop.js plain|encrypted LOG_DIR PAGE MEMORY_MB`. Once told
+ * process of its own: `node rebuildLoop.js plain|encrypted TAG LOG_DIR PAGE MEMORY_MB` (TAG names
+ * its read model). Once told
  * `go`, it runs full one-thread rebuilds of its log, one after another, until it is killed, and
  * reports each with its start and end on the machine's monotonic clock. `process.hrtime` reads
  * CLOCK_MONOTONIC, which every process on the machine shares, so the parent, which stops and
@@ -11,7 +12,13 @@ import { loopReadModel, type LoopRebuilt, type LoopSide } from './rebuildInterle
 import { openSqliteEventStore } from '../src/store/sqliteEventStore.js';
 import { openEncrypted, rebuildOnce } from './rebuildEncryption.js';
 
-async function loop(side: LoopSide, path: string, page: number, memoryMb: number): Promise<void> {
+async function loop(
+  side: LoopSide,
+  tag: string,
+  path: string,
+  page: number,
+  memoryMb: number,
+): Promise<void> {
   for (;;) {
     const store =
       side === 'plain'
@@ -21,7 +28,7 @@ async function loop(side: LoopSide, path: string, page: number, memoryMb: number
     try {
       const result = await rebuildOnce(
         store,
-        loopReadModel(path, side),
+        loopReadModel(path, tag),
         side === 'encrypted',
         page,
         memoryMb,
@@ -40,15 +47,20 @@ async function loop(side: LoopSide, path: string, page: number, memoryMb: number
   }
 }
 
-const [side, path, page, memoryMb] = process.argv.slice(2);
-if ((side !== 'plain' && side !== 'encrypted') || path === undefined || !process.send) {
+const [side, tag, path, page, memoryMb] = process.argv.slice(2);
+if (
+  (side !== 'plain' && side !== 'encrypted') ||
+  tag === undefined ||
+  path === undefined ||
+  !process.send
+) {
   throw new Error(
-    'usage (from rebuildInterleaved.ts): rebuildLoop.js plain|encrypted LOG_DIR PAGE MEMORY_MB',
+    'usage (from rebuildInterleaved.ts): rebuildLoop.js plain|encrypted TAG LOG_DIR PAGE MEMORY_MB',
   );
 }
 // The parent stops this process before it says go, so no rebuild starts outside its slices.
 process.once('message', () => {
-  loop(side, path, Number(page), Number(memoryMb)).catch((error: unknown) => {
+  loop(side, tag, path, Number(page), Number(memoryMb)).catch((error: unknown) => {
     console.error(error);
     process.exit(1);
   });

@@ -16,8 +16,9 @@
  * one-thread rebuilds with and without encryption alternated `--encryption-rounds` times
  * (default 2; 0 skips), their ratio printed (issue 15: within 15 %); then the same ratio
  * measured interleaved (rebuildInterleaved.ts): both rebuilding side by side in processes of
- * their own, taking turns in one-second slices, `--encryption-interleaved` rebuilds each
- * (default 3; 0 skips). The child process runs
+ * their own, taking turns in one-second slices, `--encryption-interleaved` pairs of fresh
+ * processes (default 3; 0 skips), and with `--interleaved-control` first the same measure of
+ * the plaintext rebuild against itself (the measure's own spread). The child process runs
  * with `--max-semi-space-size` set to the young generation `rebuild` gives its threads for a
  * log that long (rebuildThreads.ts), so its one-thread rebuilds run as the command's do. Prints
  * figures only; no assertions.
@@ -57,6 +58,7 @@ const { values } = parseArgs({
     'no-threads': { type: 'boolean', default: false },
     'encryption-rounds': { type: 'string', default: '2' },
     'encryption-interleaved': { type: 'string', default: '3' },
+    'interleaved-control': { type: 'boolean', default: false },
   },
 });
 const batchSize = Number(values.batch);
@@ -152,15 +154,13 @@ async function main(): Promise<void> {
       results.push(measured);
       reportMeasured(measured, batchSize);
       if (encryptionRounds > 0 && encryptionInterleaved > 0) {
-        reportInterleavedRebuild(
-          await measureInterleavedRebuild(
-            path,
-            batchSize,
-            memoryBudgetMb,
-            encryptionInterleaved,
-            nodeFlags,
-          ),
-        );
+        const settings = { path, page: batchSize, memoryMb: memoryBudgetMb, execArgv: nodeFlags };
+        if (values['interleaved-control']) {
+          reportInterleavedRebuild(
+            await measureInterleavedRebuild(settings, encryptionInterleaved, true),
+          );
+        }
+        reportInterleavedRebuild(await measureInterleavedRebuild(settings, encryptionInterleaved));
       }
     }
     const [small, large] = results as [Measured, Measured];
