@@ -17,7 +17,8 @@
  * each pair's ratio and their median (one pair on this 2-vCPU machine swings by ±15 %);
  * `-- --encryption-slices N` measures the same ratio with both servers running side by side,
  * taking turns in N one-second slices each (bench/ingressInterleaved.ts), for two workloads:
- * the table's (1,000 customers in turn) and a steady flow of new customers.
+ * the table's (1,000 customers in turn) and a steady flow of new customers; with
+ * `--slices-control`, each first as a control (plaintext against plaintext).
  */
 import { cpus, loadavg } from 'node:os';
 import autocannon from 'autocannon';
@@ -105,6 +106,7 @@ async function main(): Promise<void> {
   if (!Number.isInteger(encryptionRounds) || encryptionRounds < 1) {
     throw new Error('--encryption-rounds takes a whole number of pairs, 1 or more');
   }
+  const slicesControl = process.argv.includes('--slices-control');
   const slicesAt = process.argv.indexOf('--encryption-slices');
   const encryptionSlices = slicesAt === -1 ? 0 : Number(process.argv[slicesAt + 1]);
   if (!Number.isInteger(encryptionSlices) || encryptionSlices < 0) {
@@ -191,6 +193,17 @@ async function main(): Promise<void> {
       ['1,000 customers in turn', cycling],
       ['a new customer every 20th delivery', steadyNewCustomers()],
     ] as const) {
+      if (slicesControl) {
+        const control = await measureInterleaved(
+          `${workload}, control: plaintext against plaintext`,
+          customerOf,
+          encryptionSlices,
+          encryptionSlices * PREPARED_PER_SLICE,
+          true,
+        );
+        for (const text of interleavedLines(control)) console.log(text);
+        ok = control.consistent && ok;
+      }
       const figures = await measureInterleaved(
         workload,
         customerOf,
