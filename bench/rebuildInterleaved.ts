@@ -124,7 +124,11 @@ interface Measured {
   readonly events: number;
 }
 
-/** One pair of fresh processes, in turns until each finished one rebuild. */
+/**
+ * One pair of fresh processes, in turns until each finished one rebuild. The side that finishes
+ * first keeps rebuilding (rebuildLoop.ts loops) and keeps its turns, so the other's last slices
+ * still alternate with a busy process, as all its earlier ones did; only first rebuilds count.
+ */
 async function measurePair(
   kinds: readonly [LoopSide, LoopSide],
   settings: Settings,
