@@ -73,9 +73,9 @@ export class EncryptingEventStore implements EventStore {
   // Large pages are opened in a thread of their own (parallelDecrypt.ts).
   private readonly parallel = new ParallelDecrypt();
 
-  private decrypt(events: readonly RecordedEvent[]): Promise<RecordedEvent[]> {
+  private decrypt(events: readonly RecordedEvent[], sharedData = false): Promise<RecordedEvent[]> {
     const bulk = events.length >= PARALLEL_DECRYPT_MIN_EVENTS;
-    return this.parallel.decrypt(events, bulk ? this.bulkLookup : this.lookup);
+    return this.parallel.decrypt(events, bulk ? this.bulkLookup : this.lookup, sharedData);
   }
 
   async readStream(streamName: string, options?: ReadStreamOptions): Promise<RecordedEvent[]> {
@@ -83,7 +83,11 @@ export class EncryptingEventStore implements EventStore {
   }
 
   async readAll(options?: ReadAllOptions): Promise<RecordedEvent[]> {
-    return this.decrypt(await this.inner.readAll(options));
+    // A large page's envelopes go to the decrypt thread, which can take them as one copy of
+    // the page's buffer (eventPack.ts) if the adapter leaves them in it: every event leaves
+    // here with bytes of its own or its plaintext.
+    const sharedData = (options?.maxCount ?? 1000) >= PARALLEL_DECRYPT_MIN_EVENTS;
+    return this.decrypt(await this.inner.readAll({ ...options, sharedData }), sharedData);
   }
 
   async *subscribe(options: SubscribeOptions): AsyncIterable<SubscriptionBatch> {

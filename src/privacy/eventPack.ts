@@ -3,7 +3,9 @@
  * back to back in one buffer and their 32-byte data keys in another (both transferred, not
  * copied), and each event's id and stream name (what its envelope's AAD binds) in one
  * NUL-separated string: one string crosses threads as one copy, an array of thousands as
- * thousands of objects.
+ * thousands of objects. When the events' bytes are views into one buffer of their page (the
+ * SQLite adapter's `sharedData` read), the pack takes the part of it they span in one copy and
+ * says where each event starts, instead of copying them one by one.
  */
 import type { EnvelopeBinding } from './envelope.js';
 
@@ -13,6 +15,8 @@ export interface EventPack {
   readonly bytes: ArrayBuffer;
   /** `ends[i]` is where event i's bytes end. */
   readonly ends: Uint32Array;
+  /** `starts[i]` is where event i's bytes start; absent when each starts where the last ended. */
+  readonly starts?: Uint32Array;
   /** One 32-byte key per event, in the events' order. */
   readonly keys: ArrayBuffer;
   readonly bindings: string;
@@ -30,23 +34,58 @@ export function packEvents(events: readonly PackedEvent[]): EventPack | undefine
     if (e.eventId.includes('\0') || e.streamName.includes('\0')) return undefined;
     total += e.data.length;
   }
+  const shared = sharedSpan(events);
+  if (shared !== undefined) return { ...shared, ...keysAndBindings(events) };
   const bytes = new ArrayBuffer(total);
   const byteView = new Uint8Array(bytes);
   const ends = new Uint32Array(events.length);
-  // Each event's key in its own slot: a page rarely names a key twice (~480 keys in 500 events
-  // of the bench log), so sharing slots saved no bytes and cost a map lookup per event.
-  const keys = new ArrayBuffer(events.length * KEY_BYTES);
-  const keyView = new Uint8Array(keys);
-  const bindings: string[] = [];
   let at = 0;
   events.forEach((e, i) => {
     byteView.set(e.data, at);
     at += e.data.length;
     ends[i] = at;
+  });
+  return { bytes, ends, ...keysAndBindings(events) };
+}
+
+/**
+ * The part of one underlying buffer that all the events' bytes lie in, in order, copied once;
+ * undefined when they do not share one (each event then is copied on its own).
+ */
+function sharedSpan(
+  events: readonly PackedEvent[],
+): Pick<EventPack, 'bytes' | 'starts' | 'ends'> | undefined {
+  if (events.length === 0) return undefined;
+  const { buffer } = events[0]!.data;
+  const from = events[0]!.data.byteOffset;
+  let last = from;
+  for (const { data } of events) {
+    if (data.buffer !== buffer || data.byteOffset < last) return undefined;
+    last = data.byteOffset + data.length;
+  }
+  const starts = new Uint32Array(events.length);
+  const ends = new Uint32Array(events.length);
+  events.forEach(({ data }, i) => {
+    starts[i] = data.byteOffset - from;
+    ends[i] = starts[i] + data.length;
+  });
+  // A copy, not the buffer itself: the page's other events (and each opened event's
+  // storedData) keep their views into it.
+  const bytes = new Uint8Array(buffer, from, last - from).slice().buffer;
+  return { bytes, starts, ends };
+}
+
+function keysAndBindings(events: readonly PackedEvent[]): Pick<EventPack, 'keys' | 'bindings'> {
+  // Each event's key in its own slot: a page rarely names a key twice (~480 keys in 500 events
+  // of the bench log), so sharing slots saved no bytes and cost a map lookup per event.
+  const keys = new ArrayBuffer(events.length * KEY_BYTES);
+  const keyView = new Uint8Array(keys);
+  const bindings: string[] = [];
+  events.forEach((e, i) => {
     keyView.set(e.key, i * KEY_BYTES);
     bindings.push(e.eventId, e.streamName);
   });
-  return { bytes, ends, keys, bindings: bindings.join('\0') };
+  return { keys, bindings: bindings.join('\0') };
 }
 
 /** Calls `each` for every packed event, in order; the keys are zeroed afterwards. */
@@ -58,8 +97,10 @@ export function unpackEvents(
   const keys = Buffer.from(pack.keys);
   const bindings = pack.bindings.split('\0');
   try {
+    const { starts } = pack;
     let start = 0;
     for (let i = 0; i < pack.ends.length; i++) {
+      if (starts !== undefined) start = starts[i]!;
       const end = pack.ends[i]!;
       each(i, bytes.subarray(start, end), keys.subarray(i * KEY_BYTES, (i + 1) * KEY_BYTES), {
         eventId: bindings[2 * i]!,

@@ -46,10 +46,15 @@ export class ParallelDecrypt {
   /** Pages the decrypt thread opened (the others were opened on the reading thread). */
   pagesInThread = 0;
 
-  /** The page as decryptEvent would read it, event by event, in the same order. */
+  /**
+   * The page as decryptEvent would read it, event by event, in the same order. With
+   * `sharedData` (the page was read so, ReadAllOptions), plaintext events get their bytes
+   * copied out of the page's buffer, as the reader would have given them.
+   */
   async decrypt(
     events: readonly RecordedEvent[],
     lookup: (keyId: string) => KeyLookup,
+    sharedData = false,
   ): Promise<RecordedEvent[]> {
     const out = new Array<RecordedEvent>(events.length);
     // The events to open, as parallel arrays (this runs for every event of a rebuild).
@@ -64,7 +69,10 @@ export class ParallelDecrypt {
       // operations per event.
       const plan = planDecrypt(event, lookup);
       if (plan.kind === 'done') {
-        out[i] = plan.event;
+        out[i] =
+          sharedData && plan.event === event
+            ? { ...event, data: Buffer.from(event.data) }
+            : plan.event;
         continue;
       }
       indexes.push(i);

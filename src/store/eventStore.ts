@@ -107,6 +107,12 @@ export interface ReadAllOptions {
   readonly after?: Position;
   /** @defaultValue 1000 */
   readonly maxCount?: number;
+  /**
+   * The caller replaces or copies every event's `data` before keeping it (a decrypting reader
+   * does): an adapter may then hand out views into one buffer of the page instead of a buffer
+   * per event. Adapters that have no such buffer ignore it.
+   */
+  readonly sharedData?: boolean;
 }
 
 export interface SubscribeOptions {

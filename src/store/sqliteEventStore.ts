@@ -130,9 +130,13 @@ export function openSqliteEventStore(options: SqliteEventStoreOptions): SqliteEv
     const sequence = open('read', () => statements.headSequence());
     return sequence === undefined ? undefined : formatSequencePosition(sequence);
   };
-  const readPage = (after: string | undefined, maxCount: number): RecordedEvent[] => {
+  const readPage = (
+    after: string | undefined,
+    maxCount: number,
+    sharedData = false,
+  ): RecordedEvent[] => {
     const afterSequence = parseSequencePosition(after);
-    return open('read', () => statements.readAll(afterSequence, maxCount));
+    return open('read', () => statements.readAll(afterSequence, maxCount, sharedData));
   };
   const source: LogSource = { head, readPage, changes, isClosed: () => closed };
 
@@ -179,7 +183,13 @@ export function openSqliteEventStore(options: SqliteEventStoreOptions): SqliteEv
         );
       }),
     readAll: (readOptions = {}) =>
-      promised(() => readPage(readOptions.after, checkMaxCount(readOptions.maxCount, 1000))),
+      promised(() =>
+        readPage(
+          readOptions.after,
+          checkMaxCount(readOptions.maxCount, 1000),
+          readOptions.sharedData === true,
+        ),
+      ),
     subscribe,
     headPosition: () => promised(head),
     checkWritable: () =>

@@ -148,3 +148,28 @@ void t.test('after the thread is closed, pages are still read, on this thread', 
   );
   t.equal(decrypt.pagesInThread, 1);
 });
+
+void t.test(
+  'a page whose bytes share one buffer reads the same, and its plaintext events get their own',
+  async (t) => {
+    const events = page(2 * PARALLEL_DECRYPT_MIN_EVENTS);
+    const buffer = Buffer.concat(events.map((e) => e.data));
+    let at = 0;
+    const shared = events.map((e) => {
+      const data = buffer.subarray(at, at + e.data.length);
+      at += e.data.length;
+      return { ...e, data };
+    });
+    const decrypt = new ParallelDecrypt();
+    t.teardown(() => decrypt.close());
+    const read = await decrypt.decrypt(shared, lookup, true);
+    t.same(seen(read), seen(events.map((e) => decryptEvent(e, lookup))));
+    t.equal(decrypt.pagesInThread, 1);
+    const plaintext = read.filter((e) => e.encryption === undefined);
+    t.ok(plaintext.length > 0);
+    t.ok(
+      plaintext.every((e) => e.data.buffer !== buffer.buffer),
+      'a plaintext event does not keep the page buffer alive',
+    );
+  },
+);

@@ -6,6 +6,10 @@
  * BLOB (`group_concat` over them in position order), and each event gets a copy of its slice
  * from Node's buffer pool: the same bytes in a buffer of its own, as before, for about a third
  * of the cost. `bench:store` and `bench:rebuild` measure it (docs/performance.md).
+ *
+ * A reader that replaces every event's bytes (the decrypting store, whose events become their
+ * plaintext) asks for `sharedData`: its events then hold views into the page's one BLOB, which
+ * its decrypt thread takes whole, so the envelopes are copied neither here nor there.
  */
 import type Database from 'better-sqlite3';
 import type { RecordedEvent } from '../eventStore.js';
@@ -19,7 +23,11 @@ export const MIN_PAGE_EVENTS = 32;
 const COLUMNS_WITHOUT_DATA =
   'position, stream, revision, id, type, octet_length(data), metadata, recorded_at, link, data_sha256';
 
-export type ReadPage = (afterSequence: number, maxCount: number) => RecordedEvent[];
+export type ReadPage = (
+  afterSequence: number,
+  maxCount: number,
+  sharedData?: boolean,
+) => RecordedEvent[];
 
 export function preparePageReads(
   db: Database.Database,
@@ -40,7 +48,7 @@ export function preparePageReads(
     )
     .pluck();
   // One read transaction for both statements: the bytes are those of the rows just read.
-  const read = db.transaction((afterSequence: number, maxCount: number) => {
+  const read = db.transaction((afterSequence: number, maxCount: number, shared: boolean) => {
     const page = rows.all(afterSequence, maxCount);
     if (page.length === 0) return [];
     let total = 0;
@@ -50,13 +58,14 @@ export function preparePageReads(
     if (blob === null || blob === undefined || blob.length !== total) return undefined;
     let at = 0;
     return page.map((row) => {
-      const data = Buffer.from(blob.subarray(at, at + row[5]));
+      const view = blob.subarray(at, at + row[5]);
+      const data = shared ? view : Buffer.from(view);
       at += row[5];
       return recordedWith(row, data);
     });
   });
-  return (afterSequence, maxCount) => {
+  return (afterSequence, maxCount, sharedData = false) => {
     if (maxCount < MIN_PAGE_EVENTS) return rowByRow(afterSequence, maxCount);
-    return read(afterSequence, maxCount) ?? rowByRow(afterSequence, maxCount);
+    return read(afterSequence, maxCount, sharedData) ?? rowByRow(afterSequence, maxCount);
   };
 }

@@ -45,7 +45,8 @@ export interface Statements {
     chain: ChainFields | undefined,
   ): number;
   setStreamHead(stream: string, revision: number, headLink: string | null): void;
-  readAll(afterSequence: number, maxCount: number): RecordedEvent[];
+  /** With `sharedData`, large pages' events hold views into one buffer (ReadAllOptions). */
+  readAll(afterSequence: number, maxCount: number, sharedData?: boolean): RecordedEvent[];
   readStream(
     stream: string,
     direction: 'forwards' | 'backwards',

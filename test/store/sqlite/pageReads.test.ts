@@ -89,6 +89,27 @@ void t.test(
   },
 );
 
+void t.test('a reader that replaces the bytes may take them as views into the page', async (t) => {
+  const path = join(t.testdir(), 'events.db');
+  const bodies = awkwardBodies();
+  await storeWith(path, bodies);
+  const store = openSqliteEventStore({ path });
+  t.teardown(() => store.close());
+
+  const shared = await store.readAll({ maxCount: 1000, sharedData: true });
+  t.ok(
+    shared.every((event, i) => event.data.equals(bodies[i]!)),
+    'the same bytes, byte for byte',
+  );
+  t.equal(
+    new Set(shared.map((event) => event.data.buffer)).size,
+    1,
+    'all in one buffer, not copied per event',
+  );
+  const own = await store.readAll({ maxCount: 1000 });
+  t.equal(new Set(own.map((event) => event.data.buffer)).size > 1, true, 'unless asked');
+});
+
 void t.test('a page read in one piece equals the same page read row by row', async (t) => {
   const path = join(t.testdir(), 'events.db');
   await storeWith(path, awkwardBodies());
