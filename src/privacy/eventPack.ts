@@ -50,7 +50,9 @@ export function packEvents(events: readonly PackedEvent[]): EventPack | undefine
 
 /**
  * The part of one underlying buffer that all the events' bytes lie in, in order, copied once;
- * undefined when they do not share one (each event then is copied on its own).
+ * undefined when they do not share one (each event then is copied on its own). Bytes between
+ * them (a plaintext event of the page, or whatever else shares a pool slab) come along in the
+ * copy and are never read: `starts` and `ends` pick the events out.
  */
 function sharedSpan(
   events: readonly PackedEvent[],

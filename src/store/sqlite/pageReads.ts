@@ -8,8 +8,9 @@
  * of the cost. `bench:store` and `bench:rebuild` measure it (docs/performance.md).
  *
  * A reader that replaces every event's bytes (the decrypting store, whose events become their
- * plaintext) asks for `sharedData`: its events then hold views into the page's one BLOB, which
- * its decrypt thread takes whole, so the envelopes are copied neither here nor there.
+ * plaintext) asks for `sharedData`: its events then hold views into the page's one BLOB, and
+ * the pack for its decrypt thread copies the span they lie in once (src/privacy/eventPack.ts),
+ * instead of each envelope being copied here and again there.
  */
 import type Database from 'better-sqlite3';
 import type { RecordedEvent } from '../eventStore.js';
