@@ -83,11 +83,10 @@ export class EncryptingEventStore implements EventStore {
   }
 
   async readAll(options?: ReadAllOptions): Promise<RecordedEvent[]> {
-    // A large page's envelopes go to the decrypt thread, which can take them as one copy of
-    // the page's buffer (eventPack.ts) if the adapter leaves them in it: every event leaves
-    // here with bytes of its own or its plaintext.
-    const sharedData = (options?.maxCount ?? 1000) >= PARALLEL_DECRYPT_MIN_EVENTS;
-    return this.decrypt(await this.inner.readAll({ ...options, sharedData }), sharedData);
+    // Every event leaves here with bytes of its own or its plaintext, so the adapter may leave
+    // the envelopes in its page's buffer: the decrypt thread takes them as one copy of it
+    // (eventPack.ts), and a page opened here reads them where they are.
+    return this.decrypt(await this.inner.readAll({ ...options, sharedData: true }), true);
   }
 
   async *subscribe(options: SubscribeOptions): AsyncIterable<SubscriptionBatch> {

@@ -29,13 +29,13 @@ export interface PackedEvent extends EnvelopeBinding {
 
 /** The pack of `events`, or undefined when an id or stream name holds a NUL (kept here then). */
 export function packEvents(events: readonly PackedEvent[]): EventPack | undefined {
-  let total = 0;
   for (const e of events) {
     if (e.eventId.includes('\0') || e.streamName.includes('\0')) return undefined;
-    total += e.data.length;
   }
   const shared = sharedSpan(events);
   if (shared !== undefined) return { ...shared, ...keysAndBindings(events) };
+  let total = 0;
+  for (const e of events) total += e.data.length;
   const bytes = new ArrayBuffer(total);
   const byteView = new Uint8Array(bytes);
   const ends = new Uint32Array(events.length);
