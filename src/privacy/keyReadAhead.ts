@@ -20,6 +20,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { KeyRow } from './keyRecords.js';
+import type { ParallelUnwrap } from './parallelUnwrap.js';
 
 /** Cache misses of bulk reads that start the scan. */
 export const READ_AHEAD_AFTER = 256;
@@ -34,13 +35,36 @@ export class KeyReadAhead {
   private takenThisTurn = false;
   private idleTurns = 0;
   private lastTurn: number | undefined;
+  /** Keys of rows read ahead that the unwrap thread opened and no lookup took yet. */
+  private readonly unwrapped = new Map<string, Buffer>();
+  /** Counts read-aheads: keys of an earlier one arriving late are dropped. */
+  private run = 0;
+  private unwrapping: Promise<void> = Promise.resolve();
+  /** Keys lookups took unwrapped by the thread (diagnostics and tests). */
+  keysFromThread = 0;
 
   constructor(
     private readonly db: Database.Database,
     private readonly capacity: number,
     /** Whether the key cache holds a key already (such rows are not kept). */
     private readonly cached: (keyId: string) => boolean,
+    /** Unwraps the rows' keys beside the reader (parallelUnwrap.ts); absent: lookups do. */
+    private readonly unwrapper?: ParallelUnwrap,
   ) {}
+
+  /** The key of a row read ahead if the unwrap thread opened it already; handed out once. */
+  unwrappedKey(keyId: string): Buffer | undefined {
+    const key = this.unwrapped.get(keyId);
+    if (key === undefined) return undefined;
+    this.unwrapped.delete(keyId);
+    this.keysFromThread += 1;
+    return key;
+  }
+
+  /** Settles when the unwrap thread has returned every key of the current read-ahead. */
+  unwrapSettled(): Promise<void> {
+    return this.unwrapping;
+  }
 
   /** The row of `keyId` if it was read ahead; a live key's row is handed out once. */
   take(keyId: string): KeyRow | undefined {
@@ -67,6 +91,14 @@ export class KeyReadAhead {
     this.rows = rows;
     // The turn that read them counts as using them: its bulk read goes on in the next turn.
     this.takenThisTurn = true;
+    if (this.unwrapper !== undefined && rows.size > 0) {
+      const run = this.run;
+      this.unwrapping = this.unwrapper.start([...rows.values()], (keyId, key) => {
+        // Only for a row still waiting for its lookup, of this read-ahead (nothing changed since).
+        if (run === this.run && this.rows?.has(keyId)) this.unwrapped.set(keyId, key);
+        else key.fill(0);
+      });
+    }
   }
 
   /**
@@ -95,6 +127,10 @@ export class KeyReadAhead {
 
   /** The key store changed: what was read ahead may be stale. */
   clear(): void {
+    this.run += 1;
+    this.unwrapper?.cancel();
+    for (const key of this.unwrapped.values()) key.fill(0);
+    this.unwrapped.clear();
     this.rows = undefined;
     this.misses = 0;
     this.scanned = false;

@@ -31,6 +31,7 @@ import {
 import { rewrapKeys, type RewrapResult } from './keyRotation.js';
 import { checkMasterKey, openKeyDatabase } from './keyStoreFile.js';
 import { unwrapDataKey, type MasterKey } from './masterKey.js';
+import { ParallelUnwrap } from './parallelUnwrap.js';
 
 /**
  * Unwrapped data keys kept in memory. A rebuild reads every customer's events interleaved, so a
@@ -74,6 +75,7 @@ export class KeyStore {
       this.db,
       cacheSize,
       (keyId) => this.cache.get(keyId) !== undefined,
+      new ParallelUnwrap(options.master),
     );
     if (this.db.pragma('journal_mode', { simple: true }) === 'wal') {
       this.walSync = new WalSync(options.path);
@@ -98,6 +100,16 @@ export class KeyStore {
   /** Key rows read ahead and not yet used (keyReadAhead.ts). */
   get keysReadAhead(): number {
     return this.readAhead.size;
+  }
+
+  /** Keys lookups took from the unwrap thread instead of unwrapping them (parallelUnwrap.ts). */
+  get keysUnwrappedAhead(): number {
+    return this.readAhead.keysFromThread;
+  }
+
+  /** Settles once the unwrap thread returned the current read-ahead's keys (for tests). */
+  unwrapSettled(): Promise<void> {
+    return this.readAhead.unwrapSettled();
   }
 
   get masterKeyId(): string {
@@ -272,6 +284,8 @@ export class KeyStore {
   }
 
   close(): void {
+    // Ends the unwrap thread, and zeroes the keys it opened that no lookup took.
+    this.readAhead.clear();
     this.walSync?.close();
     if (this.db.open) this.db.close();
   }
@@ -315,7 +329,9 @@ export class KeyStore {
     const key: DataKey = {
       subject: row.subject,
       keyId: row.key_id,
-      key: unwrapDataKey(this.options.master, row.wrapped, row.subject, row.key_id),
+      key:
+        this.readAhead.unwrappedKey(row.key_id) ??
+        unwrapDataKey(this.options.master, row.wrapped, row.subject, row.key_id),
     };
     this.cache.set(key, row.state === 'erasing' ? 'erasing' : 'active');
     return key;
