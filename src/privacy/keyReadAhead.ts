@@ -93,11 +93,14 @@ export class KeyReadAhead {
     this.takenThisTurn = true;
     if (this.unwrapper !== undefined && rows.size > 0) {
       const run = this.run;
-      this.unwrapping = this.unwrapper.start([...rows.values()], (keyId, key) => {
-        // Only for a row still waiting for its lookup, of this read-ahead (nothing changed since).
-        if (run === this.run && this.rows?.has(keyId)) this.unwrapped.set(keyId, key);
-        else key.fill(0);
-      });
+      this.unwrapping = this.unwrapper
+        .start([...rows.values()], (keyId, key) => {
+          // Only for a row still waiting for its lookup, of this read-ahead (nothing changed since).
+          if (run === this.run && this.rows?.has(keyId)) this.unwrapped.set(keyId, key);
+          else key.fill(0);
+        })
+        // A failed run only leaves the lookups to unwrap their keys themselves, as before.
+        .catch(() => undefined);
     }
   }
 
