@@ -19,6 +19,7 @@ import { WalSync } from '../lib/walSync.js';
 import { KeyCache, type DataKey } from './keyCache.js';
 import { KeyCreation } from './keyCreation.js';
 import { KeyReadAhead } from './keyReadAhead.js';
+import { KeyRowQueries } from './keyRowQueries.js';
 import {
   KeyStoreError,
   SubjectErasingError,
@@ -57,9 +58,7 @@ export class KeyStore {
   private readonly readAhead: KeyReadAhead;
   private dataVersion = 0;
   private dataVersionQuery: Database.Statement | undefined;
-  private byIdQuery: Database.Statement | undefined;
-  private liveRowQuery: Database.Statement | undefined;
-  private newestQuery: Database.Statement | undefined;
+  private readonly rows: KeyRowQueries;
   private freshThisTurn = false;
   /** Turns of the event loop that asked the store something (the read-ahead counts them). */
   private turn = 0;
@@ -69,6 +68,7 @@ export class KeyStore {
 
   constructor(private readonly options: OpenKeyStoreOptions) {
     this.db = openKeyDatabase(options.path, options.readOnly ?? false);
+    this.rows = new KeyRowQueries(this.db);
     const cacheSize = options.cacheSize ?? DEFAULT_KEY_CACHE_SIZE;
     this.cache = new KeyCache(cacheSize);
     this.readAhead = new KeyReadAhead(
@@ -85,7 +85,7 @@ export class KeyStore {
       options.master,
       {
         existing: (subject) => {
-          const row = this.liveRow(subject);
+          const row = this.rows.liveRow(subject);
           if (row?.state === 'erasing') return new SubjectErasingError(subject);
           // Cached at once, like any key read: appends skip it until its flush (isSyncing).
           return row === undefined ? undefined : this.remember(row);
@@ -157,7 +157,7 @@ export class KeyStore {
     this.freshen();
     const cached = this.cache.getLive(subject);
     if (cached !== undefined) return cached;
-    const row = this.liveRow(subject);
+    const row = this.rows.liveRow(subject);
     return row?.state === 'active' && row.wrapped !== null ? this.remember(row) : undefined;
   }
 
@@ -171,9 +171,9 @@ export class KeyStore {
     this.freshen();
     const cached = this.cache.getLive(subject);
     if (cached !== undefined) return { kind: 'live', key: cached };
-    const row = this.liveRow(subject);
+    const row = this.rows.liveRow(subject);
     if (row !== undefined && row.wrapped !== null) return { kind: 'live', key: this.remember(row) };
-    const newest = this.newestRow(subject);
+    const newest = this.rows.newestRow(subject);
     return newest?.state === 'destroyed' ? { kind: 'destroyed', keyId: newest.key_id } : undefined;
   }
 
@@ -190,7 +190,7 @@ export class KeyStore {
     // Before any read-ahead there are no rows to take; the miss that starts one finds its own
     // row in it.
     if (bulk) this.readAhead.missed();
-    const row = this.readAhead.take(keyId) ?? this.findById(keyId);
+    const row = this.readAhead.take(keyId) ?? this.rows.findById(keyId);
     if (row === undefined) return { state: 'missing' };
     if (row.state === 'destroyed')
       return { state: 'destroyed', destroyedAt: row.destroyed_at ?? '' };
@@ -199,7 +199,7 @@ export class KeyStore {
 
   /** The state of the subject's newest key; undefined for a subject that never had one. */
   state(subject: string): SubjectKeyInfo | undefined {
-    const row = this.newestRow(subject);
+    const row = this.rows.newestRow(subject);
     return row === undefined ? undefined : keyInfo(row);
   }
 
@@ -212,7 +212,7 @@ export class KeyStore {
 
   /** Step 1 of erasure: the live key stops taking new events (it still decrypts). */
   beginErasure(subject: string): SubjectKeyInfo {
-    const row = this.liveRow(subject);
+    const row = this.rows.liveRow(subject);
     if (row === undefined) throw new KeyStoreError(`no live data key for subject ${subject}`);
     if (row.state === 'active') {
       this.db
@@ -221,18 +221,18 @@ export class KeyStore {
       this.cache.delete(row.key_id);
       this.readAhead.clear();
     }
-    return keyInfo(this.rowById(row.key_id));
+    return keyInfo(this.rows.rowById(row.key_id));
   }
 
   /** Erasure abandoned before destruction: the key takes new events again. */
   abortErasure(subject: string): SubjectKeyInfo {
-    const row = this.liveRow(subject);
+    const row = this.rows.liveRow(subject);
     if (row?.state !== 'erasing') throw new KeyStoreError(`subject ${subject} is not being erased`);
     this.db
       .prepare(`UPDATE data_keys SET state = 'active', erasing_since = NULL WHERE key_id = ?`)
       .run(row.key_id);
     this.readAhead.clear();
-    return keyInfo(this.rowById(row.key_id));
+    return keyInfo(this.rows.rowById(row.key_id));
   }
 
   /**
@@ -240,7 +240,7 @@ export class KeyStore {
    * Only from `erasing`, so the erasure record is written first; repeating it is a no-op.
    */
   destroy(subject: string): SubjectKeyInfo {
-    const row = this.liveRow(subject);
+    const row = this.rows.liveRow(subject);
     if (row === undefined) {
       const last = this.state(subject);
       if (last?.state === 'destroyed') return last;
@@ -258,7 +258,7 @@ export class KeyStore {
     this.cache.delete(row.key_id);
     this.readAhead.clear();
     this.purgeResidue();
-    return keyInfo(this.rowById(row.key_id));
+    return keyInfo(this.rows.rowById(row.key_id));
   }
 
   /**
@@ -288,32 +288,6 @@ export class KeyStore {
     this.readAhead.clear();
     this.walSync?.close();
     if (this.db.open) this.db.close();
-  }
-
-  private liveRow(subject: string): KeyRow | undefined {
-    // Prepared once: a rebuild that seals asks once per customer (activeKey's cache misses).
-    this.liveRowQuery ??= this.db.prepare(
-      `SELECT * FROM data_keys WHERE subject = ? AND state <> 'destroyed'`,
-    );
-    return this.liveRowQuery.get(subject) as KeyRow | undefined;
-  }
-
-  private newestRow(subject: string): KeyRow | undefined {
-    this.newestQuery ??= this.db.prepare(
-      'SELECT * FROM data_keys WHERE subject = ? ORDER BY rowid DESC LIMIT 1',
-    );
-    return this.newestQuery.get(subject) as KeyRow | undefined;
-  }
-
-  /** One prepared statement for every lookup by key id (a rebuild misses once per customer). */
-  private findById(keyId: string): KeyRow | undefined {
-    this.byIdQuery ??= this.db.prepare('SELECT * FROM data_keys WHERE key_id = ?');
-    return this.byIdQuery.get(keyId) as KeyRow | undefined;
-  }
-
-  /** The row of a key id just read or written by this store (so it exists). */
-  private rowById(keyId: string): KeyRow {
-    return this.findById(keyId)!;
   }
 
   private remember(row: KeyRow): DataKey {
