@@ -42,8 +42,6 @@ const ENTRY = new URL('./unwrapThread.js', import.meta.url);
 
 export class ParallelUnwrap {
   private thread: HelperThread<UnwrapReply> | undefined;
-  /** Keys delivered since this was made (diagnostics and tests). */
-  delivered = 0;
 
   constructor(private readonly master: MasterKey) {}
 
@@ -116,7 +114,6 @@ export class ParallelUnwrap {
       // A buffer of its own (never Node's shared pool), as unwrapDataKey gives one.
       const key = Buffer.alloc(DATA_KEY_BYTES);
       key.set(keys.subarray(i * DATA_KEY_BYTES, (i + 1) * DATA_KEY_BYTES));
-      this.delivered += 1;
       deliver(row.key_id, key);
     });
     keys.fill(0);
