@@ -37,8 +37,6 @@ export class KeyReadAhead {
   private lastTurn: number | undefined;
   /** Keys of rows read ahead that the unwrap thread opened and no lookup took yet. */
   private readonly unwrapped = new Map<string, Buffer>();
-  /** Counts read-aheads: keys of an earlier one arriving late are dropped. */
-  private run = 0;
   private unwrapping: Promise<void> = Promise.resolve();
   /** Keys lookups took unwrapped by the thread (diagnostics and tests). */
   keysFromThread = 0;
@@ -92,11 +90,11 @@ export class KeyReadAhead {
     // The turn that read them counts as using them: its bulk read goes on in the next turn.
     this.takenThisTurn = true;
     if (this.unwrapper !== undefined && rows.size > 0) {
-      const run = this.run;
       this.unwrapping = this.unwrapper
         .start([...rows.values()], (keyId, key) => {
-          // Only for a row still waiting for its lookup, of this read-ahead (nothing changed since).
-          if (run === this.run && this.rows?.has(keyId)) this.unwrapped.set(keyId, key);
+          // Only for a row still waiting for its lookup. (A cleared read-ahead gets nothing more:
+          // clear() cancels the run, and the unwrapper drops a cancelled run's late chunks.)
+          if (this.rows?.has(keyId)) this.unwrapped.set(keyId, key);
           else key.fill(0);
         })
         // A failed run only leaves the lookups to unwrap their keys themselves, as before.
@@ -130,7 +128,6 @@ export class KeyReadAhead {
 
   /** The key store changed: what was read ahead may be stale. */
   clear(): void {
-    this.run += 1;
     this.unwrapper?.cancel();
     for (const key of this.unwrapped.values()) key.fill(0);
     this.unwrapped.clear();
